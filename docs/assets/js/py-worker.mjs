@@ -1,0 +1,38 @@
+// The worksheet's Python, off the main thread: boots the site's own copy of Pyodide, unpacks py_client
+// and answers {id, operation, payload} messages with py_client.bridge.call's JSON.
+import { loadPyodide } from "../../pyodide/314.0.7/pyodide.mjs";
+
+const pyodideURL = new URL("../../pyodide/314.0.7/", import.meta.url).href;
+const clientURL = new URL("../../py/py_client.zip", import.meta.url).href;
+
+async function boot() {
+  const started = performance.now();
+  const [pyodide, archive] = await Promise.all([
+    loadPyodide({ indexURL: pyodideURL, packages: [], stdout: () => {}, stderr: () => {} }),
+    fetch(clientURL).then((response) => {
+      if (!response.ok) throw new Error(`py_client could not be loaded (${response.status})`);
+      return response.arrayBuffer();
+    }),
+  ]);
+  pyodide.unpackArchive(archive, "zip");
+  const bridge = pyodide.pyimport("py_client.bridge");
+  const version = pyodide.runPython("import sys; sys.version.split()[0]");
+  return { bridge, version, bootMs: performance.now() - started };
+}
+
+const ready = boot();
+
+ready.then(
+  ({ version, bootMs }) => postMessage({ type: "ready", version, bootMs }),
+  (error) => postMessage({ type: "failed", message: String(error && error.message || error) }),
+);
+
+onmessage = async ({ data }) => {
+  const { id, operation, payload } = data;
+  try {
+    const { bridge } = await ready;
+    postMessage({ type: "result", id, result: JSON.parse(bridge.call(operation, JSON.stringify(payload))) });
+  } catch (error) {
+    postMessage({ type: "result", id, result: { error: [`Python failed: ${String(error && error.message || error)}`] } });
+  }
+};

@@ -1,0 +1,29 @@
+// A promise-based client for the Python worker (py-worker.mjs).
+export class PythonWorker {
+  constructor() {
+    this.pending = new Map();
+    this.nextId = 1;
+    this.worker = new Worker(new URL("./py-worker.mjs", import.meta.url), { type: "module" });
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.addEventListener("message", ({ data }) => {
+        if (data.type === "ready") resolve(data);
+        else if (data.type === "failed") reject(new Error(data.message));
+        else if (data.type === "result") {
+          this.pending.get(data.id)?.(data.result);
+          this.pending.delete(data.id);
+        }
+      });
+      this.worker.addEventListener("error", (event) => reject(new Error(event.message || "the worker failed to start")));
+    });
+  }
+
+  /** Run a py_client.bridge operation; resolves to {ok: …} or {error: [problems]}. */
+  async call(operation, payload) {
+    await this.ready;
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.worker.postMessage({ id, operation, payload });
+    });
+  }
+}

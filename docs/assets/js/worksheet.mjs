@@ -1,0 +1,428 @@
+// The worksheet page's thin JavaScript layer: binds the build-time form to localStorage (saved at once,
+// with or without Python), and asks the Python worker for checks, the progress chart and exports.
+// Wired to Material's document$ so it also runs after instant navigation.
+import * as store from "./store.mjs";
+import { PythonWorker } from "./python.mjs";
+
+const BACKUP_REMINDER_DAYS = 14;
+const VIEW_DELAY_MS = 250;
+let python = null; // one worker for the whole visit, kept across instant navigation
+
+function $(selector, root = document) {
+  return root.querySelector(selector);
+}
+
+function todayStamp() {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function download(text, filename, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = Object.assign(document.createElement("a"), { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+class WorksheetPage {
+  constructor(root) {
+    this.root = root;
+    this.status = $("#ws-status");
+    this.notice = $("#ws-notice");
+    this.sessionList = $("#ws-session-list");
+    this.template = $("#ws-session-template");
+    this.viewTimer = null;
+    this.pythonReady = false;
+    this.listeners = new AbortController();
+  }
+
+  start() {
+    const { doc, problem } = store.load();
+    this.doc = doc;
+    if (problem) this.reportKeptAside(problem.reason);
+    if (doc.version !== store.VERSION) this.setFieldsEnabled(false);
+    else this.fill();
+    this.bind();
+    this.setFieldsEnabled(doc.version === store.VERSION);
+    this.setStatus("loading", "Your answers are saved in this browser as you type. Loading the worksheet’s tools…");
+    this.startPython();
+    this.updateBackupReminder();
+  }
+
+  stop() {
+    this.listeners.abort();
+    clearTimeout(this.viewTimer);
+  }
+
+  // --- status and messages ------------------------------------------------------------------------------
+
+  setStatus(state, text) {
+    this.status.dataset.state = state;
+    this.status.textContent = navigator.onLine ? text : `You are offline. ${text}`;
+  }
+
+  showNotice(title, lines = [], actions = []) {
+    this.notice.replaceChildren();
+    const heading = Object.assign(document.createElement("p"), { className: "ws-notice-title" });
+    heading.textContent = title;
+    this.notice.append(heading);
+    if (lines.length) {
+      const list = document.createElement("ul");
+      for (const line of lines) list.append(Object.assign(document.createElement("li"), { textContent: line }));
+      this.notice.append(list);
+    }
+    for (const [label, handler] of actions) {
+      const button = Object.assign(document.createElement("button"), { type: "button", className: "md-button", textContent: label });
+      button.addEventListener("click", handler);
+      this.notice.append(button);
+    }
+    const close = Object.assign(document.createElement("button"), { type: "button", className: "md-button", textContent: "Dismiss" });
+    close.addEventListener("click", () => { this.notice.hidden = true; });
+    this.notice.append(close);
+    this.notice.hidden = false;
+  }
+
+  reportKeptAside(reason) {
+    this.showNotice(
+      `Some saved answers could not be read (${reason}). They have been kept aside on this device, not deleted.`,
+      ["You can download them to look at them or to ask for help restoring them."],
+      [["Download the kept-aside data", () => this.downloadKeptAside()]],
+    );
+  }
+
+  downloadKeptAside() {
+    const entries = store.keptAside();
+    download(JSON.stringify(entries, null, 2), `worksheet-kept-aside-${todayStamp()}.json`, "application/json");
+  }
+
+  // --- the form -----------------------------------------------------------------------------------------
+
+  fields() {
+    return this.root.querySelectorAll("[data-ws-field]");
+  }
+
+  setFieldsEnabled(enabled) {
+    for (const field of this.fields()) field.disabled = !enabled;
+    for (const control of this.root.querySelectorAll("#ws-add-session, [data-ws-session] :is(input, select, textarea, button)")) {
+      control.disabled = !enabled;
+    }
+  }
+
+  fill() {
+    for (const field of this.fields()) {
+      if (field === document.activeElement) continue;
+      const value = this.doc.answers[field.name];
+      if (field.type === "checkbox") field.checked = value === true;
+      else if (field.type === "radio") field.checked = value !== undefined && String(value) === field.value;
+      else field.value = value === undefined ? "" : String(value);
+      if (field.tagName === "TEXTAREA") this.fitHeight(field);
+    }
+    this.renderSessions();
+  }
+
+  fitHeight(textarea) {
+    textarea.style.height = "auto";
+    textarea.style.height = `${textarea.scrollHeight + 2}px`;
+  }
+
+  save(change) {
+    try {
+      this.doc = store.edit(this.doc, change);
+      const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      this.setStatus("saved", `Saved in this browser at ${time}.`);
+    } catch (error) {
+      if (!(error instanceof store.StorageFullError)) throw error;
+      change(this.doc); // keep the change on screen so it can still be copied or downloaded
+      this.setStatus("error", "Not saved: this browser’s storage for the site is full.");
+      this.showNotice(
+        "Your last change could not be saved because this browser’s storage is full. Everything saved before is safe.",
+        ["Download a backup now so this change is not lost, then free some space in the browser."],
+        [["Download a backup", () => this.exportAs("json")]],
+      );
+    }
+    this.scheduleView();
+    this.updateBackupReminder();
+  }
+
+  bind() {
+    const options = { signal: this.listeners.signal };
+    this.root.addEventListener("input", (event) => this.onInput(event), options);
+    this.root.addEventListener("change", (event) => this.onChange(event), options);
+    $("#ws-add-session").addEventListener("click", () => this.addSession(), options);
+    for (const button of this.root.querySelectorAll("[data-ws-export]")) {
+      button.addEventListener("click", () => this.exportAs(button.dataset.wsExport), options);
+    }
+    $("#ws-print").addEventListener("click", () => window.print(), options);
+    $("#ws-import-file").addEventListener("change", (event) => this.importFile(event.target), options);
+    $("#ws-delete-all").addEventListener("click", () => this.deleteEverything(), options);
+    window.addEventListener("storage", (event) => this.onOtherTab(event), options);
+    window.addEventListener("online", () => this.setStatus(this.status.dataset.state, this.statusText()), options);
+    window.addEventListener("offline", () => this.setStatus(this.status.dataset.state, this.statusText()), options);
+  }
+
+  statusText() {
+    return this.pythonReady ? "Your answers are saved in this browser as you type." : this.status.textContent.replace(/^You are offline\. /, "");
+  }
+
+  onInput(event) {
+    const field = event.target;
+    if (field.matches("textarea")) this.fitHeight(field);
+    if (field.matches("[data-ws-field]") && field.type !== "checkbox" && field.type !== "radio") {
+      this.save((doc) => store.setAnswer(doc, field.name, field.value));
+    } else if (field.matches("[data-ws-column]") && field.type !== "date") {
+      const row = field.closest("[data-ws-session]");
+      this.save((doc) => store.setSessionField(doc, row.dataset.id, field.dataset.wsColumn, field.value));
+    }
+  }
+
+  onChange(event) {
+    const field = event.target;
+    if (field.matches("[data-ws-field]") && field.type === "checkbox") {
+      this.save((doc) => store.setAnswer(doc, field.name, field.checked));
+    } else if (field.matches("[data-ws-field]") && field.type === "radio") {
+      this.save((doc) => store.setAnswer(doc, field.name, field.value));
+    } else if (field.matches("[data-ws-column]")) {
+      const row = field.closest("[data-ws-session]");
+      this.save((doc) => store.setSessionField(doc, row.dataset.id, field.dataset.wsColumn, field.value));
+      if (field.type === "date") this.renderSessions();
+    }
+  }
+
+  onOtherTab(event) {
+    if (event.key !== store.KEYS.answers || event.newValue === null) {
+      if (event.key === store.KEYS.answers || event.key === null) { this.doc = store.emptyDocument(); this.fill(); this.scheduleView(); }
+      return;
+    }
+    const { doc } = store.load();
+    if (doc.version !== store.VERSION) return;
+    this.doc = doc;
+    this.fill();
+    this.scheduleView();
+    this.setStatus("saved", "Updated with changes made in another tab.");
+  }
+
+  // --- the session log ----------------------------------------------------------------------------------
+
+  addSession() {
+    const id = `s${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    const session = { id, date: todayStamp(), topic: null, trust: null, safety: null, therapist_role: null };
+    this.save((doc) => doc.sessions.push(session));
+    this.renderSessions();
+    $(`[data-id="${id}"] input[type="date"]`, this.sessionList)?.focus();
+  }
+
+  async deleteSession(id, title) {
+    if (!(await this.confirm(`Delete ${title}?`, "This session’s date, topic, ratings and notes will be removed from this device.", "Delete session"))) return;
+    const index = [...this.sessionList.children].findIndex((row) => row.dataset.id === id);
+    this.save((doc) => { doc.sessions = doc.sessions.filter((row) => row.id !== id); });
+    this.renderSessions();
+    const rows = this.sessionList.children;
+    (rows[Math.min(index, rows.length - 1)]?.querySelector("input") || $("#ws-add-session")).focus();
+  }
+
+  orderedSessions() {
+    const order = new Map(this.doc.sessions.map((session, index) => [session.id, index]));
+    return [...this.doc.sessions].sort((a, b) =>
+      (a.date ? 0 : 1) - (b.date ? 0 : 1) || (a.date || "").localeCompare(b.date || "") || order.get(a.id) - order.get(b.id));
+  }
+
+  renderSessions() {
+    const focused = document.activeElement;
+    const rows = new Map([...this.sessionList.children].map((row) => [row.dataset.id, row]));
+    const sessions = this.orderedSessions();
+    sessions.forEach((session, index) => {
+      const row = rows.get(session.id) || this.createRow(session.id);
+      rows.delete(session.id);
+      const date = session.date ? new Date(`${session.date}T00:00:00`).toLocaleDateString([], { day: "numeric", month: "long", year: "numeric" }) : "no date yet";
+      const title = `Session ${index + 1}, ${date}`;
+      $(".ws-session-title", row).textContent = title;
+      $("[data-ws-delete-session]", row).setAttribute("aria-label", `Delete session ${index + 1} (${date})`);
+      row.dataset.title = `session ${index + 1} (${date})`;
+      for (const control of row.querySelectorAll("[data-ws-column]")) {
+        if (control === focused) continue;
+        const value = session[control.dataset.wsColumn];
+        control.value = value === null || value === undefined ? "" : String(value);
+        if (control.tagName === "TEXTAREA") this.fitHeight(control);
+      }
+      if (this.sessionList.children[index] !== row) this.sessionList.insertBefore(row, this.sessionList.children[index] || null);
+    });
+    for (const row of rows.values()) row.remove();
+    if (focused && this.sessionList.contains(focused) && document.activeElement !== focused) focused.focus();
+    $("#ws-sessions-empty").hidden = sessions.length > 0;
+  }
+
+  createRow(id) {
+    const row = this.template.content.firstElementChild.cloneNode(true);
+    row.dataset.id = id;
+    for (const element of row.querySelectorAll("[id], [for], [aria-describedby]")) {
+      for (const attribute of ["id", "for", "aria-describedby"]) {
+        const value = element.getAttribute(attribute);
+        if (value) element.setAttribute(attribute, value.replaceAll("ROW-", `session-${id}-`));
+      }
+    }
+    $("[data-ws-delete-session]", row).addEventListener("click", () => this.deleteSession(id, row.dataset.title));
+    return row;
+  }
+
+  // --- Python: checks, progress, exports ----------------------------------------------------------------
+
+  startPython() {
+    python ||= new PythonWorker();
+    python.ready.then(
+      async () => {
+        this.pythonReady = true;
+        for (const button of this.root.querySelectorAll("[data-ws-export], #ws-import-file, #ws-delete-all, #ws-add-session")) button.disabled = false;
+        if (this.doc.version !== store.VERSION) await this.migrateStored();
+        this.setFieldsEnabled(true);
+        this.root.dataset.python = "ready";
+        this.setStatus("ready", "Ready. Your answers are saved in this browser as you type.");
+        this.scheduleView(0);
+      },
+      (error) => {
+        this.root.dataset.python = "failed";
+        $("#ws-add-session").disabled = false;
+        $("#ws-delete-all").disabled = false;
+        this.setFieldsEnabled(this.doc.version === store.VERSION);
+        this.setStatus("saved", "Your answers are saved in this browser as you type. The progress chart and downloads are unavailable right now.");
+        console.warn("worksheet tools unavailable:", error.message);
+      },
+    );
+  }
+
+  async migrateStored() {
+    const original = localStorage.getItem(store.KEYS.answers);
+    const outcome = await python.call("view", { document: this.doc });
+    if (outcome.error) {
+      const aside = store.keepAside(original, "it could not be updated to this version");
+      localStorage.removeItem(store.KEYS.answers);
+      this.doc = store.emptyDocument();
+      this.reportKeptAside(aside.reason);
+    } else {
+      store.keepAside(original, "copy kept from before the update");
+      this.doc = store.replace(outcome.ok.document);
+    }
+    this.fill();
+  }
+
+  scheduleView(delay = VIEW_DELAY_MS) {
+    if (!this.pythonReady) return;
+    clearTimeout(this.viewTimer);
+    this.viewTimer = setTimeout(() => this.refreshView(), delay);
+  }
+
+  async refreshView() {
+    const outcome = await python.call("view", { document: this.doc });
+    const problems = $("#ws-problems") || this.createProblemsArea();
+    if (outcome.error) {
+      problems.hidden = false;
+      $("ul", problems).replaceChildren(...outcome.error.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
+      return;
+    }
+    problems.hidden = true;
+    const { summary, description, chart } = outcome.ok;
+    const progress = $("#ws-progress");
+    progress.hidden = !summary.first_date;
+    $("#ws-progress-description").textContent = description;
+    const svg = new DOMParser().parseFromString(chart, "image/svg+xml").documentElement;
+    $("#ws-chart").replaceChildren(document.importNode(svg, true));
+  }
+
+  createProblemsArea() {
+    const area = Object.assign(document.createElement("div"), { id: "ws-problems", className: "ws-problems", hidden: true });
+    area.setAttribute("role", "status");
+    area.append(Object.assign(document.createElement("p"), { textContent: "Some answers need a look (they are saved as they are):" }), document.createElement("ul"));
+    this.status.parentElement.after(area);
+    return area;
+  }
+
+  async exportAs(kind) {
+    const outcome = await python.call("exports", { document: this.doc });
+    if (outcome.error) {
+      this.showNotice("The download could not be made because some answers need a look:", outcome.error);
+      return;
+    }
+    const types = { json: ["json", "application/json"], markdown: ["md", "text/markdown"], csv: ["csv", "text/csv"] };
+    const [extension, type] = types[kind];
+    const name = kind === "csv" ? "trust-and-safety-session-log" : "trust-and-safety-worksheet";
+    download(outcome.ok[kind], `${name}-${todayStamp()}.${extension}`, `${type};charset=utf-8`);
+    if (kind === "json") {
+      localStorage.setItem(store.KEYS.lastBackup, new Date().toISOString());
+      this.updateBackupReminder();
+    }
+  }
+
+  updateBackupReminder() {
+    const reminder = $("#ws-backup-reminder");
+    const last = localStorage.getItem(store.KEYS.lastBackup);
+    const days = last ? (Date.now() - Date.parse(last)) / 86400000 : Infinity;
+    reminder.hidden = !store.hasAnswers(this.doc) || days < BACKUP_REMINDER_DAYS;
+    reminder.textContent = last
+      ? `Your last backup was ${Math.floor(days)} days ago. A fresh one keeps your newer answers safe too.`
+      : "You have not downloaded a backup yet. It takes a moment and keeps your answers safe if this browser clears its data.";
+  }
+
+  async importFile(input) {
+    const file = input.files[0];
+    input.value = "";
+    if (!file) return;
+    if (file.size > 5 * 1024 * 1024) {
+      this.showNotice("This file is too large to be a worksheet backup. Nothing was changed.");
+      return;
+    }
+    const outcome = await python.call("import", { text: await file.text() });
+    if (outcome.error) {
+      this.showNotice(`“${file.name}” could not be restored. Nothing was changed.`, outcome.error);
+      return;
+    }
+    if (store.hasAnswers(this.doc) &&
+        !(await this.confirm("Replace your current answers?", "The answers on this page will be replaced by the ones in the backup file. If you are not sure, cancel and download a backup of your current answers first.", "Replace my answers"))) {
+      return;
+    }
+    this.doc = store.replace(outcome.ok.document);
+    this.fill();
+    this.scheduleView(0);
+    this.setStatus("saved", `Restored from “${file.name}” and saved in this browser.`);
+  }
+
+  async deleteEverything() {
+    if (!(await this.confirm("Delete everything on this device?", "All your answers, your session log and any kept-aside data will be removed from this browser. Download a backup first if you may want them later. This cannot be undone.", "Delete everything"))) return;
+    store.deleteEverything();
+    this.doc = store.emptyDocument();
+    this.fill();
+    this.scheduleView(0);
+    this.updateBackupReminder();
+    this.setStatus("saved", "Everything was deleted from this device.");
+  }
+
+  confirm(title, text, action) {
+    const dialog = $("#ws-confirm");
+    $("#ws-confirm-title", dialog).textContent = title;
+    $("#ws-confirm-text", dialog).textContent = text;
+    $("#ws-confirm-yes", dialog).textContent = action;
+    const opener = document.activeElement;
+    return new Promise((resolve) => {
+      dialog.addEventListener("close", () => {
+        opener?.focus?.();
+        resolve(dialog.returnValue === "confirm");
+      }, { once: true });
+      dialog.returnValue = "";
+      dialog.showModal();
+    });
+  }
+}
+
+let current = null;
+
+function mount() {
+  current?.stop();
+  current = null;
+  const root = document.querySelector("article.md-content__inner");
+  if (!root || !root.querySelector("[data-ws-section]")) return;
+  current = new WorksheetPage(root);
+  current.start();
+  if (navigator.storage?.persist) navigator.storage.persist().catch(() => {});
+}
+
+if (typeof document$ !== "undefined") document$.subscribe(mount);
+else mount();

@@ -1,0 +1,48 @@
+"""The one entry point the browser's worker calls: JSON in, JSON out.
+
+Keeping the boundary to strings means the JavaScript side needs no knowledge of Python objects, and a
+failure comes back as a message the page can show instead of an exception crossing into JavaScript.
+"""
+
+from __future__ import annotations
+
+import json
+
+from . import answers, exports, progress
+
+
+def _view(doc: dict) -> dict:
+    """Everything the page shows after a change: the tidy document, its summary and chart."""
+    normalised = answers.normalise(doc)
+    summary = progress.summarise(normalised)
+    return {
+        "document": normalised,
+        "summary": summary,
+        "description": progress.describe(summary),
+        "chart": progress.chart_svg(normalised, summary),
+    }
+
+
+def _exports(doc: dict) -> dict:
+    normalised = answers.normalise(doc)
+    return {
+        "json": answers.to_backup(normalised),
+        "markdown": exports.to_markdown(normalised),
+        "csv": exports.sessions_csv(normalised),
+    }
+
+
+OPERATIONS = {
+    "view": lambda payload: _view(payload["document"]),
+    "exports": lambda payload: _exports(payload["document"]),
+    "import": lambda payload: _view(answers.from_backup(payload["text"])),
+}
+
+
+def call(operation: str, payload_json: str) -> str:
+    """Run one operation; answer ``{"ok": result}`` or ``{"error": [problems]}``."""
+    try:
+        result = OPERATIONS[operation](json.loads(payload_json))
+    except answers.AnswersError as error:
+        return json.dumps({"error": error.problems})
+    return json.dumps({"ok": result}, ensure_ascii=False)

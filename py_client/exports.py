@@ -1,0 +1,86 @@
+"""Exports of a normalised document: Markdown for reading and CSV of the session log for spreadsheets.
+
+Both are laid out from the worksheet content, so they follow the same order and wording as the form.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from .answers import session_columns
+from .content import WORKSHEET, Section, Worksheet
+from .progress import describe, summarise
+
+# A spreadsheet treats a cell starting with one of these as a formula; a leading apostrophe keeps an
+# answer such as "=)" or "-2 since last week" as the text it is.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def to_markdown(doc: dict, worksheet: Worksheet = WORKSHEET) -> str:
+    lines = [f"# {worksheet.title}", ""]
+    if doc.get("saved_at"):
+        lines += [f"_Answers as saved on {doc['saved_at'][:10]}._", ""]
+    for section in worksheet.sections:
+        lines += [f"## {section.title}", ""]
+        lines += _section_markdown(section, doc)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _section_markdown(section: Section, doc: dict) -> list[str]:
+    answers = doc["answers"]
+    lines: list[str] = []
+    if section.kind == "checklist":
+        lines += [section.intro, ""]
+        for item in section.items:
+            mark = "x" if answers.get(f"{section.id}.{item.id}") else " "
+            lines.append(f"- [{mark}] **{item.label}.** {item.explanation}")
+        return lines + [""]
+    if section.kind == "log":
+        lines += [describe(summarise(doc)), ""]
+        if not doc["sessions"]:
+            return lines + ["_No sessions logged._", ""]
+        lines.append("| " + " | ".join(column.label for column in section.columns) + " |")
+        lines.append("|" + "---|" * len(section.columns))
+        for session in doc["sessions"]:
+            cells = [_table_cell(session.get(column.id)) for column in section.columns]
+            lines.append("| " + " | ".join(cells) + " |")
+        return lines + [""]
+    for prompt in section.prompts:
+        name = f"{section.id}.{prompt.id}"
+        lines += [f"### {prompt.label}", ""]
+        if prompt.kind == "list":
+            for n in range(1, prompt.items + 1):
+                lines.append(f"{n}. {answers.get(f'{name}.{n}', '')}".rstrip())
+            lines.append("")
+        elif prompt.kind == "scale":
+            value = answers.get(name)
+            lines += [f"{value} out of {prompt.scale.high}" if value else "_Not answered._", ""]
+        else:
+            text = answers.get(name)
+            lines += [*(f"> {line}".rstrip() for line in text.split("\n")), ""] if text else ["_Not answered._", ""]
+    return lines
+
+
+def _table_cell(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def sessions_csv(doc: dict, worksheet: Worksheet = WORKSHEET) -> str:
+    """The session log as CSV, one row per session, headed by the column labels."""
+    columns = session_columns(worksheet)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(column.label for column in columns)
+    for session in doc["sessions"]:
+        writer.writerow(_csv_cell(session.get(column.id)) for column in columns)
+    return out.getvalue()
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

@@ -1,0 +1,130 @@
+"""Build the site into ``site/``: MkDocs pages, the pinned Pyodide runtime, the Python package for the
+browser and the service worker's list of files to keep offline.
+
+Run as ``python -m site_tools.build``. A second run with unchanged inputs does nothing, so starting the
+product again is quick; ``--force`` rebuilds anyway.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "site"
+STAMP = SITE / ".build-stamp"
+
+PYODIDE_VERSION = "314.0.7"
+# The core files the browser needs, with their SHA-256. npm already checks the package tarball against
+# package-lock.json's integrity hash; these catch a changed or partial node_modules as well.
+PYODIDE_FILES = {
+    "pyodide.mjs": "6f1d60f7bf529beb300f0f47983c921d3982363640ba20af0e38efdddbc66109",
+    "pyodide.asm.mjs": "f7cdc8ece80678ceb712f8e65ebe6d3a83203a180c399865f49612a051693635",
+    "pyodide.asm.wasm": "cc36e3cab04fdfc9a63ff13eb52eae2b911bf46c025cc7b281f394bd3de1d5e6",
+    "python_stdlib.zip": "fa1957e5777068fc4f7437f96d860ae2fbe9c19732ba06c84e004ec16dd7dd7a",
+    "pyodide-lock.json": "5dc2fc119108bc148c7457dc86e7675b5c87e1cafd420b9c34c1eaef7b36c010",
+}
+PYODIDE_SOURCE = ROOT / "node_modules" / "pyodide"
+PYODIDE_TARGET = Path("pyodide") / PYODIDE_VERSION
+PY_CLIENT_ARCHIVE = Path("py") / "py_client.zip"
+PRECACHE_MANIFEST = "precache.json"
+BUILD_INPUTS = ("mkdocs.yml", "docs", "overrides", "py_client", "site_tools", "package-lock.json")
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def inputs_fingerprint() -> str:
+    """A hash of every file the build reads, to tell whether ``site/`` is already up to date."""
+    digest = hashlib.sha256()
+    for name in BUILD_INPUTS:
+        path = ROOT / name
+        files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(ROOT)).encode() + b"\0" + sha256(file).encode())
+    return digest.hexdigest()
+
+
+def publish_pyodide() -> None:
+    target = SITE / PYODIDE_TARGET
+    target.mkdir(parents=True, exist_ok=True)
+    for name, expected in PYODIDE_FILES.items():
+        source = PYODIDE_SOURCE / name
+        if not source.is_file():
+            raise BuildError(f"{source} is missing: run `npm ci` to fetch Pyodide {PYODIDE_VERSION}.")
+        actual = sha256(source)
+        if actual != expected:
+            raise BuildError(f"{source} has SHA-256 {actual}, expected {expected}: refusing to publish it.")
+        shutil.copyfile(source, target / name)
+
+
+def publish_py_client() -> None:
+    """Zip the browser's Python package with fixed timestamps, so the same source gives the same bytes."""
+    archive = SITE / PY_CLIENT_ARCHIVE
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for source in sorted((ROOT / "py_client").glob("*.py")):
+            info = zipfile.ZipInfo(f"py_client/{source.name}", date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            bundle.writestr(info, source.read_bytes())
+
+
+def write_precache_manifest() -> None:
+    """List every published file with a short content hash; the service worker keeps these offline and
+    fetches again only what changed."""
+    entries = {}
+    for path in sorted(SITE.rglob("*")):
+        relative = path.relative_to(SITE).as_posix()
+        if path.is_file() and not relative.startswith(".") and relative not in (PRECACHE_MANIFEST, "sw.js"):
+            if relative.endswith(".gz") or relative == "sitemap.xml":
+                continue
+            entries[relative] = sha256(path)[:16]
+    version = hashlib.sha256(json.dumps(entries, sort_keys=True).encode()).hexdigest()[:16]
+    (SITE / PRECACHE_MANIFEST).write_text(json.dumps({"version": version, "files": entries}, indent=0))
+
+
+def build(force: bool = False) -> bool:
+    """Build the site; return False when it was already up to date."""
+    fingerprint = inputs_fingerprint()
+    if not force and STAMP.is_file() and STAMP.read_text() == fingerprint:
+        return False
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "--clean"], cwd=ROOT, check=True, env=env)
+    publish_pyodide()
+    publish_py_client()
+    write_precache_manifest()
+    STAMP.write_text(fingerprint)
+    return True
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    arguments = parser.parse_args()
+    try:
+        built = build(force=arguments.force)
+    except (BuildError, subprocess.CalledProcessError) as error:
+        print(f"build failed: {error}", file=sys.stderr)
+        return 1
+    print("site built into site/" if built else "site/ is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Settings, read from command-line options or the environment (``SYNC_*``), with safe defaults.
+
+The defaults make ``python -m sync_server`` work on a fresh clone: the built site from ``site/``, data in
+``var/``, a secret key generated there on first start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "SYNC_"
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    site_dir: Path = ROOT / "site"
+    data_dir: Path = ROOT / "var"
+    store: str = ""  # a store URL; empty means SQLite in data_dir
+    secret_keys: list[str] = field(default_factory=list)  # newest first; older ones still verify
+    allowed_origin: str = ""
+    rate_limits: str = "create=20/hour;30/day,claim=30/hour"
+
+    @classmethod
+    def from_env(cls, environ=os.environ) -> "Settings":
+        settings = cls()
+        for name, current in vars(cls()).items():
+            raw = environ.get(ENV_PREFIX + name.upper())
+            if raw is None:
+                continue
+            if isinstance(current, bool):
+                value = raw.lower() in ("1", "true", "yes")
+            elif isinstance(current, int):
+                value = int(raw)
+            elif isinstance(current, Path):
+                value = Path(raw)
+            elif isinstance(current, list):
+                value = [part for part in raw.split(",") if part]
+            else:
+                value = raw
+            setattr(settings, name, value)
+        return settings
+
+    @property
+    def store_url(self) -> str:
+        return self.store or f"sqlite:///{self.data_dir / 'shares.sqlite3'}"
+
+    def ensure_secret_keys(self) -> list[str]:
+        """The configured keys, or the one kept in the data folder, made on first start with owner-only
+        permissions so that signed ids stay valid across restarts."""
+        if self.secret_keys:
+            return self.secret_keys
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key_file = self.data_dir / "secret_key"
+        try:
+            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as stream:
+                stream.write(secrets.token_urlsafe(48))
+        self.secret_keys = [key_file.read_text().strip()]
+        return self.secret_keys

@@ -1,0 +1,48 @@
+"""Every error under ``/api`` is JSON ``{"error": code, "message": text}``, never an HTML page."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+class ApiError(Exception):
+    """An error the API reports to the client as it is."""
+
+    def __init__(self, status: int, code: str, message: str, **extra):
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+def error_response(status: int, code: str, message: str, **extra):
+    response = jsonify(error=code, message=message, **extra)
+    response.status_code = status
+    return response
+
+
+def _handle_api_error(error: ApiError):
+    return error_response(error.status, error.code, error.message, **error.extra)
+
+
+def _handle_http_exception(error: HTTPException):
+    if not request.path.startswith("/api"):
+        return error
+    code = (error.name or "error").lower().replace(" ", "_")
+    response = error_response(error.code or 500, code, error.description or error.name)
+    for name in ("Allow", "Retry-After"):
+        if error.get_headers() and dict(error.get_headers()).get(name):
+            response.headers[name] = dict(error.get_headers())[name]
+    return response
+
+
+def _handle_unexpected(error: Exception):
+    # Logged by Flask without the request body; the client learns only that it failed.
+    if not request.path.startswith("/api"):
+        return InternalServerError()
+    return error_response(500, "internal_error", "Something went wrong on the server. Nothing was changed.")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(ApiError, _handle_api_error)
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(Exception, _handle_unexpected)
