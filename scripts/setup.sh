@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Install what the project needs, skipping whatever is already installed and unchanged, so a second run
+# takes a second or two. `--test` adds the test tools and Debian's Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for_tests=false
+[ "${1:-}" = "--test" ] && for_tests=true
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=false
+apt_install() {
+  $apt_updated || { as_root apt-get update -qq; apt_updated=true; }
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+fingerprint() { sha256sum "$@" | sha256sum | cut -c1-16; }
+
+# Python packages, pinned with hashes in requirements/*.lock (made by `uv pip compile --generate-hashes`).
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+lock=requirements/run.lock
+$for_tests && lock=requirements/test.lock
+stamp=".venv/.installed-$(basename "$lock" .lock)-$(fingerprint "$lock")"
+if [ ! -f "$stamp" ]; then
+  echo "Installing Python packages from $lock…"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r "$lock"
+  touch "$stamp"
+fi
+
+# Pyodide (published with the site) and axe-core (for the tests), pinned with checksums in package-lock.json.
+command -v npm >/dev/null || apt_install nodejs npm
+stamp="node_modules/.installed-$(fingerprint package-lock.json)"
+if [ ! -f "$stamp" ]; then
+  echo "Installing Pyodide and axe-core from the npm registry…"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch "$stamp"
+fi
+
+if $for_tests; then
+  [ -x /usr/bin/chromium ] || { echo "Installing Debian's Chromium…"; apt_install chromium; }
+fi

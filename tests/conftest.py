@@ -1,0 +1,161 @@
+"""Shared fixtures: the built site, real server processes, and Playwright on Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "site"
+AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+# Root needs --no-sandbox; the background flags stop Chromium calling hosts this machine cannot reach,
+# which would otherwise show up as foreign requests.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_serving(url: str, process: subprocess.Popen | None = None, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: {process.stderr.read() if process.stderr else ''}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+class ServerProcess:
+    """``python -m sync_server`` as a real process on a free loopback port, with its own data folder."""
+
+    def __init__(self, data_dir: Path, *extra: str, env: dict | None = None):
+        self.port = free_port()
+        self.data_dir = data_dir
+        self.log_path = data_dir / "server.log"
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.args = [sys.executable, "-m", "sync_server", "--port", str(self.port), "--data-dir", str(data_dir), *extra]
+        self.env = {**os.environ, **(env or {})}
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "ServerProcess":
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(self.args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        wait_until_serving(f"{self.url}/api/health", self.process)
+        return self
+
+    def stop(self, kill: bool = False) -> None:
+        if self.process and self.process.poll() is None:
+            (self.process.kill if kill else self.process.terminate)()
+            self.process.wait(timeout=15)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def built_site() -> Path:
+    """The site as `scripts/test.sh` built it; build it here when a test run starts without it."""
+    from site_tools.build import build
+
+    build()
+    return SITE
+
+
+@pytest.fixture(scope="session")
+def live_server(built_site, tmp_path_factory) -> ServerProcess:
+    server = ServerProcess(tmp_path_factory.mktemp("server-data")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def subpath_server(built_site) -> str:
+    """The same app mounted under /worksheet/, as a reverse proxy with a path prefix would serve it."""
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Response
+
+    from sync_server import create_app
+    from sync_server.config import Settings
+
+    app = create_app(Settings(site_dir=built_site, data_dir=built_site.parent / "var" / "subpath-test"))
+    wsgi = DispatcherMiddleware(Response("Not here", status=404), {"/worksheet": app})
+    server = make_server("127.0.0.1", free_port(), wsgi, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/worksheet"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # Service workers are tested on purpose in the offline tests; elsewhere they would hide requests.
+    return {**browser_context_args, "service_workers": "block"}
+
+
+class RequestLog:
+    """Every request a page makes, and every console error or CSP violation it reports."""
+
+    def __init__(self, page, allowed_origin: str):
+        self.allowed = urlsplit(allowed_origin)
+        self.requests: list = []
+        self.errors: list[str] = []
+        page.on("request", lambda request: self.requests.append(request))
+        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def foreign(self) -> list[str]:
+        own = (self.allowed.scheme, self.allowed.netloc)
+        return [
+            request.url
+            for request in self.requests
+            if (urlsplit(request.url).scheme, urlsplit(request.url).netloc) != own
+            and urlsplit(request.url).scheme not in ("data", "blob")
+        ]
+
+
+@pytest.fixture
+def watched_page(page, live_server):
+    log = RequestLog(page, live_server.url)
+    page.request_log = log
+    yield page
+    assert not log.foreign(), f"requests to other hosts: {log.foreign()}"
+
+
+def run_axe(page) -> list[dict]:
+    """axe-core's violations on the page as it is now. Evaluated through the DevTools protocol, so the
+    page's own Content-Security-Policy (which rightly forbids injected scripts) does not stop it."""
+    page.evaluate(AXE_SOURCE.read_text())
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result]
