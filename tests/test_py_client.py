@@ -1,0 +1,211 @@
+"""py_client in CPython: the answer format, migrations, validation, summaries, chart and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from py_client import answers, bridge, exports, progress
+from py_client.content import WORKSHEET
+
+SPECS = answers.field_specs()
+COLUMNS = answers.session_columns()
+
+
+def document(answers_map=None, sessions=None, version=answers.VERSION):
+    return {"format": answers.FORMAT, "version": version, "saved_at": "2026-03-01T10:00:00.000Z",
+            "answers": answers_map or {}, "sessions": sessions or []}
+
+
+def session(id_, date, trust=None, safety=None, topic=None, role=None):
+    return {"id": id_, "date": date, "topic": topic, "trust": trust, "safety": safety, "therapist_role": role}
+
+
+# --- strategies -----------------------------------------------------------------------------------------
+
+text = st.text(st.characters(codec="utf-8", exclude_characters="\r"), max_size=300)
+line = st.text(st.characters(codec="utf-8", exclude_characters="\r"), max_size=80)
+rating = st.one_of(st.none(), st.integers(1, 10))
+
+
+@st.composite
+def answer_maps(draw):
+    chosen = {}
+    for name, spec in SPECS.items():
+        if not draw(st.booleans()):
+            continue
+        value = {"check": st.just(True), "text": text.filter(bool), "line": line.filter(bool),
+                 "scale": st.integers(spec.low or 1, spec.high or 10)}[spec.kind]
+        chosen[name] = draw(value)
+    return chosen
+
+
+@st.composite
+def session_lists(draw):
+    dates = draw(st.lists(st.one_of(st.none(), st.dates().filter(lambda d: 1900 <= d.year <= 2100).map(str)), max_size=12))
+    rows = [session(f"s{i}", date, draw(rating), draw(rating), draw(st.one_of(st.none(), line.filter(bool))),
+                    draw(st.one_of(st.none(), line.filter(bool)))) for i, date in enumerate(dates)]
+    return rows
+
+
+valid_documents = st.builds(document, answer_maps(), session_lists())
+
+
+# --- properties -----------------------------------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(valid_documents)
+def test_any_valid_answers_survive_export_then_import_unchanged(doc):
+    normalised = answers.normalise(doc)
+    assert answers.from_backup(answers.to_backup(normalised)) == normalised
+    assert answers.normalise(normalised) == normalised  # normalising is idempotent
+
+
+@settings(max_examples=100, deadline=None)
+@given(valid_documents)
+def test_version_1_documents_migrate_to_the_same_answers(doc):
+    old = {"format": answers.FORMAT, "version": 1, "saved_at": doc["saved_at"], "fields": doc["answers"],
+           "log": [{**{k: v for k, v in row.items() if k != "therapist_role"}, "role": row["therapist_role"]}
+                   for row in doc["sessions"]]}
+    assert answers.normalise(old) == answers.normalise(doc)
+
+
+@settings(max_examples=100, deadline=None)
+@given(valid_documents, st.sampled_from(sorted(n for n, s in SPECS.items() if s.kind == "scale")),
+       st.one_of(st.integers().filter(lambda n: not 1 <= n <= 10), st.text(max_size=5).filter(lambda t: t.strip() not in {str(n) for n in range(1, 11)} | {""})))
+def test_out_of_range_ratings_are_rejected_with_a_specific_message(doc, name, bad):
+    doc["answers"][name] = bad
+    with pytest.raises(answers.AnswersError) as caught:
+        answers.normalise(doc)
+    assert any(SPECS[name].label in problem and "whole number from 1 to 10" in problem for problem in caught.value.problems)
+
+
+# --- examples -------------------------------------------------------------------------------------------
+
+
+def test_ratings_typed_as_text_become_numbers_and_empty_answers_are_dropped():
+    doc = answers.normalise(document({"exercise.helpfulness": "7", "reflections.trust-meaning": "",
+                                      "signs.minimal-engagement": False}))
+    assert doc["answers"] == {"exercise.helpfulness": 7}
+
+
+def test_text_is_kept_exactly_as_typed_apart_from_line_endings():
+    typed = "  Being heard.\r\n\r\nNot being rushed <b>really</b>  "
+    doc = answers.normalise(document({"reflections.trust-meaning": typed}))
+    assert doc["answers"]["reflections.trust-meaning"] == "  Being heard.\n\nNot being rushed <b>really</b>  "
+
+
+def test_sessions_are_ordered_by_date_with_undated_rows_last():
+    doc = answers.normalise(document(sessions=[session("c", None), session("b", "2026-02-01"), session("a", "2026-01-15")]))
+    assert [row["id"] for row in doc["sessions"]] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"sessions": [session("a", "2026-02-30")]}, "must be a date written as YYYY-MM-DD"),
+        ({"sessions": [session("a", "2026-W01-1")]}, "must be a date written as YYYY-MM-DD"),
+        ({"sessions": [session("a", "1850-01-01")]}, "must be between 1900-01-01 and 2100-12-31"),
+        ({"sessions": [session("a b", "2026-01-01")]}, "has no valid identifier"),
+        ({"sessions": [{**session("a", "2026-01-01"), "mood": 3}]}, "unknown columns: mood"),
+        ({"sessions": "none"}, "The session log is not a list"),
+        ({"answers": {"reflections.nope": "x"}}, "Unknown question 'reflections.nope'"),
+        ({"answers": {"signs.minimal-engagement": "yes"}}, "must be checked or unchecked"),
+        ({"answers": {"reflections.trust-meaning": "x" * 10_001}}, "the limit is 10,000"),
+        ({"answers": {"reflections.relationship-needs.1": "x" * 501}}, "the limit is 500"),
+        ({"answers": {"reflections.trust-meaning": 5}}, "must be text"),
+        ({"saved_at": "yesterday"}, "not a valid date and time"),
+    ],
+)
+def test_invalid_input_is_rejected_with_a_specific_message(bad, message):
+    with pytest.raises(answers.AnswersError) as caught:
+        answers.normalise({**document(), **bad})
+    assert any(message in problem for problem in caught.value.problems), caught.value.problems
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("{not json", "not valid JSON (line 1, column 2)"),
+        ('{"format": "trust-safety-worksheet", "version": 2, "answers": {}, "sessions": [', "not valid JSON"),
+        ('{"hello": 1}', "This is not a worksheet backup"),
+        ('[1, 2]', "not a JSON object"),
+        ('{"format": "trust-safety-worksheet", "version": 99}', "saved by a newer version"),
+        ('{"format": "trust-safety-worksheet", "version": "2"}', "no valid version number"),
+        ("[" * 100_000, "not valid JSON"),
+    ],
+)
+def test_bad_backup_files_get_clear_messages(text, message):
+    with pytest.raises(answers.AnswersError) as caught:
+        answers.from_backup(text)
+    assert message in caught.value.problems[0]
+
+
+def test_huge_backup_is_refused_before_parsing():
+    with pytest.raises(answers.AnswersError, match="larger than 5 MB"):
+        answers.from_backup(" " * (answers.MAX_DOCUMENT_BYTES + 1))
+
+
+def test_summary_reports_counts_dates_averages_and_trends():
+    doc = answers.normalise(document(sessions=[
+        session("a", "2026-01-05", 3, 8), session("b", "2026-01-12", 5, 8), session("c", "2026-01-19", 8, 7),
+        session("d", None, 1, 1),
+    ]))
+    summary = progress.summarise(doc)
+    assert summary["sessions"] == 4
+    assert (summary["first_date"], summary["latest_date"]) == ("2026-01-05", "2026-01-19")
+    assert summary["trust"] == {"count": 3, "average": 5.3, "first": 3, "latest": 8, "lowest": 3, "highest": 8, "trend": "rising"}
+    assert summary["safety"]["trend"] == "falling" and summary["safety"]["average"] == 7.7
+    assert "4 sessions logged, from 5 January 2026 to 19 January 2026" in progress.describe(summary)
+
+
+def test_steady_ratings_have_a_steady_trend():
+    doc = answers.normalise(document(sessions=[session(f"s{i}", f"2026-01-{i + 1:02d}", 6, 6) for i in range(5)]))
+    assert progress.summarise(doc)["trust"]["trend"] == "steady"
+
+
+def test_chart_is_accessible_svg_with_one_marker_per_rating():
+    doc = answers.normalise(document(sessions=[session("a", "2026-01-05", 3, 8), session("b", "2026-01-12", 5, None)]))
+    svg = progress.chart_svg(doc, progress.summarise(doc))
+    tree = ElementTree.fromstring(svg)
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    assert tree.get("role") == "img"
+    assert tree.find("svg:title", ns).text == "Trust and safety over your sessions"
+    assert "Trust: average 4 out of 10" in tree.find("svg:desc", ns).text
+    assert len(tree.findall(".//svg:circle", ns)) == 2 and len(tree.findall(".//svg:rect", ns)) == 1
+
+
+def test_markdown_export_follows_the_worksheet_and_holds_every_answer():
+    doc = answers.normalise(document(
+        {"signs.limited-disclosure": True, "reflections.trust-meaning": "Being heard\nand believed",
+         "reflections.relationship-needs.2": "Honesty", "exercise.helpfulness": 8},
+        [session("a", "2026-01-05", 3, 8, "Work | stress", "Slow down")],
+    ))
+    markdown = exports.to_markdown(doc)
+    for section in WORKSHEET.sections:
+        assert f"## {section.title}" in markdown
+    assert "- [x] **Limited Disclosure.**" in markdown and "- [ ] **Minimal Engagement.**" in markdown
+    assert "> Being heard\n> and believed" in markdown
+    assert "2. Honesty" in markdown and "8 out of 10" in markdown
+    assert "| 2026-01-05 | Work \\| stress | 3 | 8 | Slow down |" in markdown
+
+
+def test_csv_export_has_one_row_per_session_and_defuses_formulas():
+    doc = answers.normalise(document(sessions=[session("a", "2026-01-05", 3, 8, "=HYPERLINK(\"x\")", "-listen more")]))
+    rows = list(csv.reader(io.StringIO(exports.sessions_csv(doc))))
+    assert rows[0] == [column.label for column in COLUMNS]
+    assert rows[1] == ["2026-01-05", "'=HYPERLINK(\"x\")", "3", "8", "'-listen more"]
+
+
+def test_bridge_answers_json_and_reports_problems_instead_of_raising():
+    ok = json.loads(bridge.call("view", json.dumps({"document": document({"exercise.helpfulness": "4"})})))
+    assert ok["ok"]["document"]["answers"] == {"exercise.helpfulness": 4}
+    bad = json.loads(bridge.call("import", json.dumps({"text": "nope"})))
+    assert bad["error"][0].startswith("This file is not a readable backup")
