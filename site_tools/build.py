@@ -35,6 +35,7 @@ PYODIDE_SOURCE = ROOT / "node_modules" / "pyodide"
 PYODIDE_TARGET = Path("pyodide") / PYODIDE_VERSION
 PY_CLIENT_ARCHIVE = Path("py") / "py_client.zip"
 PRECACHE_MANIFEST = "precache.json"
+SERVICE_WORKER = "sw.js"
 BUILD_INPUTS = ("mkdocs.yml", "docs", "overrides", "py_client", "site_tools", "package-lock.json")
 
 
@@ -91,12 +92,15 @@ def write_precache_manifest() -> None:
     entries = {}
     for path in sorted(SITE.rglob("*")):
         relative = path.relative_to(SITE).as_posix()
-        if path.is_file() and not relative.startswith(".") and relative not in (PRECACHE_MANIFEST, "sw.js"):
+        if path.is_file() and not relative.startswith(".") and relative not in (PRECACHE_MANIFEST, SERVICE_WORKER):
             if relative.endswith(".gz") or relative == "sitemap.xml":
                 continue
             entries[relative] = sha256(path)[:16]
     version = hashlib.sha256(json.dumps(entries, sort_keys=True).encode()).hexdigest()[:16]
     (SITE / PRECACHE_MANIFEST).write_text(json.dumps({"version": version, "files": entries}, indent=0))
+    # A changed sw.js is what makes browsers install the new version, so it carries the version itself.
+    worker = SITE / SERVICE_WORKER
+    worker.write_text(worker.read_text().replace("__PRECACHE_VERSION__", version))
 
 
 def build(force: bool = False) -> bool:

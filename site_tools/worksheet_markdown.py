@@ -118,7 +118,7 @@ def _log(section: Section) -> str:
         '<template id="ws-session-template"><li class="ws-session" data-ws-session>'
         '<fieldset><legend class="ws-session-title">Session</legend>'
         f'<div class="ws-session-fields">{cells}</div>'
-        '<button type="button" class="md-button ws-delete-session" data-ws-delete-session>Delete this session</button>'
+        '<button type="button" class="md-button ws-delete-session" data-ws-delete-session>Delete session</button>'
         "</fieldset></li></template>"
     )
     blank_rows = "".join("<tr>" + "<td></td>" * len(section.columns) + "</tr>" for _ in range(6))

@@ -121,7 +121,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     # Service workers are tested on purpose in the offline tests; elsewhere they would hide requests.
-    return {**browser_context_args, "service_workers": "block"}
+    return {**browser_context_args, "service_workers": "block", "locale": "en-GB"}
 
 
 class RequestLog:

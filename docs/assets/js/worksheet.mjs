@@ -109,16 +109,18 @@ class WorksheetPage {
     }
   }
 
-  fill() {
+  /** Show the document in the form. `keepFocused` leaves the field being typed in alone (for updates
+   *  from another tab); a restore or a deletion replaces everything. */
+  fill({ keepFocused = false } = {}) {
     for (const field of this.fields()) {
-      if (field === document.activeElement) continue;
+      if (keepFocused && field === document.activeElement) continue;
       const value = this.doc.answers[field.name];
       if (field.type === "checkbox") field.checked = value === true;
       else if (field.type === "radio") field.checked = value !== undefined && String(value) === field.value;
       else field.value = value === undefined ? "" : String(value);
       if (field.tagName === "TEXTAREA") this.fitHeight(field);
     }
-    this.renderSessions();
+    this.renderSessions({ keepFocused });
   }
 
   fitHeight(textarea) {
@@ -197,7 +199,7 @@ class WorksheetPage {
     const { doc } = store.load();
     if (doc.version !== store.VERSION) return;
     this.doc = doc;
-    this.fill();
+    this.fill({ keepFocused: true });
     this.scheduleView();
     this.setStatus("saved", "Updated with changes made in another tab.");
   }
@@ -227,7 +229,7 @@ class WorksheetPage {
       (a.date ? 0 : 1) - (b.date ? 0 : 1) || (a.date || "").localeCompare(b.date || "") || order.get(a.id) - order.get(b.id));
   }
 
-  renderSessions() {
+  renderSessions({ keepFocused = true } = {}) {
     const focused = document.activeElement;
     const rows = new Map([...this.sessionList.children].map((row) => [row.dataset.id, row]));
     const sessions = this.orderedSessions();
@@ -240,7 +242,7 @@ class WorksheetPage {
       $("[data-ws-delete-session]", row).setAttribute("aria-label", `Delete session ${index + 1} (${date})`);
       row.dataset.title = `session ${index + 1} (${date})`;
       for (const control of row.querySelectorAll("[data-ws-column]")) {
-        if (control === focused) continue;
+        if (keepFocused && control === focused) continue;
         const value = session[control.dataset.wsColumn];
         control.value = value === null || value === undefined ? "" : String(value);
         if (control.tagName === "TEXTAREA") this.fitHeight(control);
@@ -284,7 +286,12 @@ class WorksheetPage {
         $("#ws-add-session").disabled = false;
         $("#ws-delete-all").disabled = false;
         this.setFieldsEnabled(this.doc.version === store.VERSION);
-        this.setStatus("saved", "Your answers are saved in this browser as you type. The progress chart and downloads are unavailable right now.");
+        this.setStatus("saved", "Your answers are saved in this browser as you type.");
+        this.showNotice(
+          "The worksheet’s tools (the progress chart, downloads and restoring a backup) could not load. Your answers are still saved in this browser as you type.",
+          [],
+          [["Try again", () => location.reload()]],
+        );
         console.warn("worksheet tools unavailable:", error.message);
       },
     );
@@ -421,7 +428,17 @@ function mount() {
   if (!root || !root.querySelector("[data-ws-section]")) return;
   current = new WorksheetPage(root);
   current.start();
-  if (navigator.storage?.persist) navigator.storage.persist().catch(() => {});
+  // Ask the browser not to evict the answers under storage pressure (or, in Safari, after a week away).
+  navigator.storage?.persist?.().catch(() => {});
+  keepOffline();
+}
+
+/** Register the service worker that keeps the site, Pyodide included, available offline. */
+function keepOffline() {
+  if (!("serviceWorker" in navigator)) return;
+  const siteRoot = new URL("../../", import.meta.url);
+  navigator.serviceWorker.register(new URL("sw.js", siteRoot), { scope: siteRoot.pathname })
+    .catch((error) => console.warn("offline copy unavailable:", error.message));
 }
 
 if (typeof document$ !== "undefined") document$.subscribe(mount);
