@@ -90,8 +90,8 @@ def chart_svg(doc: dict, summary: dict) -> str:
     light or dark palette and print in black and white.
     """
     sessions = [s for s in doc["sessions"] if s["date"]]
-    width, height = 640, 300
-    left, right, top, bottom = 44, 16, 16, 56
+    width, height = 480, 260
+    left, right, top, bottom = 36, 20, 12, 56
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(sessions) - 1, 1)
 
@@ -114,8 +114,10 @@ def chart_svg(doc: dict, summary: dict) -> str:
     for index, session in enumerate(sessions):
         if index % label_every == 0 or index == len(sessions) - 1:
             day = dt.date.fromisoformat(session["date"])
+            # The outermost labels are anchored inwards so they are never cut off at the edges.
+            anchor = "start" if index == 0 and len(sessions) > 1 else "end" if index == len(sessions) - 1 and index else "middle"
             parts.append(
-                f'<text class="axis" x="{x(index):.1f}" y="{height - bottom + 18}" text-anchor="middle">'
+                f'<text class="axis" x="{x(index):.1f}" y="{height - bottom + 18}" text-anchor="{anchor}">'
                 f"{day.day} {day:%b}</text>"
             )
     for key, label, _scale in SERIES:

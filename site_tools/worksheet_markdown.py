@@ -29,10 +29,7 @@ def render_section(section: Section) -> str:
     renderers = {"checklist": _checklist, "prompts": _prompts, "log": _log}
     body = renderers[section.kind](section)
     intro = f'<p class="ws-intro">{escape(section.intro)}</p>' if section.intro and section.kind != "checklist" else ""
-    return (
-        f'<section class="ws-section" id="ws-{section.id}" aria-labelledby="ws-{section.id}-title" data-ws-section>'
-        f'<h2 id="ws-{section.id}-title">{escape(section.title)}</h2>{intro}{body}</section>'
-    )
+    return f'<div class="ws-section" id="ws-{section.id}" data-ws-section>{intro}{body}</div>'
 
 
 def _checklist(section: Section) -> str:
@@ -178,7 +175,10 @@ class WorksheetPreprocessor(Preprocessor):
                 output.append(line)
                 continue
             if match["section"]:
-                html = render_section(self.worksheet.section(match["section"]))
+                section = self.worksheet.section(match["section"])
+                # The title stays a Markdown heading so it appears in the table of contents.
+                output += ["", f"## {section.title} {{ #ws-{section.id}-title }}"]
+                html = render_section(section)
             else:
                 html = STATUS if match["part"] == "status" else TOOLS
             output += ["", self.md.htmlStash.store(html), ""]
