@@ -8,21 +8,30 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import api, errors, headers, site
+from . import api, errors, headers, limits, site
 from .config import Settings
+from .store import open_store
+from .tokens import Tokens
+
+# Base64 of a 256 KiB envelope plus the JSON around it; anything larger is refused before it is read.
+MAX_REQUEST_BYTES = 360 * 1024
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    secret_keys = settings.ensure_secret_keys()
     app = Flask(__name__, static_folder=None)
     app.config.update(
         SETTINGS=settings,
         SITE_DIR=settings.site_dir.resolve(),
-        MAX_CONTENT_LENGTH=512 * 1024,
-        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SECRET_KEY=secret_keys[0],
     )
+    app.extensions["share_store"] = open_store(settings.store_url)
+    app.extensions["share_tokens"] = Tokens(secret_keys)
     errors.init_app(app)
-    headers.init_app(app)
+    headers.init_app(app, settings.allowed_origin)
+    limits.init_app(app, settings.rate_limits, settings.rate_limit_storage, secret_keys[0])
     app.register_blueprint(api.bp)
     app.register_blueprint(site.bp)
     return app

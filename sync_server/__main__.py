@@ -1,6 +1,7 @@
 """``python -m sync_server``: serve the site and the API with gunicorn.
 
-Every option can also be set in the environment as ``SYNC_<OPTION>`` (for example ``SYNC_PORT=9000``).
+Every option can also be set in the environment as ``SYNC_<OPTION>`` (for example ``SYNC_PORT=9000``;
+``SYNC_SECRET_KEYS`` for ``--secret-key``).
 Gunicorn writes no access log here: a request line would carry share ids and client addresses.
 """
 
@@ -43,6 +44,15 @@ def parse_arguments(argv: list[str]) -> Settings:
     parser.add_argument("--workers", type=int, default=settings.workers, help="gunicorn worker processes")
     parser.add_argument("--site-dir", type=Path, default=settings.site_dir, help="the built site to serve")
     parser.add_argument("--data-dir", type=Path, default=settings.data_dir, help="where data and the secret live")
+    parser.add_argument("--store", default=settings.store, help="store URL, e.g. sqlite:///var/shares.sqlite3 "
+                        "(default: SQLite in the data folder)")
+    parser.add_argument("--secret-key", dest="secret_keys", type=lambda text: [k for k in text.split(",") if k],
+                        default=settings.secret_keys, help="signing keys, newest first, comma-separated "
+                        "(default: one generated and kept in the data folder)")
+    parser.add_argument("--allowed-origin", default=settings.allowed_origin,
+                        help="origin of a site hosted elsewhere that may call the API (default: none, no CORS)")
+    parser.add_argument("--rate-limits", default=settings.rate_limits,
+                        help="Flask-Limiter limits, e.g. 'create=20/hour,claim=30/hour', or 'off' (default %(default)s)")
     arguments = parser.parse_args(argv)
     for name, value in vars(arguments).items():
         setattr(settings, name, value)
@@ -54,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (settings.site_dir / "index.html").is_file():
         print(f"note: no built site in {settings.site_dir}; serving the API only "
               "(build it with `python -m site_tools.build`)", file=sys.stderr)
+    settings.ensure_secret_keys()  # once, before the workers start, so they all share one key
     print(f"Serving on http://{settings.host}:{settings.port}", flush=True)
     Server(settings).run()
     return 0

@@ -1,12 +1,164 @@
-"""The JSON API under ``/api``."""
+"""The JSON API under ``/api``: one-time encrypted shares.
+
+The server only ever sees the envelope (``sync_server.envelope``), the SHA-256 of the claim token, and the
+token itself at claim time; the key that decrypts the envelope stays in the link's fragment.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import datetime as dt
+import hashlib
+import time
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, request, send_file
+
+from . import envelope
+from .errors import ApiError
+from .limits import limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+OPENAPI_DOCUMENT = Path(__file__).with_name("openapi.json")
+
+DEFAULT_LIFETIME = 86_400
+MIN_LIFETIME, MAX_LIFETIME = 300, 604_800
+CLAIM_HASH_BYTES = 32
+MAX_TOKEN_CHARS = 128
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def _iso(timestamp: int | None) -> str | None:
+    if timestamp is None:
+        return None
+    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _store():
+    return current_app.extensions["share_store"]
+
+
+def _tokens():
+    return current_app.extensions["share_tokens"]
+
+
+def _json_body(allowed: set[str]) -> dict:
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "Send the request body as JSON (Content-Type: application/json).")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "malformed", "The request body must be a JSON object.")
+    unknown = set(body) - allowed
+    if unknown:
+        raise ApiError(400, "malformed", f"Unknown field(s): {', '.join(sorted(unknown))[:100]}.")
+    return body
+
+
+def _storage_key(public_id: str) -> str:
+    key = _tokens().storage_key(public_id)
+    if key is None:
+        raise ApiError(404, "not_found", "There is no share with this id.")
+    return key
+
+
+def _managed_key(public_id: str) -> str:
+    key = _storage_key(public_id)
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_CHARS or not _tokens().manage_token_matches(key, token.strip()):
+        raise ApiError(401, "unauthorized", "A valid manage token is needed (Authorization: Bearer <manage_token>).")
+    return key
+
+
+def _status_body(status) -> dict:
+    return {
+        "state": status.state,
+        "expires_at": _iso(status.expires_at),
+        "opened_at": _iso(status.state_at) if status.state == "opened" else None,
+        "changed_at": _iso(status.state_at),
+    }
 
 
 @bp.get("/health")
 def health():
+    _store().ping()
     return jsonify(status="ok")
+
+
+@bp.post("/shares")
+@limiter.limit(lambda: current_app.config["RATE_LIMITS"].get("create", ""), exempt_when=lambda: not current_app.config["RATE_LIMITS"].get("create"))
+def create_share():
+    body = _json_body({"ciphertext", "claim_hash", "expires_in"})
+    try:
+        data = envelope.check(body.get("ciphertext"))
+        claim_hash = envelope.decode_base64url(body.get("claim_hash"), "claim_hash")
+    except envelope.EnvelopeError as error:
+        raise ApiError(error.status, error.code, error.message) from None
+    if len(claim_hash) != CLAIM_HASH_BYTES:
+        raise ApiError(400, "malformed", "claim_hash must be the 32-byte SHA-256 of the claim token.")
+    lifetime = body.get("expires_in", DEFAULT_LIFETIME)
+    if not isinstance(lifetime, int) or isinstance(lifetime, bool) or not MIN_LIFETIME <= lifetime <= MAX_LIFETIME:
+        raise ApiError(400, "malformed", f"expires_in must be a whole number of seconds from {MIN_LIFETIME} to {MAX_LIFETIME}.")
+    now = _now()
+    key, public_id, manage_token = _tokens().new_share()
+    _store().purge(now)
+    _store().create(key, data, claim_hash, now, now + lifetime)
+    response = jsonify(id=public_id, manage_token=manage_token, expires_at=_iso(now + lifetime))
+    response.status_code = 201
+    return response
+
+
+@bp.post("/shares/<public_id>/claim")
+@limiter.limit(lambda: current_app.config["RATE_LIMITS"].get("claim", ""), exempt_when=lambda: not current_app.config["RATE_LIMITS"].get("claim"))
+def claim_share(public_id: str):
+    key = _storage_key(public_id)
+    body = _json_body({"claim_token"})
+    token = body.get("claim_token")
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
+        raise ApiError(400, "malformed", "claim_token is required: the base64url token derived from the link's key.")
+    try:
+        token_bytes = envelope.decode_base64url(token, "claim_token")
+    except envelope.EnvelopeError as error:
+        raise ApiError(400, error.code, error.message) from None
+    outcome = _store().claim(key, hashlib.sha256(token_bytes).digest(), _now())
+    if outcome.kind == "ok":
+        return jsonify(ciphertext=envelope.encode_base64url(outcome.ciphertext), created_at=_iso(outcome.created_at))
+    if outcome.kind == "wrong_proof":
+        message = ("The proof does not match this share (a wrong passphrase or a damaged link). "
+                   + (f"{outcome.attempts_left} attempt(s) left." if outcome.attempts_left else "The share has been destroyed."))
+        raise ApiError(403, "wrong_proof", message, attempts_left=outcome.attempts_left)
+    if outcome.kind == "gone":
+        status = outcome.status
+        messages = {
+            "opened": "This share has already been opened.",
+            "expired": "This share has expired.",
+            "revoked": "This share was cancelled by the person who made it.",
+            "destroyed": "This share was destroyed after too many wrong attempts.",
+        }
+        raise ApiError(410, "gone", messages[status.state], reason=status.state, at=_iso(status.state_at))
+    raise ApiError(404, "not_found", "There is no share with this id.")
+
+
+@bp.get("/shares/<public_id>")
+def share_status(public_id: str):
+    key = _managed_key(public_id)
+    status = _store().status(key, _now())
+    if status is None:
+        raise ApiError(404, "not_found", "There is no share with this id any more.")
+    return jsonify(_status_body(status))
+
+
+@bp.delete("/shares/<public_id>")
+def revoke_share(public_id: str):
+    key = _managed_key(public_id)
+    status = _store().revoke(key, _now())
+    if status is None:
+        raise ApiError(404, "not_found", "There is no share with this id any more.")
+    return "", 204
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return send_file(OPENAPI_DOCUMENT, mimetype="application/json", max_age=0)

@@ -25,7 +25,8 @@ class Settings:
     store: str = ""  # a store URL; empty means SQLite in data_dir
     secret_keys: list[str] = field(default_factory=list)  # newest first; older ones still verify
     allowed_origin: str = ""
-    rate_limits: str = "create=20/hour;30/day,claim=30/hour"
+    rate_limits: str = "create=20/hour;50/day,claim=30/hour"
+    rate_limit_storage: str = "memory://"  # per process; point it at Redis to share one budget
 
     @classmethod
     def from_env(cls, environ=os.environ) -> "Settings":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .store import StoreUnavailable
 
 
 class ApiError(Exception):
@@ -42,7 +44,14 @@ def _handle_unexpected(error: Exception):
     return error_response(500, "internal_error", "Something went wrong on the server. Nothing was changed.")
 
 
+def _handle_store_unavailable(_error: StoreUnavailable):
+    # The store's own message may name paths; the log says only what failed.
+    current_app.logger.error("share store unavailable")
+    return error_response(503, "store_unavailable", "Sharing is unavailable right now. Nothing was changed; please try again later.")
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, _handle_api_error)
+    app.register_error_handler(StoreUnavailable, _handle_store_unavailable)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(Exception, _handle_unexpected)

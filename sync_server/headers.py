@@ -8,6 +8,7 @@ allowed, which is why Material's small inline scripts are served as files (see `
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask_cors import CORS
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -43,9 +44,16 @@ def add_security_headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if request.path.startswith("/api/"):
         response.headers["Cache-Control"] = "no-store"
+    if request.path.startswith(("/api/", "/open")):
+        # The open page only ever shows a link's contents; no search engine should keep it.
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, allowed_origin: str = "") -> None:
     app.after_request(add_security_headers)
+    if allowed_origin:
+        # Only for a site hosted on another origin than the API; without it the browser's same-origin
+        # rule stands and no CORS header is ever sent.
+        CORS(app, resources={r"/api/*": {"origins": [allowed_origin]}}, allow_headers=["Content-Type", "Authorization"],
+             methods=["GET", "POST", "DELETE"], max_age=600)

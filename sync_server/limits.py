@@ -1,0 +1,43 @@
+"""Rate limits on creating and claiming shares (Flask-Limiter).
+
+Clients are told apart by an HMAC of their address under the server's secret, never the address itself,
+so neither the limiter's counters nor its storage ever hold an IP address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+
+
+def client_fingerprint() -> str:
+    secret = current_app.config["RATE_LIMIT_KEY"]
+    address = (request.remote_addr or "unknown").encode()
+    return hmac.new(secret, address, hashlib.sha256).hexdigest()[:32]
+
+
+limiter = Limiter(key_func=client_fingerprint, default_limits=[], headers_enabled=True)
+
+
+def parse_rate_limits(text: str) -> dict[str, str]:
+    """'create=20/hour;50/day,claim=30/hour' → {'create': '20/hour;50/day', 'claim': '30/hour'}; 'off' → {}."""
+    if text.strip().lower() in ("off", "none", ""):
+        return {}
+    limits = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        if name.strip() not in ("create", "claim") or not value.strip():
+            raise ValueError(f"rate limits look like 'create=20/hour,claim=30/hour' or 'off'; got {part!r}")
+        limits[name.strip()] = value.strip()
+    return limits
+
+
+def init_app(app: Flask, rate_limits: str, storage_uri: str, secret: str) -> None:
+    app.config["RATE_LIMITS"] = parse_rate_limits(rate_limits)
+    app.config["RATE_LIMIT_KEY"] = hmac.new(secret.encode(), b"rate-limit-client", hashlib.sha256).digest()
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri
+    app.config["RATELIMIT_ENABLED"] = bool(app.config["RATE_LIMITS"])
+    limiter.init_app(app)
