@@ -47,7 +47,10 @@ def _tokens():
 def _json_body(allowed: set[str]) -> dict:
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send the request body as JSON (Content-Type: application/json).")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(400, "malformed", "The JSON is nested too deeply.") from None
     if not isinstance(body, dict):
         raise ApiError(400, "malformed", "The request body must be a JSON object.")
     unknown = set(body) - allowed

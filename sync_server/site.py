@@ -6,6 +6,7 @@ import mimetypes
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, redirect, request, send_from_directory
+from werkzeug.routing import PathConverter
 from werkzeug.security import safe_join
 
 # Module workers and streaming WebAssembly compilation need these exact types; Python's table may lack them.
@@ -16,15 +17,24 @@ mimetypes.add_type("application/manifest+json", ".webmanifest")
 # Files under a versioned folder never change, so the browser may keep them for a year without asking.
 IMMUTABLE_PREFIXES = ("pyodide/",)
 
+class SitePath(PathConverter):
+    """Any path except the API's, so the site's catch-all never answers for (or advertises methods on) it."""
+
+    regex = r"(?!api(?:/|$))[^/].*?"
+
+
 bp = Blueprint("site", __name__)
 
 
+@bp.record_once
+def _register_converter(state):
+    state.app.url_map.converters["sitepath"] = SitePath
+
+
 @bp.get("/", defaults={"path": ""})
-@bp.get("/<path:path>")
+@bp.get("/<sitepath:path>")
 def page(path: str):
     site_dir: Path = current_app.config["SITE_DIR"]
-    if path.startswith("api/") or path == "api":
-        abort(404)
     target = safe_join(str(site_dir), path)
     if target is None:
         abort(404)

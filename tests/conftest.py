@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -65,13 +66,19 @@ class ServerProcess:
     def start(self) -> "ServerProcess":
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(self.args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        # A session of its own, so a crash can be simulated by killing gunicorn and all its workers at once.
+        self.process = subprocess.Popen(self.args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=self.env,
+                                        start_new_session=True)
         wait_until_serving(f"{self.url}/api/health", self.process)
         return self
 
     def stop(self, kill: bool = False) -> None:
+        """Stop gracefully, or with ``kill`` as a crash would: SIGKILL to the arbiter and every worker."""
         if self.process and self.process.poll() is None:
-            (self.process.kill if kill else self.process.terminate)()
+            if kill:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            else:
+                self.process.terminate()
             self.process.wait(timeout=15)
 
     def log(self) -> str:

@@ -1,0 +1,30 @@
+"""Helpers that build what a browser would send to the share API, for the server tests."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def fake_envelope(body_bytes: int = 300, version: int = 1, flags: int = 0) -> str:
+    """A well-formed envelope whose body is random bytes, as real ciphertext is to anyone without the key."""
+    return b64(bytes([version, flags]) + os.urandom(12) + os.urandom(body_bytes))
+
+
+def new_claim() -> tuple[str, str]:
+    """(claim_token, claim_hash) as the browser derives and sends them."""
+    token = os.urandom(32)
+    return b64(token), b64(hashlib.sha256(token).digest())
+
+
+def create_body(expires_in: int | None = None, body_bytes: int = 300) -> tuple[dict, str]:
+    token, claim_hash = new_claim()
+    body = {"ciphertext": fake_envelope(body_bytes), "claim_hash": claim_hash}
+    if expires_in is not None:
+        body["expires_in"] = expires_in
+    return body, token
