@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from . import answers, exports, progress
+from . import answers, exports, progress, sharing
 
 
 def _view(doc: dict) -> dict:
@@ -32,10 +32,33 @@ def _exports(doc: dict) -> dict:
     }
 
 
+def _snapshot(payload: dict) -> dict:
+    snapshot = sharing.make_snapshot(payload["document"], payload["sections"], payload["created_at"])
+    return {"snapshot": json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))}
+
+
+def _open_snapshot(text: str) -> dict:
+    """Everything the therapist's page shows and offers for download, from the decrypted snapshot."""
+    snapshot = sharing.read_snapshot(text)
+    doc = snapshot["document"]
+    summary = progress.summarise(doc)
+    return {
+        "created_at": snapshot["created_at"],
+        "sections": sharing.readonly_view(snapshot),
+        "summary": summary,
+        "description": progress.describe(summary),
+        "chart": progress.chart_svg(doc, summary) if "sessions" in snapshot["sections"] else None,
+        "markdown": exports.to_markdown(doc, sections=snapshot["sections"]),
+        "json": answers.to_backup(doc),
+    }
+
+
 OPERATIONS = {
     "view": lambda payload: _view(payload["document"]),
     "exports": lambda payload: _exports(payload["document"]),
     "import": lambda payload: _view(answers.from_backup(payload["text"])),
+    "snapshot": _snapshot,
+    "open_snapshot": lambda payload: _open_snapshot(payload["text"]),
 }
 
 

@@ -17,11 +17,14 @@ from .progress import describe, summarise
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def to_markdown(doc: dict, worksheet: Worksheet = WORKSHEET) -> str:
+def to_markdown(doc: dict, worksheet: Worksheet = WORKSHEET, sections: list[str] | None = None) -> str:
+    """The answers as Markdown; ``sections`` limits it to those parts (a share may hold only some)."""
     lines = [f"# {worksheet.title}", ""]
     if doc.get("saved_at"):
         lines += [f"_Answers as saved on {doc['saved_at'][:10]}._", ""]
     for section in worksheet.sections:
+        if sections is not None and section.id not in sections:
+            continue
         lines += [f"## {section.title}", ""]
         lines += _section_markdown(section, doc)
     return "\n".join(lines).rstrip() + "\n"

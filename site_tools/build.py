@@ -32,6 +32,10 @@ PYODIDE_FILES = {
     "pyodide-lock.json": "5dc2fc119108bc148c7457dc86e7675b5c87e1cafd420b9c34c1eaef7b36c010",
 }
 PYODIDE_SOURCE = ROOT / "node_modules" / "pyodide"
+# Other browser libraries published with the site: target path, source in node_modules, SHA-256.
+VENDORED = {
+    "vendor/uqr.mjs": ("uqr/dist/index.mjs", "7f0e61c2f13bb3724edee7bfb876e13c54ac9ee4fcfa283c9fa93cfb1241c325"),  # QR codes for share links (uqr 0.1.3)
+}
 PYODIDE_TARGET = Path("pyodide") / PYODIDE_VERSION
 PY_CLIENT_ARCHIVE = Path("py") / "py_client.zip"
 PRECACHE_MANIFEST = "precache.json"
@@ -75,6 +79,17 @@ def publish_pyodide() -> None:
         shutil.copyfile(source, target / name)
 
 
+def publish_vendored() -> None:
+    for target, (source, expected) in VENDORED.items():
+        path = ROOT / "node_modules" / source
+        if not path.is_file():
+            raise BuildError(f"{path} is missing: run `npm ci`.")
+        if sha256(path) != expected:
+            raise BuildError(f"{path} has SHA-256 {sha256(path)}, expected {expected}: refusing to publish it.")
+        (SITE / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, SITE / target)
+
+
 def publish_py_client() -> None:
     """Zip the browser's Python package with fixed timestamps, so the same source gives the same bytes."""
     archive = SITE / PY_CLIENT_ARCHIVE
@@ -111,6 +126,7 @@ def build(force: bool = False) -> bool:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "--clean"], cwd=ROOT, check=True, env=env)
     publish_pyodide()
+    publish_vendored()
     publish_py_client()
     write_precache_manifest()
     STAMP.write_text(fingerprint)

@@ -17,7 +17,7 @@ from markdown.preprocessors import Preprocessor
 
 from py_client.content import WORKSHEET, Column, Prompt, Section, Worksheet
 
-MARKER = re.compile(r"^\{worksheet-(?:section: *(?P<section>[a-z-]+)|(?P<part>status|tools))\}$")
+MARKER = re.compile(r"^\{worksheet-(?:section: *(?P<section>[a-z-]+)|(?P<part>status|tools|share|open))\}$")
 
 
 def field_id(name: str) -> str:
@@ -162,6 +162,70 @@ TOOLS = (
 )
 
 
+def share_panel(worksheet: Worksheet) -> str:
+    """The person's sharing controls; the parts to include come from the worksheet's sections."""
+    sections = "".join(
+        f'<li><label><input type="checkbox" name="share-section" value="{section.id}" checked> {escape(section.title)}</label></li>'
+        for section in worksheet.sections
+    )
+    lifetimes = "".join(
+        f'<label class="ws-choice"><input type="radio" name="share-lifetime" value="{seconds}"{" checked" if default else ""}> {label}</label>'
+        for seconds, label, default in ((3600, "1 hour", False), (86400, "1 day", True), (604800, "7 days", False))
+    )
+    return (
+        '<div class="ws-section ws-share" id="ws-share">'
+        "<p>When you share, this browser makes a snapshot of the answers you choose and encrypts it before anything "
+        "leaves this device. You get a link that opens once: as soon as your therapist opens it, the encrypted copy is "
+        "deleted from the server. The server never sees your answers, and the key is only in the link.</p>"
+        '<p class="ws-share-unavailable" id="ws-share-unavailable" role="status" hidden></p>'
+        f'<fieldset><legend>What to include</legend><ul class="ws-plain-list">{sections}</ul></fieldset>'
+        f'<fieldset><legend>How long the link works</legend><div class="ws-choices">{lifetimes}</div></fieldset>'
+        '<div class="ws-prompt"><label class="ws-label" for="ws-share-passphrase">Passphrase (optional)</label>'
+        '<p class="ws-hint" id="ws-share-passphrase-hint">If you add one, tell it to your therapist another way, '
+        "for example in person or by phone. It never leaves this device.</p>"
+        '<input type="password" id="ws-share-passphrase" autocomplete="new-password" aria-describedby="ws-share-passphrase-hint">'
+        '<label class="ws-show"><input type="checkbox" id="ws-share-show"> Show passphrase</label></div>'
+        '<p><button type="button" class="md-button md-button--primary" id="ws-share-create" disabled>Create a one-time link</button></p>'
+        '<p class="ws-share-message" id="ws-share-message" role="status" hidden></p>'
+        '<div class="ws-share-result" id="ws-share-result" tabindex="-1" hidden>'
+        '<h3>Your one-time link</h3><label for="ws-share-link">Link for your therapist</label>'
+        '<input type="text" id="ws-share-link" readonly aria-describedby="ws-share-expiry">'
+        '<p><button type="button" class="md-button" id="ws-share-copy">Copy link</button></p>'
+        '<p id="ws-share-expiry"></p>'
+        '<figure class="ws-share-qr"><div id="ws-share-qr"></div><figcaption>Or let your therapist scan this code with a phone.</figcaption></figure>'
+        "<p>For your privacy this link is shown only now and is not kept on this device. Copy it before you leave the page.</p>"
+        "</div>"
+        "<h3>Links made on this device</h3>"
+        '<p id="ws-share-none">None yet.</p><ul class="ws-share-list" id="ws-share-list"></ul>'
+        "</div>"
+    )
+
+
+OPEN_PAGE = (
+    '<div class="ws-open" id="ws-open">'
+    '<p class="ws-open-intro">Someone you work with has shared their answers to the worksheet '
+    "<em>Building Trust and Safety in Therapy</em> with you, their therapist. They were encrypted on their device; "
+    "only this link can unlock them.</p>"
+    "<p><strong>The link opens once.</strong> Nothing happens until you choose “Reveal answers”. After that the answers "
+    "are deleted from the server, so read, print or download them before you close this page.</p>"
+    '<noscript><p class="ws-status">This page needs JavaScript to unlock the answers in your browser.</p></noscript>'
+    '<div class="ws-open-form" id="ws-open-form" hidden>'
+    '<div class="ws-prompt" id="ws-open-passphrase-field" hidden><label class="ws-label" for="ws-open-passphrase">Passphrase</label>'
+    '<p class="ws-hint" id="ws-open-passphrase-hint">The person who shared the answers will have told you this separately.</p>'
+    '<input type="password" id="ws-open-passphrase" autocomplete="off" aria-describedby="ws-open-passphrase-hint"></div>'
+    '<p><button type="button" class="md-button md-button--primary" id="ws-open-reveal">Reveal answers</button></p>'
+    "</div>"
+    '<div class="ws-open-message" id="ws-open-message" role="alert" tabindex="-1" hidden></div>'
+    '<div class="ws-open-result" id="ws-open-result" hidden>'
+    '<p class="ws-open-warning" id="ws-open-warning"></p>'
+    '<div class="ws-buttons"><button type="button" class="md-button md-button--primary" id="ws-open-print">Print or save as PDF</button>'
+    '<button type="button" class="md-button" id="ws-open-json">Download as JSON (for the worksheet)</button>'
+    '<button type="button" class="md-button" id="ws-open-markdown">Download as Markdown</button></div>'
+    '<div id="ws-open-answers" class="ws-open-answers"></div></div>'
+    "</div>"
+)
+
+
 class WorksheetPreprocessor(Preprocessor):
     def __init__(self, md, worksheet: Worksheet):
         super().__init__(md)
@@ -180,7 +244,7 @@ class WorksheetPreprocessor(Preprocessor):
                 output += ["", f"## {section.title} {{ #ws-{section.id}-title }}"]
                 html = render_section(section)
             else:
-                html = STATUS if match["part"] == "status" else TOOLS
+                html = {"status": STATUS, "tools": TOOLS, "share": share_panel(self.worksheet), "open": OPEN_PAGE}[match["part"]]
             output += ["", self.md.htmlStash.store(html), ""]
         return output
 

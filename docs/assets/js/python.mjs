@@ -27,3 +27,11 @@ export class PythonWorker {
     });
   }
 }
+
+let shared = null;
+
+/** The one Python worker of this visit, shared by every page module and kept across instant navigation. */
+export function python() {
+  shared ||= new PythonWorker();
+  return shared;
+}

@@ -2,11 +2,11 @@
 // with or without Python), and asks the Python worker for checks, the progress chart and exports.
 // Wired to Material's document$ so it also runs after instant navigation.
 import * as store from "./store.mjs";
-import { PythonWorker } from "./python.mjs";
+import { python as pythonWorker } from "./python.mjs";
 
 const BACKUP_REMINDER_DAYS = 14;
 const VIEW_DELAY_MS = 250;
-let python = null; // one worker for the whole visit, kept across instant navigation
+let python = null;
 
 function $(selector, root = document) {
   return root.querySelector(selector);
@@ -270,7 +270,7 @@ class WorksheetPage {
   // --- Python: checks, progress, exports ----------------------------------------------------------------
 
   startPython() {
-    python ||= new PythonWorker();
+    python = pythonWorker();
     python.ready.then(
       async () => {
         this.pythonReady = true;

@@ -1,0 +1,195 @@
+// The therapist's one-time view. Reading the page changes nothing; only "Reveal answers" claims the share.
+// The key is taken from the #fragment and removed from the address bar and history at once.
+import { python } from "./python.mjs";
+import { deriveSecrets, open as decrypt, readFragment, DecryptionError } from "./share-crypto.mjs";
+import { api, ServerUnreachable } from "./api.mjs";
+import { formatDateTime } from "./format.mjs";
+
+function $(selector, root = document) {
+  return root.querySelector(selector);
+}
+
+function element(tag, properties = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), properties);
+  node.append(...children);
+  return node;
+}
+
+function download(text, filename, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = element("a", { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+const GONE = {
+  opened: (at) => `These answers were already opened on ${formatDateTime(at)}. A link works only once; if you need them again, ask the person to send a new link.`,
+  expired: (at) => `This link expired on ${formatDateTime(at)} before it was opened. Ask the person to send a new link.`,
+  revoked: (at) => `The person who shared these answers cancelled the link on ${formatDateTime(at)}.`,
+  destroyed: (at) => `This link was destroyed on ${formatDateTime(at)} after too many wrong passphrases. Ask the person to send a new link.`,
+};
+
+class OpenPage {
+  constructor(root) {
+    this.root = root;
+    this.listeners = new AbortController();
+    this.secrets = null;
+  }
+
+  async start() {
+    const fragment = location.hash;
+    // The key must not linger in the address bar, the history entry or a screen share.
+    if (fragment) history.replaceState(history.state, "", location.pathname + location.search);
+    this.link = fragment ? await readFragment(fragment) : null;
+    if (!this.link) {
+      this.fail(fragment
+        ? "This link is damaged: part of it is missing or was changed, so it cannot unlock the answers. Nothing was used up. Ask the person to copy the whole link again."
+        : "This page opens answers from a one-time link, but no link was given. Open the full link you were sent.");
+      return;
+    }
+    python(); // start loading Python now, while the therapist reads
+    $("#ws-open-passphrase-field", this.root).hidden = !this.link.hasPassphrase;
+    $("#ws-open-form", this.root).hidden = false;
+    const options = { signal: this.listeners.signal };
+    $("#ws-open-reveal", this.root).addEventListener("click", () => this.reveal(), options);
+    $("#ws-open-passphrase", this.root).addEventListener("keydown", (event) => {
+      if (event.key === "Enter") this.reveal();
+    }, options);
+    $("#ws-open-print", this.root).addEventListener("click", () => window.print(), options);
+  }
+
+  stop() {
+    this.listeners.abort();
+  }
+
+  fail(text, { final = true } = {}) {
+    const message = $("#ws-open-message", this.root);
+    message.textContent = text;
+    message.hidden = false;
+    message.focus();
+    if (final) $("#ws-open-form", this.root).hidden = true;
+  }
+
+  async reveal() {
+    const button = $("#ws-open-reveal", this.root);
+    const passphrase = this.link.hasPassphrase ? $("#ws-open-passphrase", this.root).value : "";
+    if (this.link.hasPassphrase && !passphrase) {
+      this.fail("Enter the passphrase you were given.", { final: false });
+      return;
+    }
+    button.disabled = true;
+    $("#ws-open-message", this.root).hidden = true;
+    try {
+      const secrets = await deriveSecrets(this.link.linkKey, passphrase);
+      const { status, body } = await api(`shares/${encodeURIComponent(this.link.id)}/claim`, {
+        method: "POST", body: { claim_token: secrets.claimToken },
+      });
+      if (status === 200) {
+        await this.show(body, secrets.key);
+      } else if (status === 403) {
+        this.fail(body.attempts_left
+          ? `That passphrase does not match. ${body.attempts_left} attempt${body.attempts_left === 1 ? "" : "s"} left before the link is destroyed.`
+          : GONE.destroyed(new Date().toISOString()), { final: !body.attempts_left });
+      } else if (status === 410) {
+        this.fail(GONE[body.reason](body.at));
+      } else if (status === 404) {
+        this.fail("There are no answers at this link. It may be older than its expiry and cleaned up, or it was never made.");
+      } else if (status === 429) {
+        this.fail("Too many attempts from here. Wait a little, then try again; the link has not been used.", { final: false });
+      } else {
+        this.fail(`The server could not open the link right now (${body.message || `error ${status}`}). The link has not been used; try again later.`, { final: false });
+      }
+    } catch (error) {
+      if (!(error instanceof ServerUnreachable)) throw error;
+      this.fail("The server cannot be reached right now. The link has not been used; please try again later.", { final: false });
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async show(claimed, key) {
+    $("#ws-open-form", this.root).hidden = true;
+    let text;
+    try {
+      text = await decrypt(claimed.ciphertext, key);
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error;
+      this.fail("The answers arrived damaged and cannot be decrypted, so they cannot be shown. The link has now been used; ask the person to send a new one.");
+      return;
+    }
+    let outcome;
+    try {
+      outcome = await python().call("open_snapshot", { text });
+    } catch {
+      outcome = null;
+    }
+    const warning = $("#ws-open-warning", this.root);
+    if (!outcome || outcome.error) {
+      // Never lose what was claimed: the decrypted answers can still be saved as they are.
+      this.fail(`The answers were unlocked but cannot be displayed here${outcome ? `: ${outcome.error.join(" ")}` : ""}. Download them before closing this page.`);
+      $("#ws-open-result", this.root).hidden = false;
+      $("#ws-open-json", this.root).addEventListener("click", () => download(text, "shared-answers.json", "application/json"));
+      $("#ws-open-markdown", this.root).hidden = true;
+      $("#ws-open-print", this.root).hidden = true;
+      return;
+    }
+    const view = outcome.ok;
+    warning.textContent = `Shared on ${formatDateTime(view.created_at)}. These answers are now deleted from the server and exist only on this page: print or download them before you close it.`;
+    const stamp = view.created_at.slice(0, 10);
+    $("#ws-open-json", this.root).addEventListener("click", () => download(view.json, `shared-worksheet-${stamp}.json`, "application/json"));
+    $("#ws-open-markdown", this.root).addEventListener("click", () => download(view.markdown, `shared-worksheet-${stamp}.md`, "text/markdown"));
+    $("#ws-open-answers", this.root).replaceChildren(...view.sections.map((section) => this.section(section, view)));
+    $("#ws-open-result", this.root).hidden = false;
+    addEventListener("beforeunload", (event) => event.preventDefault(), { signal: this.listeners.signal });
+    $("#ws-open-answers h2", this.root)?.focus();
+  }
+
+  section(section, view) {
+    const heading = element("h2", { textContent: section.title, tabIndex: -1 });
+    const part = element("section", { className: `ws-open-section ws-open-${section.kind}` }, heading);
+    if (section.kind === "checklist") {
+      part.append(element("p", { textContent: section.intro }));
+      part.append(element("ul", { className: "ws-plain-list" }, ...section.items.map((item) => element("li", {},
+        element("span", { className: "ws-mark", textContent: item.checked ? "☑ " : "☐ " }),
+        element("span", { className: "visually-hidden", textContent: item.checked ? "Checked: " : "Not checked: " }),
+        element("strong", { textContent: `${item.label}. ` }), item.explanation))));
+    } else if (section.kind === "log") {
+      part.append(element("p", { textContent: section.description }));
+      if (view.chart) {
+        const svg = new DOMParser().parseFromString(view.chart, "image/svg+xml").documentElement;
+        part.append(element("figure", { className: "ws-chart" }, document.importNode(svg, true)));
+      }
+      if (section.rows.length) {
+        const head = element("tr", {}, ...section.columns.map((label) => element("th", { scope: "col", textContent: label })));
+        const rows = section.rows.map((cells) => element("tr", {}, ...cells.map((cell) => element("td", { textContent: cell }))));
+        part.append(element("div", { className: "md-typeset__table" }, element("table", {}, element("thead", {}, head), element("tbody", {}, ...rows))));
+      }
+    } else {
+      for (const prompt of section.prompts) {
+        part.append(element("h3", { textContent: prompt.label }));
+        if (prompt.kind === "list") {
+          part.append(element("ol", {}, ...prompt.lines.map((line) => element("li", { textContent: line || "—" }))));
+        } else {
+          part.append(element("p", { className: prompt.answer ? "ws-answer" : "ws-unanswered", textContent: prompt.answer || "Not answered." }));
+        }
+      }
+    }
+    return part;
+  }
+}
+
+let current = null;
+
+function mount() {
+  current?.stop();
+  current = null;
+  const root = document.getElementById("ws-open");
+  if (!root) return;
+  current = new OpenPage(root);
+  current.start();
+}
+
+if (typeof document$ !== "undefined") document$.subscribe(mount);
+else mount();

@@ -1,0 +1,229 @@
+// "Share with my therapist" on the worksheet page: Python makes the snapshot, WebCrypto encrypts it, the
+// server keeps only the ciphertext. The link (key in its #fragment) is shown once and never stored.
+import * as store from "./store.mjs";
+import { python } from "./python.mjs";
+import { seal, linkFragment } from "./share-crypto.mjs";
+import { api, ServerUnreachable, siteRoot } from "./api.mjs";
+import { renderSVG } from "../../vendor/uqr.mjs";
+import { formatDateTime } from "./format.mjs";
+
+const SHARES_KEY = "trust-safety-worksheet/shares";
+
+function $(selector, root = document) {
+  return root.querySelector(selector);
+}
+
+function remembered() {
+  try {
+    const shares = JSON.parse(localStorage.getItem(SHARES_KEY) || "[]");
+    return Array.isArray(shares) ? shares.filter((share) => share && typeof share.id === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function remember(shares) {
+  localStorage.setItem(SHARES_KEY, JSON.stringify(shares));
+}
+
+const STATE_TEXT = {
+  waiting: (s) => `Waiting to be opened. The link works until ${formatDateTime(s.expires_at)}.`,
+  opened: (s) => `Opened on ${formatDateTime(s.opened_at)}.`,
+  expired: (s) => `Expired on ${formatDateTime(s.expires_at)} without being opened.`,
+  revoked: (s) => `Cancelled on ${formatDateTime(s.changed_at)}.`,
+  destroyed: (s) => `Destroyed on ${formatDateTime(s.changed_at)} after too many wrong passphrases.`,
+};
+
+class SharePanel {
+  constructor(root) {
+    this.root = root;
+    this.listeners = new AbortController();
+  }
+
+  start() {
+    const options = { signal: this.listeners.signal };
+    $("#ws-share-create", this.root).addEventListener("click", () => this.create(), options);
+    $("#ws-share-copy", this.root).addEventListener("click", () => this.copy(), options);
+    $("#ws-share-show", this.root).addEventListener("change", (event) => {
+      $("#ws-share-passphrase", this.root).type = event.target.checked ? "text" : "password";
+    }, options);
+    this.checkServer();
+    this.refreshList();
+  }
+
+  stop() {
+    this.listeners.abort();
+  }
+
+  say(text, { problem = false } = {}) {
+    const message = $("#ws-share-message", this.root);
+    message.textContent = text;
+    message.dataset.problem = problem ? "true" : "false";
+    message.hidden = !text;
+  }
+
+  async checkServer() {
+    const unavailable = $("#ws-share-unavailable", this.root);
+    let reachable = false;
+    try {
+      reachable = (await api("health")).status === 200;
+    } catch (error) {
+      if (!(error instanceof ServerUnreachable)) throw error;
+    }
+    unavailable.hidden = reachable;
+    unavailable.textContent = reachable ? "" :
+      "Sharing needs this site’s sharing server, which cannot be reached right now. Your answers are safe on this device, and everything else on this page keeps working.";
+    $("#ws-share-create", this.root).disabled = !reachable;
+    return reachable;
+  }
+
+  chosenSections() {
+    return [...this.root.querySelectorAll('input[name="share-section"]:checked')].map((box) => box.value);
+  }
+
+  async create() {
+    const button = $("#ws-share-create", this.root);
+    const sections = this.chosenSections();
+    if (!sections.length) {
+      this.say("Choose at least one part of the worksheet to share.", { problem: true });
+      return;
+    }
+    const lifetime = Number($('input[name="share-lifetime"]:checked', this.root).value);
+    const passphrase = $("#ws-share-passphrase", this.root).value;
+    button.disabled = true;
+    this.say(passphrase ? "Encrypting (a passphrase takes a few seconds)…" : "Encrypting…");
+    try {
+      const { doc } = store.load();
+      const made = await python().call("snapshot", { document: doc, sections, created_at: new Date().toISOString() });
+      if (made.error) {
+        this.say(`The snapshot could not be made: ${made.error.join(" ")}`, { problem: true });
+        return;
+      }
+      const sealed = await seal(made.ok.snapshot, passphrase);
+      const { status, body } = await api("shares", {
+        method: "POST", body: { ciphertext: sealed.envelope, claim_hash: sealed.claimHash, expires_in: lifetime },
+      });
+      if (status !== 201) {
+        this.say(status === 429 ? "Too many links were made from here recently. Please try again later."
+          : `The link could not be made: ${body.message || `error ${status}`}`, { problem: true });
+        return;
+      }
+      const link = new URL(`open/#${await linkFragment(body.id, sealed.linkKey, Boolean(passphrase))}`, siteRoot()).href;
+      remember([...remembered(), {
+        id: body.id, manage_token: body.manage_token, created_at: new Date().toISOString(),
+        expires_at: body.expires_at, sections, passphrase: Boolean(passphrase),
+      }]);
+      $("#ws-share-passphrase", this.root).value = "";
+      this.showLink(link, body.expires_at, Boolean(passphrase));
+      this.say("");
+      this.refreshList();
+    } catch (error) {
+      if (!(error instanceof ServerUnreachable)) throw error;
+      this.say("The sharing server could not be reached, so no link was made. Please try again later.", { problem: true });
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  showLink(link, expiresAt, hasPassphrase) {
+    const result = $("#ws-share-result", this.root);
+    $("#ws-share-link", this.root).value = link;
+    $("#ws-share-expiry", this.root).textContent =
+      `It opens once, until ${formatDateTime(expiresAt)}.${hasPassphrase ? " Your therapist will also need the passphrase." : ""}`;
+    const svg = new DOMParser().parseFromString(renderSVG(link, { border: 2 }), "image/svg+xml").documentElement;
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", "QR code of the one-time link");
+    $("#ws-share-qr", this.root).replaceChildren(document.importNode(svg, true));
+    result.hidden = false;
+    result.focus();
+  }
+
+  async copy() {
+    const field = $("#ws-share-link", this.root);
+    try {
+      await navigator.clipboard.writeText(field.value);
+      this.say("The link was copied. Paste it into a message to your therapist.");
+    } catch {
+      field.select();
+      this.say("Select the link and copy it (Ctrl+C, or long-press on a phone).");
+    }
+  }
+
+  async refreshList() {
+    const list = $("#ws-share-list", this.root);
+    const shares = remembered();
+    $("#ws-share-none", this.root).hidden = shares.length > 0;
+    list.replaceChildren(...shares.slice().reverse().map((share) => this.row(share)));
+    await Promise.all(shares.map((share) => this.refreshState(share)));
+  }
+
+  row(share) {
+    const item = document.createElement("li");
+    item.dataset.shareId = share.id;
+    const made = Object.assign(document.createElement("span"), {
+      className: "ws-share-made",
+      textContent: `Link made on ${formatDateTime(share.created_at)}${share.passphrase ? ", with a passphrase" : ""}. `,
+    });
+    const state = Object.assign(document.createElement("span"), { className: "ws-share-state", textContent: "Checking…" });
+    const cancel = Object.assign(document.createElement("button"), {
+      type: "button", className: "md-button ws-share-cancel", textContent: "Cancel this link", hidden: true,
+    });
+    cancel.addEventListener("click", () => this.cancel(share));
+    const forget = Object.assign(document.createElement("button"), {
+      type: "button", className: "md-button ws-share-forget", textContent: "Remove from this list", hidden: true,
+    });
+    forget.addEventListener("click", () => {
+      remember(remembered().filter((other) => other.id !== share.id));
+      this.refreshList();
+    });
+    item.append(made, state, " ", cancel, forget);
+    return item;
+  }
+
+  async refreshState(share) {
+    const item = this.root.querySelector(`[data-share-id="${CSS.escape(share.id)}"]`);
+    if (!item) return;
+    const state = $(".ws-share-state", item);
+    try {
+      const { status, body } = await api(`shares/${encodeURIComponent(share.id)}`, { token: share.manage_token });
+      if (status === 200) {
+        state.textContent = STATE_TEXT[body.state](body);
+        item.dataset.state = body.state;
+        $(".ws-share-cancel", item).hidden = body.state !== "waiting";
+        $(".ws-share-forget", item).hidden = body.state === "waiting";
+      } else {
+        state.textContent = "No longer on the server.";
+        $(".ws-share-forget", item).hidden = false;
+      }
+    } catch (error) {
+      if (!(error instanceof ServerUnreachable)) throw error;
+      state.textContent = "Its state cannot be checked right now: the server cannot be reached.";
+    }
+  }
+
+  async cancel(share) {
+    try {
+      const { status } = await api(`shares/${encodeURIComponent(share.id)}`, { method: "DELETE", token: share.manage_token });
+      this.say(status === 204 ? "The link was cancelled. It can no longer be opened." : "The link could not be cancelled.",
+        { problem: status !== 204 });
+    } catch (error) {
+      if (!(error instanceof ServerUnreachable)) throw error;
+      this.say("The server cannot be reached, so the link could not be cancelled. Please try again later.", { problem: true });
+    }
+    await this.refreshState(share);
+  }
+}
+
+let current = null;
+
+function mount() {
+  current?.stop();
+  current = null;
+  const root = document.getElementById("ws-share");
+  if (!root) return;
+  current = new SharePanel(root);
+  current.start();
+}
+
+if (typeof document$ !== "undefined") document$.subscribe(mount);
+else mount();

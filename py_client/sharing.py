@@ -1,0 +1,99 @@
+"""Snapshots for sharing, and the read-only view the therapist sees.
+
+A snapshot is the normalised worksheet document, cut down to the sections the person chose, inside a
+small versioned wrapper. The browser encrypts it; the therapist's browser decrypts it and asks this module
+to check it and lay it out from the same worksheet content as the form.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+
+from . import answers
+from .content import WORKSHEET, Section, Worksheet
+from .progress import describe, summarise
+
+FORMAT = "trust-safety-worksheet-share"
+VERSION = 1
+
+
+def _section_of(name: str) -> str:
+    return name.split(".", 1)[0]
+
+
+def make_snapshot(doc: object, sections: Iterable[str], created_at: str, worksheet: Worksheet = WORKSHEET) -> dict:
+    """A snapshot of ``doc`` holding only ``sections``; raises AnswersError on invalid answers or choices."""
+    chosen = list(dict.fromkeys(sections))
+    known = [section.id for section in worksheet.sections]
+    unknown = [name for name in chosen if name not in known]
+    if unknown or not chosen:
+        raise answers.AnswersError(
+            [f"Unknown section(s): {', '.join(unknown)}." if unknown else "Choose at least one part of the worksheet to share."]
+        )
+    normalised = answers.normalise(doc, worksheet)
+    log_ids = {section.id for section in worksheet.sections if section.kind == "log"}
+    document = {
+        **normalised,
+        "answers": {name: value for name, value in normalised["answers"].items() if _section_of(name) in chosen},
+        "sessions": normalised["sessions"] if log_ids & set(chosen) else [],
+    }
+    ordered = [section_id for section_id in known if section_id in chosen]
+    return {"format": FORMAT, "version": VERSION, "created_at": created_at, "sections": ordered, "document": document}
+
+
+def read_snapshot(text: str, worksheet: Worksheet = WORKSHEET) -> dict:
+    """Check a decrypted snapshot; raise AnswersError with a message for the therapist if it is unusable."""
+    try:
+        snapshot = json.loads(text)
+    except ValueError:
+        raise answers.AnswersError(["The shared answers could not be read: they are not in the expected format."]) from None
+    if not isinstance(snapshot, Mapping) or snapshot.get("format") != FORMAT:
+        raise answers.AnswersError(["The shared answers could not be read: they are not in the expected format."])
+    if snapshot.get("version") != VERSION:
+        raise answers.AnswersError(
+            [f"These answers were shared from a different version of the site (format {snapshot.get('version')!r}); "
+             "reload this page to get the newest version."]
+        )
+    sections = snapshot.get("sections")
+    if not isinstance(sections, list) or not all(isinstance(name, str) for name in sections):
+        raise answers.AnswersError(["The shared answers do not say which parts of the worksheet they hold."])
+    created_at = snapshot.get("created_at")
+    if not isinstance(created_at, str) or answers._parse_timestamp(created_at) is None:
+        raise answers.AnswersError(["The shared answers have no valid creation time."])
+    return make_snapshot(snapshot.get("document"), sections, created_at, worksheet)
+
+
+def readonly_view(snapshot: dict, worksheet: Worksheet = WORKSHEET) -> list[dict]:
+    """The shared sections as plain data for the page to show as text: titles, prompts and answers."""
+    doc = snapshot["document"]
+    return [_section_view(section, doc) for section in worksheet.sections if section.id in snapshot["sections"]]
+
+
+def _section_view(section: Section, doc: dict) -> dict:
+    view: dict = {"id": section.id, "title": section.title, "kind": section.kind, "intro": section.intro}
+    given = doc["answers"]
+    if section.kind == "checklist":
+        view["items"] = [
+            {"label": item.label, "explanation": item.explanation, "checked": bool(given.get(f"{section.id}.{item.id}"))}
+            for item in section.items
+        ]
+    elif section.kind == "log":
+        view["columns"] = [column.label for column in section.columns]
+        view["rows"] = [["" if session[column.id] is None else str(session[column.id]) for column in section.columns]
+                        for session in doc["sessions"]]
+        view["description"] = describe(summarise(doc))
+    else:
+        view["prompts"] = []
+        for prompt in section.prompts:
+            name = f"{section.id}.{prompt.id}"
+            entry = {"label": prompt.label, "hint": prompt.hint, "kind": prompt.kind}
+            if prompt.kind == "list":
+                entry["lines"] = [given.get(f"{name}.{n}", "") for n in range(1, prompt.items + 1)]
+            elif prompt.kind == "scale":
+                value = given.get(name)
+                entry["answer"] = f"{value} out of {prompt.scale.high}" if value else None
+            else:
+                entry["answer"] = given.get(name)
+            view["prompts"].append(entry)
+    return view
