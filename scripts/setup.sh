@@ -40,4 +40,5 @@ fi
 
 if $for_tests; then
   [ -x /usr/bin/chromium ] || { echo "Installing Debian's Chromium…"; apt_install chromium; }
+  command -v redis-server >/dev/null || { echo "Installing Debian's redis-server…"; apt_install redis-server; }
 fi

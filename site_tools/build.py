@@ -19,7 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
-STAMP = SITE / ".build-stamp"
+STAMP_NAME = ".build-stamp"
+# Settings read by mkdocs.yml from the environment; a change in them is a change of input.
+BUILD_SETTINGS = ("SYNC_API_URL",)
 
 PYODIDE_VERSION = "314.0.7"
 # The core files the browser needs, with their SHA-256. npm already checks the package tarball against
@@ -58,6 +60,8 @@ def sha256(path: Path) -> str:
 def inputs_fingerprint() -> str:
     """A hash of every file the build reads, to tell whether ``site/`` is already up to date."""
     digest = hashlib.sha256()
+    for setting in BUILD_SETTINGS:
+        digest.update(f"{setting}={os.environ.get(setting, '')}".encode() + b"\0")
     for name in BUILD_INPUTS:
         path = ROOT / name
         files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
@@ -66,8 +70,8 @@ def inputs_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def publish_pyodide() -> None:
-    target = SITE / PYODIDE_TARGET
+def publish_pyodide(site: Path) -> None:
+    target = site / PYODIDE_TARGET
     target.mkdir(parents=True, exist_ok=True)
     for name, expected in PYODIDE_FILES.items():
         source = PYODIDE_SOURCE / name
@@ -79,20 +83,20 @@ def publish_pyodide() -> None:
         shutil.copyfile(source, target / name)
 
 
-def publish_vendored() -> None:
+def publish_vendored(site: Path) -> None:
     for target, (source, expected) in VENDORED.items():
         path = ROOT / "node_modules" / source
         if not path.is_file():
             raise BuildError(f"{path} is missing: run `npm ci`.")
         if sha256(path) != expected:
             raise BuildError(f"{path} has SHA-256 {sha256(path)}, expected {expected}: refusing to publish it.")
-        (SITE / target).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, SITE / target)
+        (site / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, site / target)
 
 
-def publish_py_client() -> None:
+def publish_py_client(site: Path) -> None:
     """Zip the browser's Python package with fixed timestamps, so the same source gives the same bytes."""
-    archive = SITE / PY_CLIENT_ARCHIVE
+    archive = site / PY_CLIENT_ARCHIVE
     archive.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
         for source in sorted((ROOT / "py_client").glob("*.py")):
@@ -101,48 +105,51 @@ def publish_py_client() -> None:
             bundle.writestr(info, source.read_bytes())
 
 
-def write_precache_manifest() -> None:
+def write_precache_manifest(site: Path) -> None:
     """List every published file with a short content hash; the service worker keeps these offline and
     fetches again only what changed."""
     entries = {}
-    for path in sorted(SITE.rglob("*")):
-        relative = path.relative_to(SITE).as_posix()
+    for path in sorted(site.rglob("*")):
+        relative = path.relative_to(site).as_posix()
         if path.is_file() and not relative.startswith(".") and relative not in (PRECACHE_MANIFEST, SERVICE_WORKER):
             if relative.endswith(".gz") or relative == "sitemap.xml":
                 continue
             entries[relative] = sha256(path)[:16]
     version = hashlib.sha256(json.dumps(entries, sort_keys=True).encode()).hexdigest()[:16]
-    (SITE / PRECACHE_MANIFEST).write_text(json.dumps({"version": version, "files": entries}, indent=0))
+    (site / PRECACHE_MANIFEST).write_text(json.dumps({"version": version, "files": entries}, indent=0))
     # A changed sw.js is what makes browsers install the new version, so it carries the version itself.
-    worker = SITE / SERVICE_WORKER
+    worker = site / SERVICE_WORKER
     worker.write_text(worker.read_text().replace("__PRECACHE_VERSION__", version))
 
 
-def build(force: bool = False) -> bool:
-    """Build the site; return False when it was already up to date."""
+def build(force: bool = False, site: Path = SITE) -> bool:
+    """Build the site into ``site``; return False when it was already up to date."""
     fingerprint = inputs_fingerprint()
-    if not force and STAMP.is_file() and STAMP.read_text() == fingerprint:
+    stamp = site / STAMP_NAME
+    if not force and stamp.is_file() and stamp.read_text() == fingerprint:
         return False
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "--clean"], cwd=ROOT, check=True, env=env)
-    publish_pyodide()
-    publish_vendored()
-    publish_py_client()
-    write_precache_manifest()
-    STAMP.write_text(fingerprint)
+    command = [sys.executable, "-m", "mkdocs", "build", "--quiet", "--clean", "--site-dir", str(site.resolve())]
+    subprocess.run(command, cwd=ROOT, check=True, env=env)
+    publish_pyodide(site)
+    publish_vendored(site)
+    publish_py_client(site)
+    write_precache_manifest(site)
+    stamp.write_text(fingerprint)
     return True
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    parser.add_argument("--site-dir", type=Path, default=SITE, help="where to build (default: site/)")
     arguments = parser.parse_args()
     try:
-        built = build(force=arguments.force)
+        built = build(force=arguments.force, site=arguments.site_dir)
     except (BuildError, subprocess.CalledProcessError) as error:
         print(f"build failed: {error}", file=sys.stderr)
         return 1
-    print("site built into site/" if built else "site/ is up to date")
+    print(f"site built into {arguments.site_dir}" if built else f"{arguments.site_dir} is up to date")
     return 0
 
 

@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["share_tokens"] = Tokens(secret_keys)
     errors.init_app(app)
     headers.init_app(app, settings.allowed_origin)
-    limits.init_app(app, settings.rate_limits, settings.rate_limit_storage, secret_keys[0])
+    limits.init_app(app, settings.rate_limits, settings.rate_limit_storage_url, secret_keys[0])
     app.register_blueprint(api.bp)
     app.register_blueprint(site.bp)
     return app

@@ -44,7 +44,7 @@ def parse_arguments(argv: list[str]) -> Settings:
     parser.add_argument("--workers", type=int, default=settings.workers, help="gunicorn worker processes")
     parser.add_argument("--site-dir", type=Path, default=settings.site_dir, help="the built site to serve")
     parser.add_argument("--data-dir", type=Path, default=settings.data_dir, help="where data and the secret live")
-    parser.add_argument("--store", default=settings.store, help="store URL, e.g. sqlite:///var/shares.sqlite3 "
+    parser.add_argument("--store", default=settings.store, help="store URL: sqlite:///PATH or redis://HOST:PORT/DB "
                         "(default: SQLite in the data folder)")
     parser.add_argument("--secret-key", dest="secret_keys", type=lambda text: [k for k in text.split(",") if k],
                         default=settings.secret_keys, help="signing keys, newest first, comma-separated "

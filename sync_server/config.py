@@ -26,7 +26,7 @@ class Settings:
     secret_keys: list[str] = field(default_factory=list)  # newest first; older ones still verify
     allowed_origin: str = ""
     rate_limits: str = "create=20/hour;50/day,claim=30/hour"
-    rate_limit_storage: str = "memory://"  # per process; point it at Redis to share one budget
+    rate_limit_storage: str = ""  # empty: the Redis store when there is one, else memory (per process)
 
     @classmethod
     def from_env(cls, environ=os.environ) -> "Settings":
@@ -51,6 +51,13 @@ class Settings:
     @property
     def store_url(self) -> str:
         return self.store or f"sqlite:///{self.data_dir / 'shares.sqlite3'}"
+
+    @property
+    def rate_limit_storage_url(self) -> str:
+        """Several instances must count against one budget, so a Redis store also holds the limiter's counters."""
+        if self.rate_limit_storage:
+            return self.rate_limit_storage
+        return self.store if self.store.startswith(("redis://", "rediss://")) else "memory://"
 
     def ensure_secret_keys(self) -> list[str]:
         """The configured keys, or the one kept in the data folder, made on first start with owner-only

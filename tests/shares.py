@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
+import urllib.error
+import urllib.request
 
 
 def b64(data: bytes) -> str:
@@ -28,3 +31,14 @@ def create_body(expires_in: int | None = None, body_bytes: int = 300) -> tuple[d
     if expires_in is not None:
         body["expires_in"] = expires_in
     return body, token
+
+
+def call(url: str, method: str = "GET", body: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read()
+            return response.status, json.loads(text) if text else {}
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")

@@ -33,9 +33,8 @@ def test_a_tampered_pyodide_file_is_refused(tmp_path, monkeypatch):
         (source / name).write_bytes((build.PYODIDE_SOURCE / name).read_bytes())
     (source / "pyodide.asm.wasm").write_bytes(b"\0asm-not-the-real-one")
     monkeypatch.setattr(build, "PYODIDE_SOURCE", source)
-    monkeypatch.setattr(build, "SITE", tmp_path / "site")
     with pytest.raises(build.BuildError, match="pyodide.asm.wasm has SHA-256"):
-        build.publish_pyodide()
+        build.publish_pyodide(tmp_path / "site")
 
 
 def test_a_second_build_with_unchanged_inputs_does_nothing(built_site):

@@ -17,9 +17,33 @@ from sync_server.store import base as store_base
 OPENAPI = json.loads((Path(__file__).parent.parent / "sync_server" / "openapi.json").read_text())
 
 
-@pytest.fixture
-def settings(tmp_path):
-    return Settings(site_dir=tmp_path / "no-site", data_dir=tmp_path / "data", rate_limits="off")
+@pytest.fixture(params=["sqlite", "redis"])
+def settings(request, tmp_path):
+    """Every API test runs against both store backends."""
+    store = ""
+    if request.param == "redis":
+        import redis
+
+        server = request.getfixturevalue("redis_server")
+        redis.Redis.from_url(server.url).flushdb()
+        store = server.url
+    return Settings(site_dir=tmp_path / "no-site", data_dir=tmp_path / "data", rate_limits="off", store=store)
+
+
+def backend(settings) -> str:
+    return "redis" if settings.store else "sqlite"
+
+
+def stored_state(settings) -> object:
+    """Everything the store holds, to prove that a request changed nothing."""
+    if backend(settings) == "redis":
+        import redis
+
+        client = redis.Redis.from_url(settings.store)
+        return sorted((key, client.dump(key)) for key in client.keys("*"))
+    import sqlite3
+
+    return sqlite3.connect(settings.data_dir / "shares.sqlite3").execute("SELECT * FROM shares").fetchall()
 
 
 @pytest.fixture
@@ -179,12 +203,21 @@ def test_expired_share_can_never_be_claimed_and_is_purged(client, clock, app):
     assert status(client, created).status_code == 404
 
 
-def test_expired_ciphertext_is_erased_by_the_purge(client, clock, app, settings):
+def test_expired_ciphertext_is_erased(client, clock, app, settings):
+    created, token, _ = create(client, expires_in=300)
+    clock.now += 301
+    if backend(settings) == "redis":
+        import redis
+
+        client_redis = redis.Redis.from_url(settings.store)
+        key = app.extensions["share_tokens"].storage_key(created["id"])
+        assert client_redis.ttl(f"tsw:{{{key}}}:ct") <= 300  # Redis itself deletes the ciphertext at expiry
+        claim(client, created["id"], token)
+        assert not client_redis.exists(f"tsw:{{{key}}}:ct")
+        return
     import sqlite3
 
-    created, _, _ = create(client, expires_in=300)
-    clock.now += 301
-    create(client)
+    create(client)  # every create purges
     db = sqlite3.connect(settings.data_dir / "shares.sqlite3")
     rows = db.execute("SELECT ciphertext IS NULL, state FROM shares ORDER BY created_at, expires_at").fetchall()
     assert (1, "waiting") in rows  # the expired one: tombstone only
@@ -200,16 +233,13 @@ def test_revoke_then_claim_is_refused(client):
 
 
 def test_nothing_mutates_on_get(client, settings):
-    import sqlite3
-
     created, token, _ = create(client)
-    db_path = settings.data_dir / "shares.sqlite3"
-    before = sqlite3.connect(db_path).execute("SELECT * FROM shares").fetchall()
+    before = stored_state(settings)
     for path in (f"/api/shares/{created['id']}", f"/api/shares/{created['id']}/claim", "/open/", f"/open/#{created['id']}"):
         client.get(path)
         client.head(path)
     status(client, created)
-    assert sqlite3.connect(db_path).execute("SELECT * FROM shares").fetchall() == before
+    assert stored_state(settings) == before
     assert claim(client, created["id"], token).status_code == 200
 
 

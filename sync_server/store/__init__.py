@@ -13,4 +13,8 @@ def open_store(url: str) -> Store:
         from .sqlite import SQLiteStore
 
         return SQLiteStore(url.removeprefix("sqlite:///"))
-    raise ValueError(f"unsupported store URL scheme in {url.split(':', 1)[0]!r}: use sqlite:///PATH")
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from .redis_store import RedisStore
+
+        return RedisStore(url)
+    raise ValueError(f"unsupported store URL scheme in {url.split(':', 1)[0]!r}: use sqlite:///PATH or redis://HOST:PORT/DB")

@@ -89,7 +89,7 @@ class SQLiteStore:
                 "FROM shares WHERE key = ?",
                 (key,),
             ).fetchone()
-            if row is None:
+            if row is None or now >= row[3] + TOMBSTONE_GRACE_SECONDS:
                 return ClaimOutcome("unknown")
             ciphertext, stored_hash, created_at, expires_at, state, state_at, wrong = row
             state = effective_state(state, expires_at, now)
@@ -118,7 +118,7 @@ class SQLiteStore:
         except sqlite3.Error as error:
             self._local.db = None
             raise StoreUnavailable(str(error)) from None
-        if row is None:
+        if row is None or now >= row[1] + TOMBSTONE_GRACE_SECONDS:
             return None
         created_at, expires_at, state, state_at = row
         state = effective_state(state, expires_at, now)
