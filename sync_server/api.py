@@ -40,6 +40,18 @@ def _store():
     return current_app.extensions["share_store"]
 
 
+PURGE_EVERY_SECONDS = 60
+
+
+def _purge_now_and_then(now: int) -> None:
+    """Erase expired data at most once a minute per process: often enough that nothing outlives its expiry
+    by more than a minute (claims check expiry themselves), rarely enough to cost nothing under load."""
+    last = current_app.extensions.setdefault("share_last_purge", {"at": None})
+    if last["at"] is None or abs(now - last["at"]) >= PURGE_EVERY_SECONDS:
+        last["at"] = now
+        _store().purge(now)
+
+
 def _tokens():
     return current_app.extensions["share_tokens"]
 
@@ -106,7 +118,7 @@ def create_share():
         raise ApiError(400, "malformed", f"expires_in must be a whole number of seconds from {MIN_LIFETIME} to {MAX_LIFETIME}.")
     now = _now()
     key, public_id, manage_token = _tokens().new_share()
-    _store().purge(now)
+    _purge_now_and_then(now)
     _store().create(key, data, claim_hash, now, now + lifetime)
     response = jsonify(id=public_id, manage_token=manage_token, expires_at=_iso(now + lifetime))
     response.status_code = 201

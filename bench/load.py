@@ -1,0 +1,183 @@
+"""Load on the share API with wrk (Debian's package): create-and-claim against a trivial endpoint of the same
+app, for the SQLite and Redis stores under gunicorn, at several concurrency levels; and the server's memory.
+
+    .venv/bin/python bench/load.py [--seconds 10] [--concurrency 8 32 64] [--soak 300]
+
+Installs wrk with apt-get when it is missing. Only loopback addresses are used. Writes
+bench/results/load.json and prints a Markdown table (the README shows the latest one).
+The cost ratio is (time per create + claim pair) / (time per health request) = 2 x health rps / mixed rps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from conftest import RedisServer, ServerProcess  # noqa: E402  (the tests' real-process helpers)
+from shares import create_body  # noqa: E402
+
+WRK_DONE = """
+done = function(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format('{"requests": %d, "duration_us": %d, "non_2xx": %d, "socket_errors": %d, '
+    .. '"p50_ms": %.3f, "p99_ms": %.3f}\\n', summary.requests, summary.duration, errors.status,
+    errors.connect + errors.read + errors.write + errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+# Every connection alternates: create a share, then claim one that this thread created. All shares use one
+# claim token, so any id from the queue can be claimed with it; a 410 would mean a share was handed out twice.
+WRK_CREATE_CLAIM = """
+local ids = {}
+local create_body = '%(create)s'
+local claim_body = '%(claim)s'
+request = function()
+  if #ids > 0 then
+    local id = table.remove(ids)
+    return wrk.format("POST", "/api/shares/" .. id .. "/claim", {["Content-Type"] = "application/json"}, claim_body)
+  end
+  return wrk.format("POST", "/api/shares", {["Content-Type"] = "application/json"}, create_body)
+end
+response = function(status, headers, body)
+  if status == 201 then
+    local id = string.match(body, '"id":"([^"]+)"')
+    if id then table.insert(ids, id) end
+  end
+end
+"""
+
+
+def rss_kib(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants (gunicorn's arbiter and workers)."""
+    total, pending = 0, [root_pid]
+    while pending:
+        pid = pending.pop()
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+            with open(f"/proc/{pid}/task/{pid}/children") as children:
+                pending += [int(child) for child in children.read().split()]
+        except (FileNotFoundError, StopIteration, ProcessLookupError):
+            continue
+    return total
+
+
+class MemorySampler(threading.Thread):
+    def __init__(self, pid: int, every: float = 1.0):
+        super().__init__(daemon=True)
+        self.pid, self.every, self.samples, self.running = pid, every, [], True
+
+    def run(self):
+        while self.running:
+            self.samples.append(rss_kib(self.pid))
+            time.sleep(self.every)
+
+
+def wrk(url: str, script: str, connections: int, seconds: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script + WRK_DONE)
+    try:
+        output = subprocess.run(
+            ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "-s", file.name, url],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    finally:
+        os.unlink(file.name)
+    result = json.loads(output.strip().splitlines()[-1])
+    result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
+    return result
+
+
+def create_claim_script() -> str:
+    body, token = create_body()
+    return WRK_CREATE_CLAIM % {"create": json.dumps(body), "claim": json.dumps({"claim_token": token})}
+
+
+def measure(backend: str, server: ServerProcess, levels: list[int], seconds: int) -> list[dict]:
+    rows = []
+    sampler = MemorySampler(server.process.pid)
+    sampler.start()
+    wrk(f"{server.url}/api/health", "", 8, 2)  # warm the workers up before measuring
+    for connections in levels:
+        health = wrk(f"{server.url}/api/health", "", connections, seconds)
+        mixed = wrk(server.url, create_claim_script(), connections, seconds)
+        rows.append({
+            "backend": backend, "connections": connections,
+            "health_rps": health["rps"], "health_p50_ms": health["p50_ms"], "health_p99_ms": health["p99_ms"],
+            "create_claim_rps": mixed["rps"], "create_claim_p50_ms": mixed["p50_ms"], "create_claim_p99_ms": mixed["p99_ms"],
+            "cost_ratio": round(2 * health["rps"] / mixed["rps"], 2),
+            "errors": mixed["non_2xx"] + mixed["socket_errors"] + health["non_2xx"] + health["socket_errors"],
+        })
+    sampler.running = False
+    sampler.join()
+    rows[-1]["rss_mib_min_max"] = [round(min(sampler.samples) / 1024, 1), round(max(sampler.samples) / 1024, 1)]
+    return rows
+
+
+def soak(server: ServerProcess, seconds: int) -> dict:
+    """Steady create-and-claim load at concurrency 32, sampling memory every 5 s."""
+    sampler = MemorySampler(server.process.pid, every=5)
+    sampler.start()
+    result = wrk(server.url, create_claim_script(), 32, seconds)
+    sampler.running = False
+    sampler.join()
+    mib = [round(sample / 1024, 1) for sample in sampler.samples]
+    quarter = max(1, len(mib) // 4)
+    return {"seconds": seconds, "rps": result["rps"], "errors": result["non_2xx"] + result["socket_errors"],
+            "rss_mib_first_quarter_avg": round(sum(mib[:quarter]) / quarter, 1),
+            "rss_mib_last_quarter_avg": round(sum(mib[-quarter:]) / quarter, 1), "rss_mib_max": max(mib)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32, 64])
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--soak", type=int, default=0, help="also run a steady load this long, per backend")
+    arguments = parser.parse_args()
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    results: dict = {"rows": [], "soak": {}}
+    with tempfile.TemporaryDirectory() as folder:
+        redis = RedisServer(Path(folder) / "redis").start()
+        for backend, store in (("sqlite", ""), ("redis", redis.url)):
+            extra = ["--workers", str(arguments.workers), "--rate-limits", "off"] + (["--store", store] if store else [])
+            server = ServerProcess(Path(folder) / backend, *extra).start()
+            try:
+                results["rows"] += measure(backend, server, arguments.concurrency, arguments.seconds)
+                if arguments.soak:
+                    results["soak"][backend] = soak(server, arguments.soak)
+            finally:
+                server.stop()
+        redis.stop()
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "load.json").write_text(json.dumps(results, indent=2))
+    print("| store | concurrency | health req/s | create+claim req/s | create+claim p50 / p99 ms | cost ratio | errors |")
+    print("|---|---|---|---|---|---|---|")
+    for row in results["rows"]:
+        print(f"| {row['backend']} | {row['connections']} | {row['health_rps']:,} | {row['create_claim_rps']:,} | "
+              f"{row['create_claim_p50_ms']:.1f} / {row['create_claim_p99_ms']:.1f} | {row['cost_ratio']} | {row['errors']} |")
+    for row in results["rows"]:
+        if "rss_mib_min_max" in row:
+            print(f"{row['backend']}: server memory during the run {row['rss_mib_min_max'][0]}–{row['rss_mib_min_max'][1]} MiB")
+    for backend, figures in results["soak"].items():
+        print(f"{backend} soak {figures['seconds']} s: {figures['rps']} req/s, {figures['errors']} errors, memory "
+              f"{figures['rss_mib_first_quarter_avg']} MiB (first quarter) → {figures['rss_mib_last_quarter_avg']} MiB "
+              f"(last quarter), max {figures['rss_mib_max']} MiB")
+
+
+if __name__ == "__main__":
+    main()
