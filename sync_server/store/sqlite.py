@@ -19,6 +19,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from .base import MAX_WRONG_PROOFS, TOMBSTONE_GRACE_SECONDS, ClaimOutcome, ShareStatus, StoreUnavailable, effective_state
 
@@ -45,14 +46,18 @@ class SQLiteStore:
         self.synchronous = "FULL" if os.environ.get("SYNC_SQLITE_SYNCHRONOUS", "").upper() == "FULL" else "NORMAL"
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._connection().executescript(SCHEMA)
+            self._connection(create=True).executescript(SCHEMA)
         except sqlite3.Error as error:
             raise StoreUnavailable(str(error)) from None
 
-    def _connection(self) -> sqlite3.Connection:
+    def _connection(self, create: bool = False) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+            # Only the first start may create the file: later, a missing database is an error to report,
+            # not an empty one to start again in (which would silently lose every waiting share).
+            mode = "rwc" if create else "rw"
+            uri = f"file:{quote(Path(self.path).resolve().as_posix())}?mode={mode}"
+            db = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(f"PRAGMA synchronous={self.synchronous}")
             db.execute("PRAGMA busy_timeout=10000")
