@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import api, errors, headers, limits, site
+from . import api, body, errors, headers, limits, site
 from .config import Settings
 from .store import open_store
 from .tokens import Tokens
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["share_store"] = open_store(settings.store_url)
     app.extensions["share_tokens"] = Tokens(secret_keys)
     errors.init_app(app)
+    body.init_app(app)
     headers.init_app(app, settings.allowed_origin)
     limits.init_app(app, settings.rate_limits, settings.rate_limit_storage_url, secret_keys[0])
     app.register_blueprint(api.bp)

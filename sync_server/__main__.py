@@ -26,7 +26,8 @@ class Server(BaseApplication):
         self.cfg.set("bind", f"{self.settings.host}:{self.settings.port}")
         self.cfg.set("workers", self.settings.workers)
         self.cfg.set("worker_class", "gthread")
-        self.cfg.set("threads", 4)
+        # Threads are cheap and each slow client holds one until the body deadline (sync_server.body).
+        self.cfg.set("threads", 16)
         self.cfg.set("accesslog", None)
         self.cfg.set("errorlog", "-")
         self.cfg.set("loglevel", "warning")

@@ -11,9 +11,10 @@ from .store import StoreUnavailable
 class ApiError(Exception):
     """An error the API reports to the client as it is."""
 
-    def __init__(self, status: int, code: str, message: str, **extra):
+    def __init__(self, status: int, code: str, message: str, close: bool = False, **extra):
         super().__init__(message)
         self.status, self.code, self.message, self.extra = status, code, message, extra
+        self.close = close  # end the connection: what is left of the request cannot be trusted
 
 
 def error_response(status: int, code: str, message: str, **extra):
@@ -23,7 +24,10 @@ def error_response(status: int, code: str, message: str, **extra):
 
 
 def _handle_api_error(error: ApiError):
-    return error_response(error.status, error.code, error.message, **error.extra)
+    response = error_response(error.status, error.code, error.message, **error.extra)
+    if error.close:
+        response.headers["Connection"] = "close"
+    return response
 
 
 def _handle_http_exception(error: HTTPException):

@@ -1,0 +1,142 @@
+"""Hostile HTTP against a real server process: slow bodies, header injection, token games, enumeration."""
+
+from __future__ import annotations
+
+import hmac
+import socket
+import threading
+import time
+
+import pytest
+
+from conftest import ServerProcess
+from sync_server.body import BODY_DEADLINE_SECONDS as BODY_DEADLINE
+from shares import call, create_body, new_claim
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    server = ServerProcess(tmp_path_factory.mktemp("hostile"), "--rate-limits", "off").start()
+    yield server
+    server.stop()
+
+
+def raw_request(server, data: bytes, timeout: float = 10) -> bytes:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as connection:
+        connection.sendall(data)
+        chunks = []
+        while True:
+            try:
+                chunk = connection.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def test_slow_bodies_do_not_stop_the_server_answering_others(server):
+    """Ten clients dripping a body one byte at a time: each is cut off at the body deadline with a 408,
+    and everyone else is served meanwhile."""
+    stop = threading.Event()
+
+    def drip():
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+            connection.sendall(b"POST /api/shares HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n")
+            connection.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    connection.sendall(b" ")
+                    answer = connection.recv(4096)
+                    return answer.split(b"\r\n", 1)[0]  # the server gave up on this body
+                except socket.timeout:
+                    continue
+                except OSError:
+                    return b"closed"
+            return b"still dripping"
+
+    cut_off = []
+
+    def drip_and_listen():
+        cut_off.append(drip())
+
+    drippers = [threading.Thread(target=drip_and_listen, daemon=True) for _ in range(10)]
+    for dripper in drippers:
+        dripper.start()
+    time.sleep(0.5)
+    try:
+        started = time.monotonic()
+        statuses = [call(f"{server.url}/api/health")[0] for _ in range(5)]
+        assert statuses == [200] * 5
+        assert time.monotonic() - started < 5
+        for dripper in drippers:
+            dripper.join(timeout=BODY_DEADLINE + 10)
+        assert cut_off == [b"HTTP/1.1 408 REQUEST TIMEOUT"] * 10
+    finally:
+        stop.set()
+
+
+def test_crlf_in_the_path_injects_no_header(server):
+    response = raw_request(server, b"GET /worksheet%0d%0aSet-Cookie:%20stolen=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    head = response.split(b"\r\n\r\n", 1)[0].lower()
+    assert b"set-cookie" not in head
+    assert head.startswith(b"http/1.1 404") or head.startswith(b"http/1.1 308")
+
+
+def test_redirects_never_point_at_the_host_the_client_claims(server):
+    response = raw_request(server, b"GET /worksheet HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
+    head = response.split(b"\r\n\r\n", 1)[0]
+    assert b"308" in head.split(b"\r\n")[0]
+    location = next(line for line in head.split(b"\r\n") if line.lower().startswith(b"location:"))
+    assert b"evil.example" not in location
+
+
+def test_invalid_utf8_and_control_bytes_in_paths_are_json_404s(server):
+    response = raw_request(server, b"POST /api/shares/%ff%fe.%00/claim HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+    assert response.startswith(b"HTTP/1.1 404") and b'"error":"not_found"' in response.replace(b" ", b"")
+
+
+def test_a_claim_token_of_one_share_does_not_open_another(server):
+    first_body, first_token = create_body()
+    second_body, second_token = create_body()
+    _, first = call(f"{server.url}/api/shares", "POST", first_body)
+    _, second = call(f"{server.url}/api/shares", "POST", second_body)
+    status, answer = call(f"{server.url}/api/shares/{second['id']}/claim", "POST", {"claim_token": first_token})
+    assert status == 403 and answer["attempts_left"] == 4
+    assert call(f"{server.url}/api/shares/{second['id']}/claim", "POST", {"claim_token": second_token})[0] == 200
+    # Replaying a token that worked gets nothing more.
+    assert call(f"{server.url}/api/shares/{second['id']}/claim", "POST", {"claim_token": second_token})[0] == 410
+    assert call(f"{server.url}/api/shares/{first['id']}/claim", "POST", {"claim_token": first_token})[0] == 200
+
+
+def test_enumerating_ids_learns_nothing(server):
+    """Guessed ids, well-formed or not, all get the same answer, and none reaches the store."""
+    _, real = call(f"{server.url}/api/shares", "POST", create_body()[0])
+    raw, signature = real["id"].split(".")
+    guesses = [f"{raw[:-1]}{'A' if raw[-1] != 'A' else 'B'}.{signature}", f"{raw}.{signature[:-1]}x", raw, "x" * 40,
+               "AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAA"]
+    answers = {call(f"{server.url}/api/shares/{guess}/claim", "POST", {"claim_token": new_claim()[0]}) == (404, {"error": "not_found", "message": "There is no share with this id."})
+               for guess in guesses}
+    assert answers == {True}
+
+
+def test_wrong_proofs_are_compared_in_constant_time(monkeypatch, tmp_path):
+    """The stored hash is compared with hmac.compare_digest, whose time does not depend on how many
+    leading bytes match. (The Redis store compares inside Lua; what leaks there is how much of SHA-256 of
+    the attacker's own token matches, which says nothing about a token that would match.)"""
+    from sync_server.store import sqlite as sqlite_store
+
+    compared = []
+    original = hmac.compare_digest
+
+    def spy(a, b):
+        compared.append((a, b))
+        return original(a, b)
+
+    monkeypatch.setattr(sqlite_store.hmac, "compare_digest", spy)
+    store = sqlite_store.SQLiteStore(str(tmp_path / "s.sqlite3"))
+    store.create("k", b"x" * 40, b"h" * 32, 0, 1000)
+    assert store.claim("k", b"h" * 31 + b"x", 1).kind == "wrong_proof"
+    assert store.claim("k", b"h" * 32, 1).kind == "ok"
+    assert compared == [(b"h" * 32, b"h" * 31 + b"x"), (b"h" * 32, b"h" * 32)]
