@@ -40,8 +40,7 @@ HEADERS = {
 
 
 def add_security_headers(response: Response) -> Response:
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+    response.headers.update(HEADERS)
     if request.path.startswith("/api/"):
         response.headers["Cache-Control"] = "no-store"
     if request.path.startswith(("/api/", "/open")):

@@ -47,8 +47,8 @@ def test_sigkill_under_load_loses_no_acknowledged_share_and_revives_no_claim(tmp
                             in_flight_claims.discard(to_claim[0])
                             if status == 200:
                                 claimed.add(to_claim[0])
-            except OSError:
-                return  # the server is gone
+            except Exception:  # noqa: BLE001  the server is gone: refused, reset or cut off mid-answer
+                return
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for thread in threads:

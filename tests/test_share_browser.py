@@ -17,8 +17,8 @@ pytestmark = pytest.mark.browser
 VECTORS = json.loads(open(__file__.replace("test_share_browser.py", "vectors/share-envelope-v1.json")).read())
 
 
-@pytest.fixture
-def person(browser, live_server):
+def separate_browser(browser, live_server):
+    """A browser context of its own (no shared storage or cache), with its requests recorded."""
     context = browser.new_context(service_workers="block", locale="en-GB")
     page = context.new_page()
     page.request_log = RequestLog(page, live_server.url)
@@ -26,13 +26,8 @@ def person(browser, live_server):
     context.close()
 
 
-@pytest.fixture
-def therapist(browser, live_server):
-    context = browser.new_context(service_workers="block", locale="en-GB")
-    page = context.new_page()
-    page.request_log = RequestLog(page, live_server.url)
-    yield page
-    context.close()
+person = pytest.fixture(separate_browser, name="person")
+therapist = pytest.fixture(separate_browser, name="therapist")
 
 
 def make_link(page, server_url, passphrase="", lifetime="1 day", sections=None, fill=True):

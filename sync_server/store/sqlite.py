@@ -2,8 +2,9 @@
 
 Every change runs in a ``BEGIN IMMEDIATE`` transaction, which takes the database's write lock before
 reading, so a claim's check of the proof and its erasure of the ciphertext are one atomic step across
-processes. Within a process, writers queue on a mutex first: SQLite's own busy handler waits by sleeping
-for growing intervals, which under load costs far more than the transaction itself.
+processes. Writers first queue for a lock file (``flock``; and, within a process, a mutex): the kernel
+hands that lock straight to the next writer, where SQLite's own busy handler would poll by sleeping for
+growing intervals, which under load costs far more than the transaction itself.
 
 WAL mode lets reads go on meanwhile. ``synchronous=NORMAL`` (the setting SQLite recommends with WAL)
 makes an acknowledged write survive a crash or kill of the server process; only a power cut or an
@@ -13,6 +14,7 @@ fsync per write for that too.
 
 from __future__ import annotations
 
+import fcntl
 import hmac
 import os
 import sqlite3
@@ -43,6 +45,7 @@ class SQLiteStore:
         self.path = path
         self._local = threading.local()
         self._writer = threading.Lock()
+        self._writer_file = None  # opened lazily, so each forked worker has its own descriptor
         self.synchronous = "FULL" if os.environ.get("SYNC_SQLITE_SYNCHRONOUS", "").upper() == "FULL" else "NORMAL"
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -65,8 +68,20 @@ class SQLiteStore:
         return db
 
     @contextmanager
-    def _transaction(self):
+    def _writers_queue(self):
         with self._writer:
+            if self._writer_file is None or self._writer_pid != os.getpid():
+                self._writer_file = open(f"{self.path}.lock", "a+b")  # noqa: SIM115 (kept for the process)
+                self._writer_pid = os.getpid()
+            fcntl.flock(self._writer_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._writer_file, fcntl.LOCK_UN)
+
+    @contextmanager
+    def _transaction(self):
+        with self._writers_queue():
             try:
                 db = self._connection()
                 db.execute("BEGIN IMMEDIATE")

@@ -4,25 +4,7 @@ import { python } from "./python.mjs";
 import { deriveSecrets, open as decrypt, readFragment, DecryptionError } from "./share-crypto.mjs";
 import { api, ServerUnreachable } from "./api.mjs";
 import { formatDateTime } from "./format.mjs";
-
-function $(selector, root = document) {
-  return root.querySelector(selector);
-}
-
-function element(tag, properties = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), properties);
-  node.append(...children);
-  return node;
-}
-
-function download(text, filename, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = element("a", { href: url, download: filename });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+import { $, download, element, mountPage } from "./dom.mjs";
 
 const GONE = {
   opened: (at) => `These answers were already opened on ${formatDateTime(at)}. A link works only once; if you need them again, ask the person to send a new link.`,
@@ -180,16 +162,4 @@ class OpenPage {
   }
 }
 
-let current = null;
-
-function mount() {
-  current?.stop();
-  current = null;
-  const root = document.getElementById("ws-open");
-  if (!root) return;
-  current = new OpenPage(root);
-  current.start();
-}
-
-if (typeof document$ !== "undefined") document$.subscribe(mount);
-else mount();
+mountPage(() => document.getElementById("ws-open"), (root) => new OpenPage(root));

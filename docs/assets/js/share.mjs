@@ -6,12 +6,9 @@ import { seal, linkFragment } from "./share-crypto.mjs";
 import { api, ServerUnreachable, siteRoot } from "./api.mjs";
 import { renderSVG } from "../../vendor/uqr.mjs";
 import { formatDateTime } from "./format.mjs";
+import { $, mountPage } from "./dom.mjs";
 
 const SHARES_KEY = "trust-safety-worksheet/shares";
-
-function $(selector, root = document) {
-  return root.querySelector(selector);
-}
 
 function remembered() {
   try {
@@ -214,16 +211,4 @@ class SharePanel {
   }
 }
 
-let current = null;
-
-function mount() {
-  current?.stop();
-  current = null;
-  const root = document.getElementById("ws-share");
-  if (!root) return;
-  current = new SharePanel(root);
-  current.start();
-}
-
-if (typeof document$ !== "undefined") document$.subscribe(mount);
-else mount();
+mountPage(() => document.getElementById("ws-share"), (root) => new SharePanel(root));

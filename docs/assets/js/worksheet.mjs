@@ -2,27 +2,14 @@
 // with or without Python), and asks the Python worker for checks, the progress chart and exports.
 // Wired to Material's document$ so it also runs after instant navigation.
 import * as store from "./store.mjs";
-import { python as pythonWorker } from "./python.mjs";
+import { python } from "./python.mjs";
+import { $, download, element, mountPage } from "./dom.mjs";
 
 const BACKUP_REMINDER_DAYS = 14;
 const VIEW_DELAY_MS = 250;
-let python = null;
-
-function $(selector, root = document) {
-  return root.querySelector(selector);
-}
 
 function todayStamp() {
   return new Date().toISOString().slice(0, 10);
-}
-
-function download(text, filename, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = Object.assign(document.createElement("a"), { href: url, download: filename });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 class WorksheetPage {
@@ -41,13 +28,16 @@ class WorksheetPage {
     const { doc, problem } = store.load();
     this.doc = doc;
     if (problem) this.reportKeptAside(problem.reason);
-    if (doc.version !== store.VERSION) this.setFieldsEnabled(false);
-    else this.fill();
+    // An older version's data is shown once Python has migrated it (see migrateStored).
+    if (doc.version === store.VERSION) this.fill();
     this.bind();
     this.setFieldsEnabled(doc.version === store.VERSION);
     this.setStatus("loading", "Your answers are saved in this browser as you type. Loading the worksheet’s tools…");
     this.startPython();
     this.updateBackupReminder();
+    // Ask the browser not to evict the answers under storage pressure (or, in Safari, after a week away).
+    navigator.storage?.persist?.().catch(() => {});
+    keepOffline();
   }
 
   stop() {
@@ -59,27 +49,22 @@ class WorksheetPage {
 
   setStatus(state, text) {
     this.status.dataset.state = state;
+    this.statusMessage = text;
     this.status.textContent = navigator.onLine ? text : `You are offline. ${text}`;
   }
 
   showNotice(title, lines = [], actions = []) {
-    this.notice.replaceChildren();
-    const heading = Object.assign(document.createElement("p"), { className: "ws-notice-title" });
-    heading.textContent = title;
-    this.notice.append(heading);
-    if (lines.length) {
-      const list = document.createElement("ul");
-      for (const line of lines) list.append(Object.assign(document.createElement("li"), { textContent: line }));
-      this.notice.append(list);
-    }
-    for (const [label, handler] of actions) {
-      const button = Object.assign(document.createElement("button"), { type: "button", className: "md-button", textContent: label });
-      button.addEventListener("click", handler);
-      this.notice.append(button);
-    }
-    const close = Object.assign(document.createElement("button"), { type: "button", className: "md-button", textContent: "Dismiss" });
-    close.addEventListener("click", () => { this.notice.hidden = true; });
-    this.notice.append(close);
+    const button = (label, handler) => {
+      const node = element("button", { type: "button", className: "md-button", textContent: label });
+      node.addEventListener("click", handler);
+      return node;
+    };
+    this.notice.replaceChildren(
+      element("p", { className: "ws-notice-title", textContent: title }),
+      ...(lines.length ? [element("ul", {}, ...lines.map((line) => element("li", { textContent: line })))] : []),
+      ...actions.map(([label, handler]) => button(label, handler)),
+      button("Dismiss", () => { this.notice.hidden = true; }),
+    );
     this.notice.hidden = false;
   }
 
@@ -159,12 +144,9 @@ class WorksheetPage {
     $("#ws-import-file").addEventListener("change", (event) => this.importFile(event.target), options);
     $("#ws-delete-all").addEventListener("click", () => this.deleteEverything(), options);
     window.addEventListener("storage", (event) => this.onOtherTab(event), options);
-    window.addEventListener("online", () => this.setStatus(this.status.dataset.state, this.statusText()), options);
-    window.addEventListener("offline", () => this.setStatus(this.status.dataset.state, this.statusText()), options);
-  }
-
-  statusText() {
-    return this.pythonReady ? "Your answers are saved in this browser as you type." : this.status.textContent.replace(/^You are offline\. /, "");
+    for (const change of ["online", "offline"]) {
+      window.addEventListener(change, () => this.setStatus(this.status.dataset.state, this.statusMessage), options);
+    }
   }
 
   onInput(event) {
@@ -270,8 +252,7 @@ class WorksheetPage {
   // --- Python: checks, progress, exports ----------------------------------------------------------------
 
   startPython() {
-    python = pythonWorker();
-    python.ready.then(
+    python().ready.then(
       async () => {
         this.pythonReady = true;
         for (const button of this.root.querySelectorAll("[data-ws-export], #ws-import-file, #ws-delete-all, #ws-add-session")) button.disabled = false;
@@ -299,7 +280,7 @@ class WorksheetPage {
 
   async migrateStored() {
     const original = localStorage.getItem(store.KEYS.answers);
-    const outcome = await python.call("view", { document: this.doc });
+    const outcome = await python().call("view", { document: this.doc });
     if (outcome.error) {
       const aside = store.keepAside(original, "it could not be updated to this version");
       localStorage.removeItem(store.KEYS.answers);
@@ -319,11 +300,11 @@ class WorksheetPage {
   }
 
   async refreshView() {
-    const outcome = await python.call("view", { document: this.doc });
+    const outcome = await python().call("view", { document: this.doc });
     const problems = $("#ws-problems") || this.createProblemsArea();
     if (outcome.error) {
       problems.hidden = false;
-      $("ul", problems).replaceChildren(...outcome.error.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
+      $("ul", problems).replaceChildren(...outcome.error.map((text) => element("li", { textContent: text })));
       return;
     }
     problems.hidden = true;
@@ -336,15 +317,15 @@ class WorksheetPage {
   }
 
   createProblemsArea() {
-    const area = Object.assign(document.createElement("div"), { id: "ws-problems", className: "ws-problems", hidden: true });
+    const area = element("div", { id: "ws-problems", className: "ws-problems", hidden: true },
+      element("p", { textContent: "Some answers need a look (they are saved as they are):" }), element("ul"));
     area.setAttribute("role", "status");
-    area.append(Object.assign(document.createElement("p"), { textContent: "Some answers need a look (they are saved as they are):" }), document.createElement("ul"));
     this.status.parentElement.after(area);
     return area;
   }
 
   async exportAs(kind) {
-    const outcome = await python.call("exports", { document: this.doc });
+    const outcome = await python().call("exports", { document: this.doc });
     if (outcome.error) {
       this.showNotice("The download could not be made because some answers need a look:", outcome.error);
       return;
@@ -377,7 +358,7 @@ class WorksheetPage {
       this.showNotice("This file is too large to be a worksheet backup. Nothing was changed.");
       return;
     }
-    const outcome = await python.call("import", { text: await file.text() });
+    const outcome = await python().call("import", { text: await file.text() });
     if (outcome.error) {
       this.showNotice(`“${file.name}” could not be restored. Nothing was changed.`, outcome.error);
       return;
@@ -419,19 +400,10 @@ class WorksheetPage {
   }
 }
 
-let current = null;
-
-function mount() {
-  current?.stop();
-  current = null;
-  const root = document.querySelector("article.md-content__inner");
-  if (!root || !root.querySelector("[data-ws-section]")) return;
-  current = new WorksheetPage(root);
-  current.start();
-  // Ask the browser not to evict the answers under storage pressure (or, in Safari, after a week away).
-  navigator.storage?.persist?.().catch(() => {});
-  keepOffline();
-}
+mountPage(
+  () => document.querySelector("article.md-content__inner:has([data-ws-section])"),
+  (root) => new WorksheetPage(root),
+);
 
 /** Register the service worker that keeps the site, Pyodide included, available offline. */
 function keepOffline() {
