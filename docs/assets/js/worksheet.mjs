@@ -412,6 +412,3 @@ function keepOffline() {
   navigator.serviceWorker.register(new URL("sw.js", siteRoot), { scope: siteRoot.pathname })
     .catch((error) => console.warn("offline copy unavailable:", error.message));
 }
-
-if (typeof document$ !== "undefined") document$.subscribe(mount);
-else mount();
