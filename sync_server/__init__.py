@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     body.init_app(app)
     headers.init_app(app, settings.allowed_origin)
-    limits.init_app(app, settings.rate_limits, settings.rate_limit_storage_url, secret_keys[0])
     app.register_blueprint(api.bp)
     app.register_blueprint(site.bp)
+    limits.init_app(app, settings.rate_limits, settings.rate_limit_storage_url, secret_keys[0])
     return app

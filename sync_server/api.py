@@ -15,7 +15,6 @@ from flask import Blueprint, current_app, jsonify, request, send_file
 
 from . import envelope
 from .errors import ApiError
-from .limits import limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 OPENAPI_DOCUMENT = Path(__file__).with_name("openapi.json")
@@ -103,7 +102,6 @@ def health():
 
 
 @bp.post("/shares")
-@limiter.limit(lambda: current_app.config["RATE_LIMITS"].get("create", ""), exempt_when=lambda: not current_app.config["RATE_LIMITS"].get("create"))
 def create_share():
     body = _json_body({"ciphertext", "claim_hash", "expires_in"})
     try:
@@ -126,7 +124,6 @@ def create_share():
 
 
 @bp.post("/shares/<public_id>/claim")
-@limiter.limit(lambda: current_app.config["RATE_LIMITS"].get("claim", ""), exempt_when=lambda: not current_app.config["RATE_LIMITS"].get("claim"))
 def claim_share(public_id: str):
     key = _storage_key(public_id)
     body = _json_body({"claim_token"})
