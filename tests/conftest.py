@@ -152,15 +152,19 @@ def live_server(built_site, tmp_path_factory) -> ServerProcess:
 def subpath_server(built_site) -> str:
     """The same app mounted under /worksheet/, as a reverse proxy with a path prefix would serve it."""
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
     from werkzeug.wrappers import Response
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):
+            """No request log here either: it would name client addresses."""
 
     from sync_server import create_app
     from sync_server.config import Settings
 
     app = create_app(Settings(site_dir=built_site, data_dir=built_site.parent / "var" / "subpath-test"))
     wsgi = DispatcherMiddleware(Response("Not here", status=404), {"/worksheet": app})
-    server = make_server("127.0.0.1", free_port(), wsgi, threaded=True)
+    server = make_server("127.0.0.1", free_port(), wsgi, threaded=True, request_handler=Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/worksheet"
