@@ -6,7 +6,6 @@ const pyodideURL = new URL("../../pyodide/314.0.7/", import.meta.url).href;
 const clientURL = new URL("../../py/py_client.zip", import.meta.url).href;
 
 async function boot() {
-  const started = performance.now();
   const [pyodide, archive] = await Promise.all([
     loadPyodide({ indexURL: pyodideURL, packages: [], stdout: () => {}, stderr: () => {} }),
     fetch(clientURL).then((response) => {
@@ -17,13 +16,13 @@ async function boot() {
   pyodide.unpackArchive(archive, "zip");
   const bridge = pyodide.pyimport("py_client.bridge");
   const version = pyodide.runPython("import sys; sys.version.split()[0]");
-  return { bridge, version, bootMs: performance.now() - started };
+  return { bridge, version };
 }
 
 const ready = boot();
 
 ready.then(
-  ({ version, bootMs }) => postMessage({ type: "ready", version, bootMs }),
+  ({ version }) => postMessage({ type: "ready", version }),
   (error) => postMessage({ type: "failed", message: String(error && error.message || error) }),
 );
 

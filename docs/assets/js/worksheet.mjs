@@ -400,6 +400,10 @@ class WorksheetPage {
   }
 }
 
+// Start Python as soon as this module runs on the worksheet page (the document is parsed by then), rather
+// than when Material announces the page: booting it is the slowest thing the page does.
+if (document.querySelector("[data-ws-section]")) python();
+
 mountPage(
   () => document.querySelector("article.md-content__inner:has([data-ws-section])"),
   (root) => new WorksheetPage(root),
