@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import zlib
 from pathlib import Path
 
 import pytest
@@ -270,12 +269,32 @@ def test_malformed_creates_get_specific_json_errors(client, body, status_code, c
     assert response.json["error"] == code and response.json["message"]
 
 
-def test_plaintext_is_refused_even_in_a_well_formed_envelope(client):
-    answers = json.dumps({"reflections.trust-meaning": "I feel unheard when my therapist looks at the clock " * 10}).encode()
-    assert len(zlib.compress(answers)) < len(answers)
-    body = {"ciphertext": b64(b"\x01\x00" + bytes(12) + answers), "claim_hash": new_claim()[1]}
+ARTICLE_TEXT = (Path(__file__).resolve().parent.parent / "docs" / "article.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "plaintext",
+    [
+        json.dumps({"reflections.trust-meaning": "I feel unheard when my therapist looks at the clock " * 10}).encode(),
+        ARTICLE_TEXT[:100].encode(),  # short, never-repeating prose
+        ARTICLE_TEXT.encode(),  # long: only its start is sampled, which is still text
+        json.dumps({"answers": {"r": "Мне нужно чувствовать, что меня слушают, и знать, что сказанное останется между нами."}},
+                   ensure_ascii=False).encode(),
+    ],
+    ids=["repetitive", "short-prose", "long-prose", "non-latin"],
+)
+def test_plaintext_is_refused_even_in_a_well_formed_envelope(client, plaintext):
+    body = {"ciphertext": b64(b"\x01\x00" + bytes(12) + plaintext), "claim_hash": new_claim()[1]}
     response = client.post("/api/shares", json=body)
     assert response.status_code == 400 and response.json["error"] == "not_encrypted"
+
+
+@pytest.mark.parametrize("size", [17, 64, 100, 1023, 1024, 5000, 256 * 1024 - 14])
+def test_random_payloads_of_every_size_are_accepted(client, size):
+    """Ciphertext is random to the server: no size may trip the plaintext check by chance."""
+    for _ in range(20):
+        body = {"ciphertext": fake_envelope(size), "claim_hash": new_claim()[1]}
+        assert client.post("/api/shares", json=body).status_code == 201
 
 
 @pytest.mark.parametrize(
