@@ -6,6 +6,8 @@ app, for the SQLite and Redis stores under gunicorn, at several concurrency leve
 Installs wrk with apt-get when it is missing. Only loopback addresses are used. Writes
 bench/results/load.json and prints a Markdown table (the README shows the latest one).
 The cost ratio is (time per create + claim pair) / (time per health request) = 2 x health rps / mixed rps.
+wrk runs on the same two cores, so it is also given as server CPU time (the gunicorn processes' user +
+system time, from /proc) per pair over server CPU time per health request.
 """
 
 from __future__ import annotations
@@ -85,6 +87,22 @@ def rss_kib(root_pid: int) -> int:
     return total
 
 
+def cpu_seconds(root_pid: int) -> float:
+    """CPU time (user + system) used so far by a process and all its descendants."""
+    total, pending = 0, [root_pid]
+    while pending:
+        pid = pending.pop()
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (in clock ticks)
+            with open(f"/proc/{pid}/task/{pid}/children") as children:
+                pending += [int(child) for child in children.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 class MemorySampler(threading.Thread):
     def __init__(self, pid: int, every: float = 1.0):
         super().__init__(daemon=True)
@@ -96,9 +114,10 @@ class MemorySampler(threading.Thread):
             time.sleep(self.every)
 
 
-def wrk(url: str, script: str, connections: int, seconds: int) -> dict:
+def wrk(url: str, script: str, connections: int, seconds: int, server_pid: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
         file.write(script + WRK_DONE)
+    cpu_before = cpu_seconds(server_pid)
     try:
         output = subprocess.run(
             ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "-s", file.name, url],
@@ -108,6 +127,7 @@ def wrk(url: str, script: str, connections: int, seconds: int) -> dict:
         os.unlink(file.name)
     result = json.loads(output.strip().splitlines()[-1])
     result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
+    result["server_cpu_us_per_request"] = round((cpu_seconds(server_pid) - cpu_before) / result["requests"] * 1e6, 1)
     return result
 
 
@@ -120,15 +140,19 @@ def measure(backend: str, server: ServerProcess, levels: list[int], seconds: int
     rows = []
     sampler = MemorySampler(server.process.pid)
     sampler.start()
-    wrk(server.url, WRK_HEALTH, 8, 2)  # warm the workers up before measuring
+    pid = server.process.pid
+    wrk(server.url, WRK_HEALTH, 8, 2, pid)  # warm the workers up before measuring
     for connections in levels:
-        health = wrk(server.url, WRK_HEALTH, connections, seconds)
-        mixed = wrk(server.url, create_claim_script(), connections, seconds)
+        health = wrk(server.url, WRK_HEALTH, connections, seconds, pid)
+        mixed = wrk(server.url, create_claim_script(), connections, seconds, pid)
         rows.append({
             "backend": backend, "connections": connections,
             "health_rps": health["rps"], "health_p50_ms": health["p50_ms"], "health_p99_ms": health["p99_ms"],
             "create_claim_rps": mixed["rps"], "create_claim_p50_ms": mixed["p50_ms"], "create_claim_p99_ms": mixed["p99_ms"],
             "cost_ratio": round(2 * health["rps"] / mixed["rps"], 2),
+            "health_server_cpu_us": health["server_cpu_us_per_request"],
+            "create_claim_server_cpu_us": mixed["server_cpu_us_per_request"],
+            "server_cpu_ratio": round(2 * mixed["server_cpu_us_per_request"] / health["server_cpu_us_per_request"], 2),
             "errors": mixed["non_2xx"] + mixed["socket_errors"] + health["non_2xx"] + health["socket_errors"],
         })
     sampler.running = False
@@ -141,7 +165,7 @@ def soak(server: ServerProcess, seconds: int) -> dict:
     """Steady create-and-claim load at concurrency 32, sampling memory every 5 s."""
     sampler = MemorySampler(server.process.pid, every=5)
     sampler.start()
-    result = wrk(server.url, create_claim_script(), 32, seconds)
+    result = wrk(server.url, create_claim_script(), 32, seconds, server.process.pid)
     sampler.running = False
     sampler.join()
     mib = [round(sample / 1024, 1) for sample in sampler.samples]
@@ -176,11 +200,13 @@ def main() -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "load.json").write_text(json.dumps(results, indent=2))
-    print("| store | concurrency | health req/s | create+claim req/s | create+claim p50 / p99 ms | cost ratio | errors |")
-    print("|---|---|---|---|---|---|---|")
+    print("| store | concurrency | health req/s | create+claim req/s | create+claim p50 / p99 ms | cost ratio | "
+          "server CPU µs per request: health / create+claim | server CPU ratio | errors |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in results["rows"]:
         print(f"| {row['backend']} | {row['connections']} | {row['health_rps']:,} | {row['create_claim_rps']:,} | "
-              f"{row['create_claim_p50_ms']:.1f} / {row['create_claim_p99_ms']:.1f} | {row['cost_ratio']} | {row['errors']} |")
+              f"{row['create_claim_p50_ms']:.1f} / {row['create_claim_p99_ms']:.1f} | {row['cost_ratio']} | "
+              f"{row['health_server_cpu_us']:.0f} / {row['create_claim_server_cpu_us']:.0f} | {row['server_cpu_ratio']} | {row['errors']} |")
     for row in results["rows"]:
         if "rss_mib_min_max" in row:
             print(f"{row['backend']}: server memory during the run {row['rss_mib_min_max'][0]}–{row['rss_mib_min_max'][1]} MiB")

@@ -25,8 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SETTINGS=settings,
         SITE_DIR=settings.site_dir.resolve(),
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
-        SECRET_KEY=secret_keys[0],
-    )
+    )  # no SECRET_KEY: nothing uses Flask's session cookie, and with a key Flask would sign one up per request
     app.extensions["share_store"] = open_store(settings.store_url)
     app.extensions["share_tokens"] = Tokens(secret_keys)
     errors.init_app(app)

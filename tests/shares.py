@@ -42,3 +42,10 @@ def call(url: str, method: str = "GET", body: dict | None = None, headers: dict 
             return response.status, json.loads(text) if text else {}
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
+
+
+def altered(text: str) -> str:
+    """The text with one character changed, mid-string: a last base64 character may carry only padding
+    bits, so changing it can leave the decoded value (and so a signature) as it was."""
+    middle = len(text) // 2
+    return text[:middle] + ("B" if text[middle] == "A" else "A") + text[middle + 1:]

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ServerProcess
 from sync_server.body import BODY_DEADLINE_SECONDS as BODY_DEADLINE
-from shares import call, create_body, new_claim
+from shares import altered, call, create_body, new_claim
 
 
 @pytest.fixture(scope="module")
@@ -114,11 +114,6 @@ def test_enumerating_ids_learns_nothing(server):
     """Guessed ids, well-formed or not, all get the same answer, and none reaches the store."""
     _, real = call(f"{server.url}/api/shares", "POST", create_body()[0])
     raw, signature = real["id"].split(".")
-    # Altered characters sit mid-string: the last base64 character of each part carries padding bits, so
-    # changing it can leave the decoded value (and so a valid signature) unchanged.
-    def altered(text: str) -> str:
-        middle = len(text) // 2
-        return text[:middle] + ("B" if text[middle] == "A" else "A") + text[middle + 1:]
     guesses = [f"{altered(raw)}.{signature}", f"{raw}.{altered(signature)}", raw, "x" * 40,
                "AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAA"]
     answers = {call(f"{server.url}/api/shares/{guess}/claim", "POST", {"claim_token": new_claim()[0]}) == (404, {"error": "not_found", "message": "There is no share with this id."})

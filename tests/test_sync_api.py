@@ -7,8 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
+from itsdangerous import Signer
 
-from shares import b64, create_body, fake_envelope, new_claim
+from shares import altered, b64, create_body, fake_envelope, new_claim
 from sync_server import api, create_app
 from sync_server.config import Settings
 from sync_server.store import base as store_base
@@ -143,10 +144,19 @@ def test_forged_and_altered_ids_are_refused_before_any_lookup(client, app, monke
     store = app.extensions["share_store"]
     monkeypatch.setattr(store, "claim", lambda *a: looked_up.append(a))
     raw, signature = created["id"].split(".")
-    for forged in (f"{raw}.{'A' * len(signature)}", f"{raw[:-1]}x.{signature}", raw, "x", "a.b.c"):
+    for forged in (f"{raw}.{'A' * len(signature)}", f"{altered(raw)}.{signature}", f"{raw}.{altered(signature)}", raw, "x", "a.b.c"):
         response = claim(client, forged, token)
         assert response.status_code == 404 and response.json["error"] == "not_found"
     assert looked_up == []
+
+
+def test_ids_and_manage_tokens_are_plain_itsdangerous_signatures(app):
+    """Keys derived once give the signatures a default itsdangerous Signer gives, so links made before that
+    change (or by another implementation of the same scheme) stay valid."""
+    secret = app.config["SETTINGS"].secret_keys[0]
+    key, public_id, manage_token = app.extensions["share_tokens"].new_share()
+    assert public_id == Signer(secret, salt="share-id").sign(key).decode()
+    assert manage_token == Signer(secret, salt="share-manage").get_signature(key).decode()
 
 
 def test_manage_token_is_needed_and_bound_to_its_share(client):
