@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SETTINGS=settings,
         SITE_DIR=settings.site_dir.resolve(),
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
-    )  # no SECRET_KEY: nothing uses Flask's session cookie, and with a key Flask would sign one up per request
+    )  # no SECRET_KEY: nothing uses Flask's session cookie, and with a key Flask would set up a cookie signer on every request
     app.extensions["share_store"] = open_store(settings.store_url)
     app.extensions["share_tokens"] = Tokens(secret_keys)
     errors.init_app(app)
