@@ -72,14 +72,14 @@ end
 """
 
 
-def rss_kib(root_pid: int) -> int:
-    """Resident memory of a process and all its descendants (gunicorn's arbiter and workers)."""
+def sum_over_process_tree(root_pid: int, read_one) -> float:
+    """read_one(pid) summed over a process and all its descendants (gunicorn's arbiter and workers);
+    processes that end meanwhile count for nothing."""
     total, pending = 0, [root_pid]
     while pending:
         pid = pending.pop()
         try:
-            with open(f"/proc/{pid}/status") as status:
-                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+            total += read_one(pid)
             with open(f"/proc/{pid}/task/{pid}/children") as children:
                 pending += [int(child) for child in children.read().split()]
         except (FileNotFoundError, StopIteration, ProcessLookupError):
@@ -87,20 +87,25 @@ def rss_kib(root_pid: int) -> int:
     return total
 
 
+def _rss_kib_of(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def _cpu_ticks_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime (in clock ticks)
+
+
+def rss_kib(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants."""
+    return int(sum_over_process_tree(root_pid, _rss_kib_of))
+
+
 def cpu_seconds(root_pid: int) -> float:
     """CPU time (user + system) used so far by a process and all its descendants."""
-    total, pending = 0, [root_pid]
-    while pending:
-        pid = pending.pop()
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rpartition(")")[2].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (in clock ticks)
-            with open(f"/proc/{pid}/task/{pid}/children") as children:
-                pending += [int(child) for child in children.read().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return total / os.sysconf("SC_CLK_TCK")
+    return sum_over_process_tree(root_pid, _cpu_ticks_of) / os.sysconf("SC_CLK_TCK")
 
 
 class MemorySampler(threading.Thread):
