@@ -139,4 +139,5 @@ def test_wrong_proofs_are_compared_in_constant_time(monkeypatch, tmp_path):
     store.create("k", b"x" * 40, b"h" * 32, 0, 1000)
     assert store.claim("k", b"h" * 31 + b"x", 1).kind == "wrong_proof"
     assert store.claim("k", b"h" * 32, 1).kind == "ok"
-    assert compared == [(b"h" * 32, b"h" * 31 + b"x"), (b"h" * 32, b"h" * 32)]
+    # Both decisions went through it (a claim may compare twice: once on its fast path, once in the transaction).
+    assert set(compared) == {(b"h" * 32, b"h" * 31 + b"x"), (b"h" * 32, b"h" * 32)}
