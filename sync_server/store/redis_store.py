@@ -2,9 +2,9 @@
 
 Each share is two keys with a hash tag, so they live on one cluster slot: ``tsw:{key}:meta`` (a hash with
 the claim hash, times, state and wrong proofs; it lives until the tombstone's grace period ends) and
-``tsw:{key}:ct`` (the ciphertext; Redis deletes it at the share's expiry). Claims and revocations are Lua
-scripts, which Redis runs atomically: the proof check, the count of wrong proofs and the hand-over with
-erasure are one step, however many instances claim at once.
+``tsw:{key}:ct`` (the ciphertext; Redis deletes it at the share's expiry). Every change is a Lua script,
+which Redis runs atomically in one round trip: a share is never half made, and in a claim the proof check,
+the count of wrong proofs and the hand-over with erasure are one step, however many instances claim at once.
 """
 
 from __future__ import annotations
@@ -12,6 +12,14 @@ from __future__ import annotations
 import redis
 
 from .base import MAX_WRONG_PROOFS, TOMBSTONE_GRACE_SECONDS, ClaimOutcome, ShareStatus, StoreUnavailable, effective_state
+
+CREATE = """
+redis.call('HSET', KEYS[1], 'claim_hash', ARGV[1], 'created_at', ARGV[2], 'expires_at', ARGV[3], 'state', 'waiting',
+  'state_at', '', 'wrong', 0)
+redis.call('EXPIREAT', KEYS[1], ARGV[4])
+redis.call('SET', KEYS[2], ARGV[5], 'EXAT', ARGV[3])
+return 1
+"""
 
 CLAIM = """
 local meta = redis.call('HMGET', KEYS[1], 'claim_hash', 'created_at', 'expires_at', 'state', 'state_at', 'wrong')
@@ -51,6 +59,7 @@ return 1
 class RedisStore:
     def __init__(self, url: str):
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
+        self._create = self.client.register_script(CREATE)
         self._claim = self.client.register_script(CLAIM)
         self._revoke = self.client.register_script(REVOKE)
 
@@ -65,17 +74,8 @@ class RedisStore:
             raise StoreUnavailable(type(error).__name__) from None
 
     def create(self, key, ciphertext, claim_hash, now, expires_at):
-        meta, ct = self._keys(key)
-
-        def write():
-            with self.client.pipeline(transaction=True) as pipe:
-                pipe.hset(meta, mapping={"claim_hash": claim_hash, "created_at": now, "expires_at": expires_at,
-                                         "state": "waiting", "state_at": "", "wrong": 0})
-                pipe.expireat(meta, expires_at + TOMBSTONE_GRACE_SECONDS)
-                pipe.set(ct, ciphertext, exat=expires_at)
-                pipe.execute()
-
-        self._run(write)
+        arguments = [claim_hash, now, expires_at, expires_at + TOMBSTONE_GRACE_SECONDS, ciphertext]
+        self._run(lambda: self._create(keys=self._keys(key), args=arguments))
 
     def claim(self, key, claim_hash, now):
         result = self._run(lambda: self._claim(keys=self._keys(key), args=[claim_hash, now, MAX_WRONG_PROOFS, TOMBSTONE_GRACE_SECONDS]))
