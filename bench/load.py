@@ -1,13 +1,14 @@
 """Load on the share API with wrk (Debian's package): create-and-claim against a trivial endpoint of the same
 app, for the SQLite and Redis stores under gunicorn, at several concurrency levels; and the server's memory.
 
-    .venv/bin/python bench/load.py [--seconds 10] [--concurrency 8 32 64] [--soak 300]
+    .venv/bin/python bench/load.py [--seconds 10] [--rounds 3] [--concurrency 8 32 64] [--soak 300]
 
 Installs wrk with apt-get when it is missing. Only loopback addresses are used. Writes
 bench/results/load.json and prints a Markdown table (the README shows the latest one).
 The cost ratio is (time per create + claim pair) / (time per health request) = 2 x health rps / mixed rps.
 wrk runs on the same two cores, so it is also given as server CPU time (the gunicorn processes' user +
-system time, from /proc) per pair over server CPU time per health request.
+system time, from /proc) per pair over server CPU time per health request. Each figure is the median of
+``--rounds`` alternating runs; the cost ratio of every round is listed too, to show the spread.
 """
 
 from __future__ import annotations
@@ -141,24 +142,41 @@ def create_claim_script() -> str:
     return WRK_CREATE_CLAIM % {"create": json.dumps(body), "claim": json.dumps({"claim_token": token})}
 
 
-def measure(backend: str, server: ServerProcess, levels: list[int], seconds: int) -> list[dict]:
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def measure(backend: str, server: ServerProcess, levels: list[int], seconds: int, rounds: int) -> list[dict]:
+    """Health and create-and-claim alternate, ``rounds`` times per level; the medians are reported, so one
+    round disturbed by the machine (the two cores are shared with wrk and everything else) moves nothing."""
     rows = []
     sampler = MemorySampler(server.process.pid)
     sampler.start()
     pid = server.process.pid
-    wrk(server.url, WRK_HEALTH, 8, 2, pid)  # warm the workers up before measuring
+    # Warm up both paths first: worker threads, statement caches, and the store's files grown to size.
+    wrk(server.url, WRK_HEALTH, 8, 2, pid)
+    wrk(server.url, create_claim_script(), 8, 2, pid)
     for connections in levels:
-        health = wrk(server.url, WRK_HEALTH, connections, seconds, pid)
-        mixed = wrk(server.url, create_claim_script(), connections, seconds, pid)
+        runs = [(wrk(server.url, WRK_HEALTH, connections, seconds, pid), wrk(server.url, create_claim_script(), connections, seconds, pid))
+                for _ in range(rounds)]
+
+        def typical(side: int, figure: str) -> float:
+            return round(median([run[side][figure] for run in runs]), 3)
+
+        health_rps, mixed_rps = typical(0, "rps"), typical(1, "rps")
+        health_cpu, mixed_cpu = typical(0, "server_cpu_us_per_request"), typical(1, "server_cpu_us_per_request")
         rows.append({
-            "backend": backend, "connections": connections,
-            "health_rps": health["rps"], "health_p50_ms": health["p50_ms"], "health_p99_ms": health["p99_ms"],
-            "create_claim_rps": mixed["rps"], "create_claim_p50_ms": mixed["p50_ms"], "create_claim_p99_ms": mixed["p99_ms"],
-            "cost_ratio": round(2 * health["rps"] / mixed["rps"], 2),
-            "health_server_cpu_us": health["server_cpu_us_per_request"],
-            "create_claim_server_cpu_us": mixed["server_cpu_us_per_request"],
-            "server_cpu_ratio": round(2 * mixed["server_cpu_us_per_request"] / health["server_cpu_us_per_request"], 2),
-            "errors": mixed["non_2xx"] + mixed["socket_errors"] + health["non_2xx"] + health["socket_errors"],
+            "backend": backend, "connections": connections, "rounds": rounds,
+            "health_rps": health_rps, "health_p50_ms": typical(0, "p50_ms"), "health_p99_ms": typical(0, "p99_ms"),
+            "create_claim_rps": mixed_rps, "create_claim_p50_ms": typical(1, "p50_ms"), "create_claim_p99_ms": typical(1, "p99_ms"),
+            "cost_ratio": round(2 * health_rps / mixed_rps, 2),
+            "cost_ratio_per_round": [round(2 * health["rps"] / mixed["rps"], 2) for health, mixed in runs],
+            "health_server_cpu_us": health_cpu,
+            "create_claim_server_cpu_us": mixed_cpu,
+            "server_cpu_ratio": round(2 * mixed_cpu / health_cpu, 2),
+            "errors": sum(side["non_2xx"] + side["socket_errors"] for run in runs for side in run),
         })
     sampler.running = False
     sampler.join()
@@ -185,6 +203,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32, 64])
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating health / create-and-claim runs per level")
     parser.add_argument("--soak", type=int, default=0, help="also run a steady load this long, per backend")
     arguments = parser.parse_args()
     if not shutil.which("wrk"):
@@ -196,7 +215,7 @@ def main() -> None:
             extra = ["--workers", str(arguments.workers), "--rate-limits", "off"] + (["--store", store] if store else [])
             server = ServerProcess(Path(folder) / backend, *extra).start()
             try:
-                results["rows"] += measure(backend, server, arguments.concurrency, arguments.seconds)
+                results["rows"] += measure(backend, server, arguments.concurrency, arguments.seconds, arguments.rounds)
                 if arguments.soak:
                     results["soak"][backend] = soak(server, arguments.soak)
             finally:
@@ -205,12 +224,13 @@ def main() -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "load.json").write_text(json.dumps(results, indent=2))
-    print("| store | concurrency | health req/s | create+claim req/s | create+claim p50 / p99 ms | cost ratio | "
+    print("| store | concurrency | health req/s | create+claim req/s | create+claim p50 / p99 ms | cost ratio (rounds) | "
           "server CPU µs per request: health / create+claim | server CPU ratio | errors |")
     print("|---|---|---|---|---|---|---|---|---|")
     for row in results["rows"]:
         print(f"| {row['backend']} | {row['connections']} | {row['health_rps']:,} | {row['create_claim_rps']:,} | "
-              f"{row['create_claim_p50_ms']:.1f} / {row['create_claim_p99_ms']:.1f} | {row['cost_ratio']} | "
+              f"{row['create_claim_p50_ms']:.1f} / {row['create_claim_p99_ms']:.1f} | {row['cost_ratio']} "
+              f"({', '.join(map(str, row['cost_ratio_per_round']))}) | "
               f"{row['health_server_cpu_us']:.0f} / {row['create_claim_server_cpu_us']:.0f} | {row['server_cpu_ratio']} | {row['errors']} |")
     for row in results["rows"]:
         if "rss_mib_min_max" in row:
