@@ -33,8 +33,13 @@ def _exports(doc: dict) -> dict:
 
 
 def _snapshot(payload: dict) -> dict:
-    snapshot = sharing.make_snapshot(payload["document"], payload["sections"], payload["created_at"])
+    snapshot = sharing.make_snapshot(payload["document"], payload["sections"], payload["created_at"], payload.get("note"))
     return {"snapshot": json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))}
+
+
+def _preview(payload: dict) -> dict:
+    """What the therapist's page will show for this snapshot, made by the very code that page runs."""
+    return _open_snapshot(_snapshot(payload)["snapshot"])
 
 
 def _open_snapshot(text: str) -> dict:
@@ -44,6 +49,7 @@ def _open_snapshot(text: str) -> dict:
     summary = progress.summarise(doc)
     return {
         "created_at": snapshot["created_at"],
+        "note": snapshot.get("note", ""),
         "sections": sharing.readonly_view(snapshot),
         "summary": summary,
         "description": progress.describe(summary),
@@ -58,6 +64,7 @@ OPERATIONS = {
     "exports": lambda payload: _exports(payload["document"]),
     "import": lambda payload: _view(answers.from_backup(payload["text"])),
     "snapshot": _snapshot,
+    "preview": _preview,
     "open_snapshot": lambda payload: _open_snapshot(payload["text"]),
 }
 

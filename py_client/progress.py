@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from html import escape
 
 from .content import SAFETY_SCALE, TRUST_SCALE
@@ -11,6 +12,9 @@ from .content import SAFETY_SCALE, TRUST_SCALE
 # sessions is noise in a self-rating, not a trend worth pointing out.
 STEADY_SLOPE = 0.1
 SERIES = (("trust", "Trust", TRUST_SCALE), ("safety", "Safety", SAFETY_SCALE))
+# Room one date label ("28 Sep" at the axis' 15 px) needs on the x axis, with a gap, in chart units. The
+# chart scales as a whole, so labels this far apart never overlap at any displayed width.
+DATE_LABEL_SPACE = 60
 
 
 def summarise(doc: dict) -> dict:
@@ -82,6 +86,20 @@ def _long_date(iso: str) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def _labelled(count: int, step: float) -> list[int]:
+    """Which sessions get a date label: evenly spaced ones at least DATE_LABEL_SPACE apart, always the
+    first and the last (the last replaces its neighbour when the two would be too close)."""
+    if count <= 1:
+        return list(range(count))
+    every = math.ceil(DATE_LABEL_SPACE / step)
+    indices = list(range(0, count, every))
+    if indices[-1] != count - 1:
+        if len(indices) > 1 and (count - 1 - indices[-1]) * step < DATE_LABEL_SPACE:
+            indices.pop()
+        indices.append(count - 1)
+    return indices
+
+
 def chart_svg(doc: dict, summary: dict) -> str:
     """An SVG line chart of trust and safety per session, with a title and description for screen readers.
 
@@ -91,7 +109,8 @@ def chart_svg(doc: dict, summary: dict) -> str:
     """
     sessions = [s for s in doc["sessions"] if s["date"]]
     width, height = 480, 260
-    left, right, top, bottom = 36, 20, 12, 56
+    # The margins hold half a date label on each side, so the outermost labels are centred too.
+    left, right, top, bottom = 36, 30, 12, 56
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(sessions) - 1, 1)
 
@@ -110,16 +129,12 @@ def chart_svg(doc: dict, summary: dict) -> str:
     for value in (1, 5, 10):
         parts.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>')
         parts.append(f'<text class="axis" x="{left - 8}" y="{y(value) + 4:.1f}" text-anchor="end">{value}</text>')
-    label_every = max(1, len(sessions) // 8)
-    for index, session in enumerate(sessions):
-        if index % label_every == 0 or index == len(sessions) - 1:
-            day = dt.date.fromisoformat(session["date"])
-            # The outermost labels are anchored inwards so they are never cut off at the edges.
-            anchor = "start" if index == 0 and len(sessions) > 1 else "end" if index == len(sessions) - 1 and index else "middle"
-            parts.append(
-                f'<text class="axis" x="{x(index):.1f}" y="{height - bottom + 18}" text-anchor="{anchor}">'
-                f"{day.day} {day:%b}</text>"
-            )
+    for index in _labelled(len(sessions), step):
+        day = dt.date.fromisoformat(sessions[index]["date"])
+        parts.append(
+            f'<text class="axis date" x="{x(index):.1f}" y="{height - bottom + 18}" text-anchor="middle">'
+            f"{day.day} {day:%b}</text>"
+        )
     for key, label, _scale in SERIES:
         points = [(x(i), y(s[key])) for i, s in enumerate(sessions) if s[key] is not None]
         if len(points) > 1:

@@ -16,14 +16,20 @@ from .progress import describe, summarise
 
 FORMAT = "trust-safety-worksheet-share"
 VERSION = 1
+# The person's optional note to the therapist ("from Sam, for Thursday"): one short line, so that a
+# therapist with several clients can tell who sent the answers. It travels inside the encrypted snapshot.
+MAX_NOTE = answers.MAX_LINE
 
 
 def _section_of(name: str) -> str:
     return name.split(".", 1)[0]
 
 
-def make_snapshot(doc: object, sections: Iterable[str], created_at: str, worksheet: Worksheet = WORKSHEET) -> dict:
-    """A snapshot of ``doc`` holding only ``sections``; raises AnswersError on invalid answers or choices."""
+def make_snapshot(
+    doc: object, sections: Iterable[str], created_at: str, note: object = "", worksheet: Worksheet = WORKSHEET
+) -> dict:
+    """A snapshot of ``doc`` holding only ``sections`` and the person's ``note``; raises AnswersError on
+    invalid answers, choices or note."""
     chosen = list(dict.fromkeys(sections))
     known = [section.id for section in worksheet.sections]
     unknown = [name for name in chosen if name not in known]
@@ -39,7 +45,22 @@ def make_snapshot(doc: object, sections: Iterable[str], created_at: str, workshe
         "sessions": normalised["sessions"] if log_ids & set(chosen) else [],
     }
     ordered = [section_id for section_id in known if section_id in chosen]
-    return {"format": FORMAT, "version": VERSION, "created_at": created_at, "sections": ordered, "document": document}
+    snapshot = {"format": FORMAT, "version": VERSION, "created_at": created_at, "sections": ordered, "document": document}
+    note = _check_note(note)
+    if note:
+        snapshot["note"] = note
+    return snapshot
+
+
+def _check_note(note: object) -> str:
+    if note is None:
+        return ""
+    if not isinstance(note, str):
+        raise answers.AnswersError(["The note to your therapist must be text."])
+    note = " ".join(note.split())
+    if len(note) > MAX_NOTE:
+        raise answers.AnswersError([f"The note to your therapist is {len(note):,} characters long; the limit is {MAX_NOTE:,}."])
+    return note
 
 
 def read_snapshot(text: str, worksheet: Worksheet = WORKSHEET) -> dict:
@@ -61,7 +82,8 @@ def read_snapshot(text: str, worksheet: Worksheet = WORKSHEET) -> dict:
     created_at = snapshot.get("created_at")
     if not isinstance(created_at, str) or answers._parse_timestamp(created_at) is None:
         raise answers.AnswersError(["The shared answers have no valid creation time."])
-    return make_snapshot(snapshot.get("document"), sections, created_at, worksheet)
+    # Snapshots shared before notes existed have none: the note is optional within version 1.
+    return make_snapshot(snapshot.get("document"), sections, created_at, snapshot.get("note"), worksheet)
 
 
 def readonly_view(snapshot: dict, worksheet: Worksheet = WORKSHEET) -> list[dict]:

@@ -16,6 +16,7 @@ from markdown import Extension
 from markdown.preprocessors import Preprocessor
 
 from py_client.content import WORKSHEET, Column, Prompt, Section, Worksheet
+from py_client.sharing import MAX_NOTE
 
 MARKER = re.compile(r"^\{worksheet-(?:section: *(?P<section>[a-z-]+)|(?P<part>status|tools|share|open))\}$")
 
@@ -111,17 +112,29 @@ def _column_control(column: Column) -> str:
 
 def _log(section: Section) -> str:
     cells = "".join(_column_control(column) for column in section.columns)
+    # Each session is a disclosure card, so a three-month log can be folded to one line a session; the
+    # summary carries the title and figures, the fieldset's legend names the group for screen readers.
     row_template = (
         '<template id="ws-session-template"><li class="ws-session" data-ws-session>'
-        '<fieldset><legend class="ws-session-title">Session</legend>'
+        '<details class="ws-session-card" open><summary class="ws-session-summary">'
+        '<span class="ws-session-title" data-ws-session-title>Session</span>'
+        '<span class="ws-session-figures" data-ws-session-figures></span></summary>'
+        '<fieldset><legend class="visually-hidden" data-ws-session-title>Session</legend>'
         f'<div class="ws-session-fields">{cells}</div>'
-        '<button type="button" class="md-button ws-delete-session" data-ws-delete-session>Delete session</button>'
-        "</fieldset></li></template>"
+        '<button type="button" class="md-button ws-danger ws-delete-session" data-ws-delete-session>Delete session</button>'
+        "</fieldset></details></li></template>"
     )
     blank_rows = "".join("<tr>" + "<td></td>" * len(section.columns) + "</tr>" for _ in range(6))
     headers = "".join(f'<th scope="col">{escape(column.label)}</th>' for column in section.columns)
     return (
-        f'{row_template}<ol class="ws-sessions" id="ws-session-list" aria-label="Sessions"></ol>'
+        f"{row_template}"
+        '<div class="ws-log-views" id="ws-log-views" role="group" aria-label="How to show the session log" hidden>'
+        '<button type="button" class="md-button" id="ws-log-as-table" aria-pressed="false">Show as a table</button>'
+        '<button type="button" class="md-button" id="ws-log-expand">Open all sessions</button>'
+        '<button type="button" class="md-button" id="ws-log-collapse">Fold all sessions</button></div>'
+        '<div class="ws-log" id="ws-log" data-view="cards">'
+        '<ol class="ws-sessions" id="ws-session-list" aria-label="Sessions"></ol>'
+        '<div class="ws-log-table" id="ws-log-table" role="region" aria-label="Session log as a table" tabindex="0"></div></div>'
         '<p class="ws-sessions-empty" id="ws-sessions-empty">No sessions logged yet.</p>'
         '<p><button type="button" class="md-button md-button--primary" id="ws-add-session" disabled>'
         "Add a session</button></p>"
@@ -132,7 +145,7 @@ def _log(section: Section) -> str:
 
 
 STATUS = (
-    '<div class="ws-statusbar"><p class="ws-status" id="ws-status" role="status" aria-live="polite" data-state="loading">'
+    '<div class="ws-statusbar" data-sticky-bar><p class="ws-status" id="ws-status" role="status" aria-live="polite" data-state="loading">'
     "Loading the worksheet…</p></div>"
     '<div class="ws-notice" id="ws-notice" role="alert" hidden></div>'
     "<noscript><p class=\"ws-status\">JavaScript is off, so answers typed here cannot be saved. "
@@ -158,7 +171,7 @@ TOOLS = (
     '<dialog class="ws-dialog" id="ws-confirm" aria-labelledby="ws-confirm-title" aria-describedby="ws-confirm-text">'
     '<form method="dialog"><h2 id="ws-confirm-title"></h2><p id="ws-confirm-text"></p>'
     '<div class="ws-buttons"><button class="md-button" value="cancel" autofocus>Cancel</button>'
-    '<button class="md-button md-button--primary" value="confirm" id="ws-confirm-yes"></button></div></form></dialog>'
+    '<button class="md-button ws-danger-solid" value="confirm" id="ws-confirm-yes"></button></div></form></dialog>'
 )
 
 
@@ -178,14 +191,28 @@ def share_panel(worksheet: Worksheet) -> str:
         "leaves this device. You get a link that opens once: as soon as your therapist opens it, the encrypted copy is "
         "deleted from the server. The server never sees your answers, and the key is only in the link.</p>"
         '<p class="ws-share-unavailable" id="ws-share-unavailable" role="status" hidden></p>'
-        f'<fieldset><legend>What to include</legend><ul class="ws-plain-list">{sections}</ul></fieldset>'
+        '<fieldset aria-describedby="ws-share-sections-hint"><legend>What to include</legend>'
+        '<p class="ws-hint" id="ws-share-sections-hint">Each part is shared whole. In the checklist, your therapist '
+        "sees every statement, marked as ticked or not ticked. Use “Preview” below to see exactly what they will see.</p>"
+        f'<ul class="ws-plain-list">{sections}</ul></fieldset>'
+        '<div class="ws-prompt"><label class="ws-label" for="ws-share-note">A note for your therapist (optional)</label>'
+        '<p class="ws-hint" id="ws-share-note-hint">For example “From Sam, for Thursday’s session”, so they know who '
+        "sent it. It is encrypted with your answers.</p>"
+        f'<input type="text" id="ws-share-note" maxlength="{MAX_NOTE}" autocomplete="off" aria-describedby="ws-share-note-hint"></div>'
         f'<fieldset><legend>How long the link works</legend><div class="ws-choices">{lifetimes}</div></fieldset>'
         '<div class="ws-prompt"><label class="ws-label" for="ws-share-passphrase">Passphrase (optional)</label>'
         '<p class="ws-hint" id="ws-share-passphrase-hint">If you add one, tell it to your therapist another way, '
         "for example in person or by phone. It never leaves this device.</p>"
         '<input type="password" id="ws-share-passphrase" autocomplete="new-password" aria-describedby="ws-share-passphrase-hint">'
         '<label class="ws-show"><input type="checkbox" id="ws-share-show"> Show passphrase</label></div>'
-        '<p><button type="button" class="md-button md-button--primary" id="ws-share-create" disabled>Create a one-time link</button></p>'
+        '<p><button type="button" class="md-button" id="ws-share-preview" aria-controls="ws-share-preview-area" disabled>'
+        "Preview what your therapist will see</button>"
+        '<button type="button" class="md-button md-button--primary" id="ws-share-create" disabled>Create a one-time link</button></p>'
+        '<section class="ws-share-preview" id="ws-share-preview-area" aria-labelledby="ws-share-preview-title" tabindex="-1" hidden>'
+        '<h3 id="ws-share-preview-title">Preview: what your therapist will see</h3>'
+        '<p class="ws-hint">Nothing has been sent. This is made from your answers as they are now.</p>'
+        '<div class="ws-share-preview-body" id="ws-share-preview-body"></div>'
+        '<p><button type="button" class="md-button" id="ws-share-preview-close">Close the preview</button></p></section>'
         '<p class="ws-share-message" id="ws-share-message" role="status" hidden></p>'
         '<div class="ws-share-result" id="ws-share-result" tabindex="-1" hidden>'
         '<h3>Your one-time link</h3><label for="ws-share-link">Link for your therapist</label>'
@@ -205,7 +232,8 @@ OPEN_PAGE = (
     '<div class="ws-open" id="ws-open">'
     '<p class="ws-open-intro">Someone you work with has shared their answers to the worksheet '
     "<em>Building Trust and Safety in Therapy</em> with you, their therapist. They were encrypted on their device; "
-    "only this link can unlock them.</p>"
+    "only this link can unlock them. If they wrote you a note (their name, for example), it is shown with the "
+    "answers.</p>"
     "<p><strong>The link opens once.</strong> Nothing happens until you choose “Reveal answers”. After that the answers "
     "are deleted from the server, so read, print or download them before you close this page.</p>"
     '<noscript><p class="ws-status">This page needs JavaScript to unlock the answers in your browser.</p></noscript>'

@@ -203,7 +203,12 @@ def test_keyboard_only_sharing_and_revealing(person, therapist, live_server):
     person.get_by_label("Passphrase (optional)").focus()
     person.keyboard.type("quiet river")
     person.keyboard.press("Tab")  # "Show passphrase"
-    person.keyboard.press("Tab")  # "Create a one-time link"
+    person.keyboard.press("Tab")  # "Preview what your therapist will see"
+    person.keyboard.press("Enter")
+    preview = person.locator("#ws-share-preview-area")
+    expect(preview).to_be_focused()
+    expect(preview).to_contain_text("Typed, shared, revealed")
+    person.keyboard.press("Shift+Tab")  # back past the preview to "Create a one-time link"
     assert person.evaluate("document.activeElement.id") == "ws-share-create"
     person.keyboard.press("Enter")
     expect(person.locator("#ws-share-result")).to_be_focused(timeout=30_000)

@@ -49,7 +49,9 @@ def test_rows_can_be_edited_and_deleted(watched_page, live_server):
     open_worksheet(page, live_server.url)
     fill_everything(page)
     first = page.locator("[data-ws-session]").first
-    first.get_by_label("Date").fill("2026-03-01")  # now the latest: moves to the end
+    first.get_by_label("Date").fill("2026-03-01")  # now the latest: moves to the end once the date is left
+    expect(page.locator("[data-ws-session]").nth(0).get_by_label("Date")).to_have_value("2026-03-01")
+    first.get_by_label("Date").blur()
     expect(page.locator("[data-ws-session]").nth(1).get_by_label("Date")).to_have_value("2026-03-01")
     assert [row["date"] for row in stored(page)["sessions"]] == ["2026-02-09", "2026-03-01"]
     page.get_by_role("button", name=re.compile(r"Delete session 1 ")).click()

@@ -4,7 +4,8 @@ import { python } from "./python.mjs";
 import { deriveSecrets, open as decrypt, readFragment, DecryptionError } from "./share-crypto.mjs";
 import { api, ServerUnreachable } from "./api.mjs";
 import { formatDateTime } from "./format.mjs";
-import { $, download, element, mountPage } from "./dom.mjs";
+import { $, download, mountPage } from "./dom.mjs";
+import { renderSnapshot } from "./snapshot-view.mjs";
 
 const GONE = {
   opened: (at) => `These answers were already opened on ${formatDateTime(at)}. A link works only once; if you need them again, ask the person to send a new link.`,
@@ -122,43 +123,10 @@ class OpenPage {
     const stamp = view.created_at.slice(0, 10);
     $("#ws-open-json", this.root).addEventListener("click", () => download(view.json, `shared-worksheet-${stamp}.json`, "application/json"));
     $("#ws-open-markdown", this.root).addEventListener("click", () => download(view.markdown, `shared-worksheet-${stamp}.md`, "text/markdown"));
-    $("#ws-open-answers", this.root).replaceChildren(...view.sections.map((section) => this.section(section, view)));
+    $("#ws-open-answers", this.root).replaceChildren(...renderSnapshot(view));
     $("#ws-open-result", this.root).hidden = false;
     addEventListener("beforeunload", (event) => event.preventDefault(), { signal: this.listeners.signal });
     $("#ws-open-answers h2", this.root)?.focus();
-  }
-
-  section(section, view) {
-    const heading = element("h2", { textContent: section.title, tabIndex: -1 });
-    const part = element("section", { className: `ws-open-section ws-open-${section.kind}` }, heading);
-    if (section.kind === "checklist") {
-      part.append(element("p", { textContent: section.intro }));
-      part.append(element("ul", { className: "ws-plain-list" }, ...section.items.map((item) => element("li", {},
-        element("span", { className: "ws-mark", textContent: item.checked ? "☑ " : "☐ " }),
-        element("span", { className: "visually-hidden", textContent: item.checked ? "Checked: " : "Not checked: " }),
-        element("strong", { textContent: `${item.label}. ` }), item.explanation))));
-    } else if (section.kind === "log") {
-      part.append(element("p", { textContent: section.description }));
-      if (view.chart) {
-        const svg = new DOMParser().parseFromString(view.chart, "image/svg+xml").documentElement;
-        part.append(element("figure", { className: "ws-chart" }, document.importNode(svg, true)));
-      }
-      if (section.rows.length) {
-        const head = element("tr", {}, ...section.columns.map((label) => element("th", { scope: "col", textContent: label })));
-        const rows = section.rows.map((cells) => element("tr", {}, ...cells.map((cell) => element("td", { textContent: cell }))));
-        part.append(element("div", { className: "md-typeset__table" }, element("table", {}, element("thead", {}, head), element("tbody", {}, ...rows))));
-      }
-    } else {
-      for (const prompt of section.prompts) {
-        part.append(element("h3", { textContent: prompt.label }));
-        if (prompt.kind === "list") {
-          part.append(element("ol", {}, ...prompt.lines.map((line) => element("li", { textContent: line || "—" }))));
-        } else {
-          part.append(element("p", { className: prompt.answer ? "ws-answer" : "ws-unanswered", textContent: prompt.answer || "Not answered." }));
-        }
-      }
-    }
-    return part;
   }
 }
 

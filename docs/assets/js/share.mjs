@@ -6,6 +6,7 @@ import { seal, linkFragment } from "./share-crypto.mjs";
 import { api, ServerUnreachable, siteRoot } from "./api.mjs";
 import { renderSVG } from "../../vendor/uqr.mjs";
 import { formatDateTime } from "./format.mjs";
+import { renderSnapshot } from "./snapshot-view.mjs";
 import { $, mountPage } from "./dom.mjs";
 
 const SHARES_KEY = "trust-safety-worksheet/shares";
@@ -41,6 +42,12 @@ class SharePanel {
     const options = { signal: this.listeners.signal };
     $("#ws-share-create", this.root).addEventListener("click", () => this.create(), options);
     $("#ws-share-copy", this.root).addEventListener("click", () => this.copy(), options);
+    $("#ws-share-preview", this.root).addEventListener("click", () => this.preview(), options);
+    $("#ws-share-preview-close", this.root).addEventListener("click", () => {
+      $("#ws-share-preview-area", this.root).hidden = true;
+      $("#ws-share-preview", this.root).focus();
+    }, options);
+    python().ready.then(() => { $("#ws-share-preview", this.root).disabled = false; }, () => {});
     $("#ws-share-show", this.root).addEventListener("change", (event) => {
       $("#ws-share-passphrase", this.root).type = event.target.checked ? "text" : "password";
     }, options);
@@ -78,20 +85,48 @@ class SharePanel {
     return [...this.root.querySelectorAll('input[name="share-section"]:checked')].map((box) => box.value);
   }
 
-  async create() {
-    const button = $("#ws-share-create", this.root);
-    const sections = this.chosenSections();
-    if (!sections.length) {
+  /** What the snapshot is made from: the answers as saved now, the chosen parts and the note. */
+  snapshotRequest() {
+    return {
+      document: store.load().doc,
+      sections: this.chosenSections(),
+      note: $("#ws-share-note", this.root).value,
+      created_at: new Date().toISOString(),
+    };
+  }
+
+  async preview() {
+    const request = this.snapshotRequest();
+    if (!request.sections.length) {
       this.say("Choose at least one part of the worksheet to share.", { problem: true });
       return;
     }
+    const outcome = await python().call("preview", request);
+    if (outcome.error) {
+      this.say(`The preview could not be made: ${outcome.error.join(" ")}`, { problem: true });
+      return;
+    }
+    this.say("");
+    const area = $("#ws-share-preview-area", this.root);
+    $("#ws-share-preview-body", this.root).replaceChildren(...renderSnapshot(outcome.ok, { headingLevel: 4 }));
+    area.hidden = false;
+    area.focus();
+  }
+
+  async create() {
+    const button = $("#ws-share-create", this.root);
+    const request = this.snapshotRequest();
+    if (!request.sections.length) {
+      this.say("Choose at least one part of the worksheet to share.", { problem: true });
+      return;
+    }
+    const { sections } = request;
     const lifetime = Number($('input[name="share-lifetime"]:checked', this.root).value);
     const passphrase = $("#ws-share-passphrase", this.root).value;
     button.disabled = true;
     this.say(passphrase ? "Encrypting (a passphrase takes a few seconds)…" : "Encrypting…");
     try {
-      const { doc } = store.load();
-      const made = await python().call("snapshot", { document: doc, sections, created_at: new Date().toISOString() });
+      const made = await python().call("snapshot", request);
       if (made.error) {
         this.say(`The snapshot could not be made: ${made.error.join(" ")}`, { problem: true });
         return;
@@ -111,6 +146,7 @@ class SharePanel {
         expires_at: body.expires_at, sections, passphrase: Boolean(passphrase),
       }]);
       $("#ws-share-passphrase", this.root).value = "";
+      $("#ws-share-preview-area", this.root).hidden = true;
       this.showLink(link, body.expires_at, Boolean(passphrase));
       this.say("");
       this.refreshList();

@@ -4,6 +4,7 @@ const PREFIX = "trust-safety-worksheet/";
 export const KEYS = {
   answers: `${PREFIX}answers`,
   lastBackup: `${PREFIX}last-backup`,
+  logView: `${PREFIX}log-view`,
   asideMarker: `${PREFIX}kept-aside/`,
 };
 export const FORMAT = "trust-safety-worksheet";

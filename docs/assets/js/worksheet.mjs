@@ -4,9 +4,13 @@
 import * as store from "./store.mjs";
 import { python } from "./python.mjs";
 import { $, download, element, mountPage } from "./dom.mjs";
+import { formatShortDate, formatTime } from "./format.mjs";
+import { sessionTable } from "./snapshot-view.mjs";
 
 const BACKUP_REMINDER_DAYS = 14;
 const VIEW_DELAY_MS = 250;
+// With more sessions than this, a page load shows the newest card open and folds the older ones.
+const OPEN_CARDS_ON_LOAD = 3;
 
 function todayStamp() {
   return new Date().toISOString().slice(0, 10);
@@ -19,6 +23,13 @@ class WorksheetPage {
     this.notice = $("#ws-notice");
     this.sessionList = $("#ws-session-list");
     this.template = $("#ws-session-template");
+    this.log = $("#ws-log");
+    // The log's columns (id and label) as the build wrote them into the row template.
+    this.columns = [...this.template.content.querySelectorAll("[data-ws-column]")].map((control) => ({
+      id: control.dataset.wsColumn,
+      label: $(`label[for="${control.id}"]`, this.template.content).textContent,
+      rating: control.tagName === "SELECT",
+    }));
     this.viewTimer = null;
     this.pythonReady = false;
     this.listeners = new AbortController();
@@ -104,8 +115,23 @@ class WorksheetPage {
       else if (field.type === "radio") field.checked = value !== undefined && String(value) === field.value;
       else field.value = value === undefined ? "" : String(value);
       if (field.tagName === "TEXTAREA") this.fitHeight(field);
+      this.updatePrintCopy(field);
     }
     this.renderSessions({ keepFocused });
+  }
+
+  /** Text fields print their whole text through a plain copy beside them: a textarea prints only what fits
+   *  its box at screen width, and a one-line field only the end of a long line. */
+  updatePrintCopy(field) {
+    if (field.type !== "text" && field.tagName !== "TEXTAREA") return;
+    let copy = field.nextElementSibling;
+    if (!copy?.classList.contains("ws-print-copy")) {
+      copy = element("div", { className: "ws-print-copy" });
+      copy.setAttribute("aria-hidden", "true");
+      field.after(copy);
+    }
+    copy.textContent = field.value;
+    field.classList.toggle("ws-filled", field.value !== "");
   }
 
   fitHeight(textarea) {
@@ -116,8 +142,7 @@ class WorksheetPage {
   save(change) {
     try {
       this.doc = store.edit(this.doc, change);
-      const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      this.setStatus("saved", `Saved in this browser at ${time}.`);
+      this.setStatus("saved", `Saved in this browser at ${formatTime(new Date())}.`);
     } catch (error) {
       if (!(error instanceof store.StorageFullError)) throw error;
       change(this.doc); // keep the change on screen so it can still be copied or downloaded
@@ -137,6 +162,16 @@ class WorksheetPage {
     this.root.addEventListener("input", (event) => this.onInput(event), options);
     this.root.addEventListener("change", (event) => this.onChange(event), options);
     $("#ws-add-session").addEventListener("click", () => this.addSession(), options);
+    // A changed date re-sorts the log only once focus has left that session: moving the card while its
+    // date is being typed would throw the caret back to the first part of the date.
+    this.sessionList.addEventListener("focusout", (event) => {
+      const row = event.target.closest("[data-ws-session]");
+      if (row && !row.contains(event.relatedTarget)) setTimeout(() => this.renderSessions({ reorder: true }));
+    }, options);
+    $("#ws-log-as-table").addEventListener("click", () => this.showLogAs(this.log.dataset.view === "table" ? "cards" : "table"), options);
+    $("#ws-log-expand").addEventListener("click", () => this.setCardsOpen(true), options);
+    $("#ws-log-collapse").addEventListener("click", () => this.setCardsOpen(false), options);
+    this.showLogAs(localStorage.getItem(store.KEYS.logView) === "table" ? "table" : "cards");
     for (const button of this.root.querySelectorAll("[data-ws-export]")) {
       button.addEventListener("click", () => this.exportAs(button.dataset.wsExport), options);
     }
@@ -152,11 +187,13 @@ class WorksheetPage {
   onInput(event) {
     const field = event.target;
     if (field.matches("textarea")) this.fitHeight(field);
+    if (field.matches("[data-ws-field]")) this.updatePrintCopy(field);
     if (field.matches("[data-ws-field]") && field.type !== "checkbox" && field.type !== "radio") {
       this.save((doc) => store.setAnswer(doc, field.name, field.value));
     } else if (field.matches("[data-ws-column]") && field.type !== "date") {
       const row = field.closest("[data-ws-session]");
       this.save((doc) => store.setSessionField(doc, row.dataset.id, field.dataset.wsColumn, field.value));
+      this.renderSessions();
     }
   }
 
@@ -169,7 +206,7 @@ class WorksheetPage {
     } else if (field.matches("[data-ws-column]")) {
       const row = field.closest("[data-ws-session]");
       this.save((doc) => store.setSessionField(doc, row.dataset.id, field.dataset.wsColumn, field.value));
-      if (field.type === "date") this.renderSessions();
+      this.renderSessions();
     }
   }
 
@@ -190,9 +227,11 @@ class WorksheetPage {
 
   addSession() {
     const id = `s${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-    const session = { id, date: todayStamp(), topic: null, trust: null, safety: null, therapist_role: null };
+    const session = Object.fromEntries(this.columns.map((column) => [column.id, null]));
+    Object.assign(session, { id, date: todayStamp() });
     this.save((doc) => doc.sessions.push(session));
-    this.renderSessions();
+    this.showLogAs("cards");
+    this.renderSessions({ reorder: true });
     $(`[data-id="${id}"] input[type="date"]`, this.sessionList)?.focus();
   }
 
@@ -200,7 +239,7 @@ class WorksheetPage {
     if (!(await this.confirm(`Delete ${title}?`, "This session’s date, topic, ratings and notes will be removed from this device.", "Delete session"))) return;
     const index = [...this.sessionList.children].findIndex((row) => row.dataset.id === id);
     this.save((doc) => { doc.sessions = doc.sessions.filter((row) => row.id !== id); });
-    this.renderSessions();
+    this.renderSessions({ reorder: true });
     const rows = this.sessionList.children;
     (rows[Math.min(index, rows.length - 1)]?.querySelector("input") || $("#ws-add-session")).focus();
   }
@@ -211,16 +250,30 @@ class WorksheetPage {
       (a.date ? 0 : 1) - (b.date ? 0 : 1) || (a.date || "").localeCompare(b.date || "") || order.get(a.id) - order.get(b.id));
   }
 
-  renderSessions({ keepFocused = true } = {}) {
+  /** The sessions in the order their cards stand now; sessions without a card go last, by date. */
+  shownOrder() {
+    const shown = [...this.sessionList.children].map((row) => row.dataset.id);
+    const position = (session) => (shown.includes(session.id) ? shown.indexOf(session.id) : Infinity);
+    return this.orderedSessions().sort((a, b) => position(a) - position(b));
+  }
+
+  /** Bring the cards and the table up to date with the document. The cards are sorted by date unless
+   *  focus is inside the log (see the focusout listener): `reorder` overrides that. */
+  renderSessions({ keepFocused = true, reorder = !this.sessionList.contains(document.activeElement) } = {}) {
     const focused = document.activeElement;
     const rows = new Map([...this.sessionList.children].map((row) => [row.dataset.id, row]));
-    const sessions = this.orderedSessions();
+    const firstRender = rows.size === 0;
+    const sessions = reorder ? this.orderedSessions() : this.shownOrder();
     sessions.forEach((session, index) => {
-      const row = rows.get(session.id) || this.createRow(session.id);
+      let row = rows.get(session.id);
+      if (!row) {
+        const foldOlder = firstRender && sessions.length > OPEN_CARDS_ON_LOAD && index < sessions.length - 1;
+        row = this.createRow(session.id, !foldOlder);
+      }
       rows.delete(session.id);
-      const date = session.date ? new Date(`${session.date}T00:00:00`).toLocaleDateString([], { day: "numeric", month: "long", year: "numeric" }) : "no date yet";
-      const title = `Session ${index + 1}, ${date}`;
-      $(".ws-session-title", row).textContent = title;
+      const date = session.date ? formatLongDate(session.date) : "no date yet";
+      for (const title of row.querySelectorAll("[data-ws-session-title]")) title.textContent = `Session ${index + 1}, ${date}`;
+      $("[data-ws-session-figures]", row).textContent = this.ratings(session);
       $("[data-ws-delete-session]", row).setAttribute("aria-label", `Delete session ${index + 1} (${date})`);
       row.dataset.title = `session ${index + 1} (${date})`;
       for (const control of row.querySelectorAll("[data-ws-column]")) {
@@ -234,11 +287,55 @@ class WorksheetPage {
     for (const row of rows.values()) row.remove();
     if (focused && this.sessionList.contains(focused) && document.activeElement !== focused) focused.focus();
     $("#ws-sessions-empty").hidden = sessions.length > 0;
+    $("#ws-log-views").hidden = sessions.length === 0;
+    this.renderLogTable(sessions);
   }
 
-  createRow(id) {
+  /** The whole log as one compact table: an overview on screen, and what the log prints as. */
+  renderLogTable(sessions) {
+    const rows = sessions.map((session, index) => this.columns.map((column) => {
+      const value = session[column.id];
+      if (column.id === "date") return value ? formatShortDate(value) : "no date";
+      return value === null || value === undefined ? "" : String(value);
+    }));
+    const edit = (index) => {
+      const button = element("button", { type: "button", className: "md-button ws-log-edit", textContent: "Edit" });
+      button.setAttribute("aria-label", `Edit session ${index + 1}`);
+      button.addEventListener("click", () => this.editSession(sessions[index].id));
+      return button;
+    };
+    $("#ws-log-table").replaceChildren(sessionTable(this.columns.map((column) => column.label), rows, { caption: "Sessions", action: edit }));
+  }
+
+  /** A card's ratings in one line, shown beside its title so a folded card still says the most. */
+  ratings(session) {
+    const given = this.columns.filter((column) => column.rating && session[column.id] !== null && session[column.id] !== undefined);
+    // "Trust (1-10)" reads as "Trust: 6" here: the scale is in the card's own labels.
+    const name = (column) => column.label.replace(/\s*\(.*\)$/, "");
+    return given.length ? ` · ${given.map((column) => `${name(column)}: ${session[column.id]}`).join(", ")}` : "";
+  }
+
+  showLogAs(view) {
+    this.log.dataset.view = view;
+    $("#ws-log-as-table").setAttribute("aria-pressed", String(view === "table"));
+    localStorage.setItem(store.KEYS.logView, view);
+  }
+
+  setCardsOpen(open) {
+    for (const card of this.sessionList.querySelectorAll("details")) card.open = open;
+  }
+
+  editSession(id) {
+    this.showLogAs("cards");
+    const row = this.sessionList.querySelector(`[data-id="${CSS.escape(id)}"]`);
+    $("details", row).open = true;
+    $("[data-ws-column]", row).focus();
+  }
+
+  createRow(id, open) {
     const row = this.template.content.firstElementChild.cloneNode(true);
     row.dataset.id = id;
+    $("details", row).open = open;
     for (const element of row.querySelectorAll("[id], [for], [aria-describedby]")) {
       for (const attribute of ["id", "for", "aria-describedby"]) {
         const value = element.getAttribute(attribute);
@@ -398,6 +495,10 @@ class WorksheetPage {
       dialog.showModal();
     });
   }
+}
+
+function formatLongDate(iso) {
+  return new Date(`${iso}T00:00:00`).toLocaleDateString([], { day: "numeric", month: "long", year: "numeric" });
 }
 
 // Start Python as soon as this module runs on the worksheet page (the document is parsed by then), rather

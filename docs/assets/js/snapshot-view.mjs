@@ -1,0 +1,68 @@
+// The read-only view of shared answers: what the therapist sees after "Reveal answers", and the preview the
+// person sees before making a link. One renderer for both, so the preview is exactly what will be shown.
+import { element } from "./dom.mjs";
+
+/**
+ * A compact table of the session log. It scrolls inside its own box rather than widening the page, and
+ * `action(index)` may add a control to each row (the worksheet's "Edit").
+ */
+export function sessionTable(labels, rows, { caption, action } = {}) {
+  const head = element("tr", {}, ...labels.map((label) => element("th", { scope: "col", textContent: label })));
+  // The action comes first, so it is in view on a phone without scrolling the table sideways.
+  if (action) head.prepend(element("th", { scope: "col", className: "ws-log-action", textContent: "Change" }));
+  const body = rows.map((cells, index) => {
+    const row = element("tr", {}, ...cells.map((cell) => element("td", { textContent: cell })));
+    if (action) row.prepend(element("td", { className: "ws-log-action" }, action(index)));
+    return row;
+  });
+  const table = element("table", { className: "ws-log-table-grid" },
+    ...(caption ? [element("caption", { className: "visually-hidden", textContent: caption })] : []),
+    element("thead", {}, head), element("tbody", {}, ...body));
+  return table;
+}
+
+/** The shared parts of the worksheet, from py_client's readonly view (bridge `open_snapshot`). */
+export function renderSnapshot(view, { headingLevel = 2 } = {}) {
+  const heading = `h${headingLevel}`;
+  const subheading = `h${headingLevel + 1}`;
+  const parts = [];
+  if (view.note) {
+    parts.push(element("section", { className: "ws-open-note" },
+      element(heading, { textContent: "Their note to you", tabIndex: -1 }),
+      element("p", { className: "ws-answer", textContent: view.note })));
+  }
+  for (const section of view.sections) {
+    const part = element("section", { className: `ws-open-section ws-open-${section.kind}` },
+      element(heading, { textContent: section.title, tabIndex: -1 }));
+    if (section.kind === "checklist") {
+      part.append(element("p", { textContent: section.intro }));
+      part.append(element("ul", { className: "ws-plain-list" }, ...section.items.map((item) => element("li", {},
+        element("span", { className: "ws-mark", textContent: item.checked ? "☑ " : "☐ " }),
+        element("span", { className: "visually-hidden", textContent: item.checked ? "Checked: " : "Not checked: " }),
+        element("strong", { textContent: `${item.label}. ` }), item.explanation))));
+    } else if (section.kind === "log") {
+      part.append(element("p", { textContent: section.description }));
+      if (view.chart) {
+        const svg = new DOMParser().parseFromString(view.chart, "image/svg+xml").documentElement;
+        part.append(element("figure", { className: "ws-chart" }, document.importNode(svg, true)));
+      }
+      if (section.rows.length) {
+        const box = element("div", { className: "ws-log-table", tabIndex: 0 }, sessionTable(section.columns, section.rows, { caption: "Sessions" }));
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", "Session log as a table");
+        part.append(box);
+      }
+    } else {
+      for (const prompt of section.prompts) {
+        part.append(element(subheading, { textContent: prompt.label }));
+        if (prompt.kind === "list") {
+          part.append(element("ol", {}, ...prompt.lines.map((line) => element("li", { textContent: line || "—" }))));
+        } else {
+          part.append(element("p", { className: prompt.answer ? "ws-answer" : "ws-unanswered", textContent: prompt.answer || "Not answered." }));
+        }
+      }
+    }
+    parts.push(part);
+  }
+  return parts;
+}
