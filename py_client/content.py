@@ -42,6 +42,8 @@ class Prompt:
     kind: str = "text"
     items: int = 0
     scale: Scale | None = None
+    # Where the source lost part of this prompt, a plain word to the reader about what is restored.
+    source_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,10 @@ WORKSHEET = Worksheet(
                     "List three things you need to feel safe in the therapeutic relationship.",
                     kind="list",
                     items=3,
+                    source_note=(
+                        "About this question: only its last words (“…therapeutic relationship.”) and the lines "
+                        "numbered 1 to 3 survive in the original worksheet; the wording above is our reconstruction."
+                    ),
                 ),
                 Prompt(
                     "hoped-actions",
@@ -248,6 +254,10 @@ WORKSHEET = Worksheet(
                     HELPFULNESS_SCALE.describe(),
                     kind="scale",
                     scale=HELPFULNESS_SCALE,
+                    source_note=(
+                        "About this scale: the original worksheet’s meaning for 1 was lost; only “10 = very helpful” "
+                        "and “5 = moderately helpful” survive."
+                    ),
                 ),
             ),
         ),

@@ -29,13 +29,21 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-# Pyodide (published with the site) and axe-core (for the tests), pinned with checksums in package-lock.json.
+# Pyodide and the QR encoder (published with the site), and for the tests axe-core, pinned with checksums
+# in package-lock.json. Running the product installs only what the site publishes.
 command -v npm >/dev/null || apt_install nodejs npm
-stamp="node_modules/.installed-$(fingerprint package-lock.json)"
-if [ ! -f "$stamp" ]; then
-  echo "Installing Pyodide and axe-core from the npm registry…"
-  npm ci --no-audit --no-fund --loglevel=error
-  touch "$stamp"
+npm_mode=production
+$for_tests && npm_mode=all
+if [ ! -f "node_modules/.installed-all-$(fingerprint package-lock.json)" ] &&
+   [ ! -f "node_modules/.installed-$npm_mode-$(fingerprint package-lock.json)" ]; then
+  if $for_tests; then
+    echo "Installing Pyodide, the QR encoder and axe-core from the npm registry…"
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    echo "Installing Pyodide and the QR encoder from the npm registry…"
+    npm ci --omit=dev --no-audit --no-fund --loglevel=error
+  fi
+  touch "node_modules/.installed-$npm_mode-$(fingerprint package-lock.json)"
 fi
 
 if $for_tests; then

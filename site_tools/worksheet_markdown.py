@@ -52,6 +52,10 @@ def _hint(hint_id: str, text: str) -> str:
     return f'<p class="ws-hint" id="{hint_id}">{escape(text)}</p>' if text else ""
 
 
+def _source_note(prompt: Prompt) -> str:
+    return f'<p class="ws-source-note">{escape(prompt.source_note)}</p>' if prompt.source_note else ""
+
+
 def _prompt(section_id: str, prompt: Prompt) -> str:
     name = f"{section_id}.{prompt.id}"
     ident = field_id(name)
@@ -66,12 +70,12 @@ def _prompt(section_id: str, prompt: Prompt) -> str:
         )
         return (
             f'<fieldset class="ws-prompt ws-list"><legend class="ws-label">{escape(prompt.label)}</legend>'
-            f'{_hint(hint_id, prompt.hint)}<ol>{lines}</ol></fieldset>'
+            f'{_hint(hint_id, prompt.hint)}<ol>{lines}</ol>{_source_note(prompt)}</fieldset>'
         )
     if prompt.kind == "scale":
         return (
             f'<fieldset class="ws-prompt ws-scale" id="{ident}"><legend class="ws-label">{escape(prompt.label)}</legend>'
-            f"{_hint(hint_id, prompt.hint)}{_radios(name, prompt.scale, described)}</fieldset>"
+            f"{_hint(hint_id, prompt.hint)}{_radios(name, prompt.scale, described)}{_source_note(prompt)}</fieldset>"
         )
     return (
         f'<div class="ws-prompt"><label class="ws-label" for="{ident}">{escape(prompt.label)}</label>'

@@ -15,6 +15,22 @@ ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "SYNC_"
 
 
+def private_folder(path: Path) -> Path:
+    """Make ``path`` (and its missing parents) a folder only its owner can enter: it holds the signing key
+    and the shares. An existing folder is tightened too, since earlier versions made it readable to all."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` readable and writable by its owner only, or tighten it if it exists. SQLite gives a
+    database's -wal and -shm files the database file's own permissions."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+    return path
+
+
 @dataclass
 class Settings:
     host: str = "127.0.0.1"
@@ -64,7 +80,7 @@ class Settings:
         permissions so that signed ids stay valid across restarts."""
         if self.secret_keys:
             return self.secret_keys
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(self.data_dir)
         key_file = self.data_dir / "secret_key"
         try:
             descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -73,5 +89,6 @@ class Settings:
         else:
             with os.fdopen(descriptor, "w") as stream:
                 stream.write(secrets.token_urlsafe(48))
+        private_file(key_file)
         self.secret_keys = [key_file.read_text().strip()]
         return self.secret_keys

@@ -64,3 +64,26 @@ def test_unknown_api_path_is_json(client):
     response = client.get("/api/nothing")
     assert response.status_code == 404
     assert response.get_json()["error"] == "not_found"
+
+
+def test_data_folder_and_files_are_owner_only(tmp_path):
+    """The data folder holds the signing key and the shares: 0700, and every file in it 0600, also when an
+    older version left them readable to others."""
+    import stat
+
+    from sync_server import create_app
+    from sync_server.config import Settings
+
+    data = tmp_path / "data"
+    app = create_app(Settings(site_dir=tmp_path, data_dir=data))
+    response = app.test_client().post("/api/shares", json={"ciphertext": "", "claim_hash": "", "expires_in": 60})
+    assert response.status_code == 400  # a request went through the store; the files exist
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in data.iterdir()}
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert {"secret_key", "shares.sqlite3"} <= set(modes) and set(modes.values()) == {0o600}, modes
+    data.chmod(0o755)
+    for path in data.iterdir():
+        path.chmod(0o644)
+    create_app(Settings(site_dir=tmp_path, data_dir=data))
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(path.stat().st_mode) for path in data.iterdir()} == {0o600}

@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+from ..config import private_file, private_folder
 from .base import MAX_WRONG_PROOFS, TOMBSTONE_GRACE_SECONDS, ClaimOutcome, ShareStatus, StoreUnavailable, effective_state
 
 SCHEMA = """
@@ -69,7 +70,15 @@ class SQLiteStore:
         self._pending = collections.deque()
         self._writer_file = None  # opened lazily, so each forked worker has its own descriptor
         self.synchronous = "FULL" if os.environ.get("SYNC_SQLITE_SYNCHRONOUS", "").upper() == "FULL" else "NORMAL"
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(path).parent
+        if not folder.exists():
+            private_folder(folder)
+        # Owner-only from the first byte; SQLite gives the -wal and -shm files the database's permissions.
+        for own_file in (Path(path), Path(f"{path}.lock")):
+            private_file(own_file)
+        for journal in (Path(f"{path}-wal"), Path(f"{path}-shm")):  # left readable by an older version
+            if journal.exists():
+                journal.chmod(0o600)
         try:
             self._connection(create=True).executescript(SCHEMA)
         except sqlite3.Error as error:

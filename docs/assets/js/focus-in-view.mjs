@@ -4,12 +4,23 @@
 const BARS = ".md-header, [data-sticky-bar]";
 const GAP_PX = 8;
 
+function stickyBars() {
+  return [...document.querySelectorAll(BARS)].filter((bar) => {
+    const { position } = getComputedStyle(bar);
+    return position === "sticky" || position === "fixed";
+  });
+}
+
+/** The browser's own scrolling (focus, anchors, scrollIntoView) keeps clear of the bars' total height. */
+function padScrolling() {
+  const height = stickyBars().reduce((total, bar) => total + bar.getBoundingClientRect().height, 0);
+  document.documentElement.style.scrollPaddingTop = `${Math.ceil(height) + GAP_PX}px`;
+}
+
 function coveringBottom(target, rect) {
   let bottom = 0;
-  for (const bar of document.querySelectorAll(BARS)) {
+  for (const bar of stickyBars()) {
     if (bar.contains(target)) return 0;
-    const { position } = getComputedStyle(bar);
-    if (position !== "sticky" && position !== "fixed") continue;
     const box = bar.getBoundingClientRect();
     const overlaps = box.bottom > rect.top && box.top < rect.bottom && box.right > rect.left && box.left < rect.right;
     if (overlaps && box.height > 0) bottom = Math.max(bottom, box.bottom);
@@ -17,10 +28,39 @@ function coveringBottom(target, rect) {
   return bottom;
 }
 
-document.addEventListener("focusin", (event) => {
-  const target = event.target;
-  if (!(target instanceof Element)) return;
+/** Material's search box is open exactly while it holds the focus. Left to itself, its overlay stays over
+ *  the page when the keyboard moves on, and a second visit by keyboard focuses the field without opening
+ *  it (on a phone the field is then invisible). */
+function followSearch(target) {
+  const toggle = document.querySelector("[data-md-toggle=search]");
+  const inSearch = target.matches(".md-search__input");
+  if (!toggle || toggle.checked === inSearch || (toggle.checked && target.closest(".md-search"))) return;
+  toggle.checked = inSearch;
+  toggle.dispatchEvent(new Event("change"));
+}
+
+/** Whatever still covers the focused control once the browser has scrolled it into view. */
+function uncover(target) {
+  if (document.activeElement !== target) return;
   const rect = target.getBoundingClientRect();
   const bottom = coveringBottom(target, rect);
   if (bottom) window.scrollBy({ top: rect.top - bottom - GAP_PX, behavior: "instant" });
+}
+
+const watchBars = new ResizeObserver(padScrolling);
+const observeBars = () => {
+  watchBars.disconnect();
+  for (const bar of document.querySelectorAll(BARS)) watchBars.observe(bar);
+  padScrolling();
+};
+observeBars();
+// Material's instant navigation swaps the page body, and with it the worksheet's status line.
+if (typeof document$ !== "undefined") document$.subscribe(observeBars);
+
+document.addEventListener("focusin", (event) => {
+  const target = event.target;
+  if (!(target instanceof Element)) return;
+  followSearch(target);
+  uncover(target);
+  setTimeout(() => uncover(target)); // after the browser's own scrolling to the newly focused control
 });

@@ -278,8 +278,12 @@ class WorksheetPage {
       row.dataset.title = `session ${index + 1} (${date})`;
       for (const control of row.querySelectorAll("[data-ws-column]")) {
         if (keepFocused && control === focused) continue;
-        const value = session[control.dataset.wsColumn];
-        control.value = value === null || value === undefined ? "" : String(value);
+        const raw = session[control.dataset.wsColumn];
+        const value = raw === null || raw === undefined ? "" : String(raw);
+        // Writing an unchanged value is not harmless: it resets a date field that is being typed in (its
+        // parts may add up to no date yet), and Chromium can fire that field's change without its focus.
+        if (control.value === value) continue;
+        control.value = value;
         if (control.tagName === "TEXTAREA") this.fitHeight(control);
       }
       if (this.sessionList.children[index] !== row) this.sessionList.insertBefore(row, this.sessionList.children[index] || null);

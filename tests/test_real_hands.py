@@ -1,0 +1,520 @@
+"""What a person meets on a desktop and on a phone, by mouse and keyboard only: the failures axe cannot see.
+
+Typed dates kept exactly, visible field edges and 24 px targets, focus never under a sticky bar, a print
+that keeps every word, readable chart labels, no page wider than a phone, a preview of what is shared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import random
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import ServerProcess
+from py_client import progress
+from py_client.content import WORKSHEET
+from worksheet_helpers import PYTHON_TIMEOUT, STORAGE_KEY, eventually, open_worksheet, stored
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+SIZES = {"desktop": DESKTOP, "phone": PHONE}
+VOCABULARY = ("calm", "river", "honest", "slow", "listen", "patience", "boundary", "steady", "repair", "open")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A server of this module's own, without rate limits: these tests make several links each."""
+    process = ServerProcess(tmp_path_factory.mktemp("hands"), "--rate-limits", "off").start()
+    yield process
+    process.stop()
+
+
+def words(prefix: str, count: int) -> str:
+    """``count`` words, each findable on its own: a vocabulary word with a unique number."""
+    return " ".join(f"{VOCABULARY[n % len(VOCABULARY)]}{prefix}{n}" for n in range(count))
+
+
+def full_document(sessions: int = 13) -> dict:
+    """A worksheet answered everywhere, with long answers and a three-month weekly log."""
+    answers: dict = {}
+    for section in WORKSHEET.sections:
+        for item in section.items[::2]:
+            answers[f"{section.id}.{item.id}"] = True
+        for index, prompt in enumerate(section.prompts):
+            name = f"{section.id}.{prompt.id}"
+            if prompt.kind == "list":
+                for n in range(1, prompt.items + 1):
+                    answers[f"{name}.{n}"] = words(f"l{n}x", 36)  # a long one-line field, near its 500 characters
+                    assert len(answers[f"{name}.{n}"]) <= 500
+            elif prompt.kind == "scale":
+                answers[name] = 7
+            else:
+                answers[name] = words(f"{section.id[:2]}{index}x", 600 if index == 0 else 40 + 20 * index)
+    start = dt.date(2026, 1, 5)
+    log = [
+        {
+            "id": f"s{n}",
+            "date": (start + dt.timedelta(days=7 * n)).isoformat(),
+            "topic": words(f"t{n}x", 40 if n == 6 else 6),  # one topic near the 500-character limit
+            "trust": 3 + n % 7,
+            "safety": 2 + n % 8,
+            "therapist_role": words(f"r{n}x", 12),
+        }
+        for n in range(sessions)
+    ]
+    return {"format": "trust-safety-worksheet", "version": 2, "saved_at": None, "answers": answers, "sessions": log}
+
+
+def typed_words(doc: dict) -> list[str]:
+    texts = [v for v in doc["answers"].values() if isinstance(v, str)]
+    texts += [s[key] for s in doc["sessions"] for key in ("topic", "therapist_role")]
+    return [word for text in texts for word in text.split()]
+
+
+def open_with(page, server_url: str, doc: dict) -> None:
+    """Open the worksheet with ``doc`` already saved in this browser, and wait for its tools."""
+    page.goto(f"{server_url}/privacy/")
+    page.evaluate("([key, doc]) => localStorage.setItem(key, JSON.stringify(doc))", [STORAGE_KEY, doc])
+    open_worksheet(page, server_url)
+
+
+def make_link(page, note: str = "") -> str:
+    panel = page.locator("#ws-share")
+    if note:
+        panel.get_by_label("A note for your therapist (optional)").fill(note)
+    link = panel.get_by_label("Link for your therapist")
+    before = link.input_value()
+    panel.get_by_role("button", name="Create a one-time link").click()
+    expect(link).to_have_value(re.compile(r"/open/#id="), timeout=30_000)
+    expect(link).not_to_have_value(before or "-")
+    return link.input_value()
+
+
+def visit(page, link: str) -> None:
+    """Load ``link`` afresh: from the same address, a new #fragment alone would not load the page again."""
+    page.goto("about:blank")
+    page.goto(link)
+
+
+def reveal(page, link: str) -> None:
+    visit(page, link)
+    page.get_by_role("button", name="Reveal answers").click()
+    expect(page.locator("#ws-open-answers")).to_be_visible(timeout=PYTHON_TIMEOUT)
+
+
+# --- dates ----------------------------------------------------------------------------------------------
+
+def date_field_order(page, field) -> tuple[str, ...]:
+    """The order of the date field's parts as this browser lays them out (Chromium follows its interface
+    language: month first in US English, day first in British), found by typing into the field."""
+    field.fill("2026-03-04")
+    field.focus()
+    page.keyboard.type("1")
+    order = ("%m", "%d", "%Y") if field.input_value() == "2026-01-04" else ("%d", "%m", "%Y")
+    assert field.input_value() == ("2026-01-04" if order[0] == "%m" else "2026-03-01")
+    return order
+
+
+def test_dates_typed_digit_by_digit_are_kept_exactly(browser, server):
+    # US English: 12-hour times, where "02:53 PM" and "2:53 PM" could both appear.
+    page = browser.new_context(locale="en-US", service_workers="block").new_page()
+    open_worksheet(page, server.url)
+    page.get_by_role("button", name="Add a session").click()
+    page.locator("[data-ws-session] input[type=date]").fill("2026-06-15")
+    page.get_by_role("button", name="Add a session").click()  # focus lands on the new session's date
+    typed_id = page.evaluate("document.activeElement.closest('[data-ws-session]').dataset.id")
+    field = page.locator(f'[data-id="{typed_id}"] input[type=date]')
+    order = date_field_order(page, field)
+    rng = random.Random(13)
+    dates = [dt.date(2026, 9, 15), dt.date(1900, 1, 1), dt.date(2100, 12, 31), dt.date(2024, 2, 29), dt.date(2026, 1, 12)]
+    dates += [dt.date(1900, 1, 1) + dt.timedelta(days=rng.randrange(73_000)) for _ in range(15)]
+    for date in dates:
+        field.focus()
+        page.keyboard.type("".join(date.strftime(part).zfill(4 if part == "%Y" else 2) for part in order))
+        assert field.input_value() == date.isoformat()
+        assert page.evaluate("document.activeElement.closest('[data-ws-session]')?.dataset.id") == typed_id
+        assert page.evaluate("document.activeElement.type") == "date"
+        assert {s["id"]: s["date"] for s in stored(page)["sessions"]}[typed_id] == date.isoformat()
+        field.blur()  # leaving the session re-sorts the log
+        shown = page.locator("[data-ws-session] input[type=date]").evaluate_all("(fields) => fields.map((f) => f.value)")
+        assert shown == sorted(shown) and date.isoformat() in shown
+    status = page.locator("#ws-status").inner_text()
+    assert re.search(r"at \d{1,2}:\d\d\s?[AP]M", status) and not re.search(r"\b0\d:\d\d", status), status
+    page.context.close()
+
+
+# --- the chart ------------------------------------------------------------------------------------------
+
+
+def test_chart_date_labels_never_overlap(page, server):
+    open_worksheet(page, server.url, wait_for_python=False)  # the site's own CSS and fonts
+    charts = []
+    for count in range(1, 101):
+        doc = full_document(count)
+        charts.append(progress.chart_svg(doc, progress.summarise(doc)))
+    boxes = page.evaluate(
+        """(charts) => charts.map((markup) => {
+            const holder = document.createElement("div");
+            holder.style.width = "390px";
+            holder.append(new DOMParser().parseFromString(markup, "image/svg+xml").documentElement);
+            document.querySelector("article").append(holder);
+            const svg = holder.querySelector("svg");
+            const result = [...svg.querySelectorAll("text.date")].map((t) => { const b = t.getBBox(); return [b.x, b.x + b.width]; });
+            holder.remove();
+            return result;
+        })""",
+        charts,
+    )
+    for count, labels in enumerate(boxes, start=1):
+        assert len(labels) >= min(count, 2), count
+        assert all(0 <= left and right <= 480 for left, right in labels), (count, labels)
+        for (_, right), (left, _) in zip(labels, labels[1:]):
+            assert left - right >= 4, (count, labels)  # a visible gap between neighbours
+
+
+# --- phones ---------------------------------------------------------------------------------------------
+
+
+def scroll_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_no_page_scrolls_sideways_on_a_phone(browser, server, width):
+    viewport = {"width": width, "height": 740}
+    context = browser.new_context(viewport=viewport, service_workers="block", locale="en-GB")
+    page = context.new_page()
+    for path in ("", "article/", "privacy/", "open/"):
+        page.goto(f"{server.url}/{path}")
+        assert scroll_width(page) <= width, path
+    open_with(page, server.url, full_document())
+    assert scroll_width(page) <= width
+    radios = page.get_by_role("group", name="How helpful was this exercise?").locator("label.ws-radio")
+    assert len({round(box["y"]) for box in radios.evaluate_all("(ls) => ls.map((l) => l.getBoundingClientRect())")}) == 1
+    page.get_by_role("button", name="Show as a table").click()
+    assert scroll_width(page) <= width
+    page.get_by_role("button", name="Preview what your therapist will see").click()
+    expect(page.locator("#ws-share-preview-body")).to_contain_text("Session log")
+    assert scroll_width(page) <= width
+    link = make_link(page)
+    therapist = browser.new_context(viewport=viewport, service_workers="block").new_page()
+    reveal(therapist, link)
+    assert scroll_width(therapist) <= width
+    therapist.context.close()
+    context.close()
+
+
+def test_the_log_folds_and_shows_as_a_table(page, server):
+    page.set_viewport_size(PHONE)
+    doc = full_document()
+    open_with(page, server.url, doc)
+    cards = page.locator("[data-ws-session] details")
+    assert cards.count() == 13
+    assert [cards.nth(i).get_attribute("open") is not None for i in range(13)] == [False] * 12 + [True]
+    folded_height = page.locator("#ws-session-list").bounding_box()["height"]
+    assert folded_height < 13 * 150, folded_height  # one line or two a session, not ~800 px
+    assert "Trust: 3, Safety: 2" in cards.first.locator("summary").inner_text()
+    page.get_by_role("button", name="Open all sessions").click()
+    assert page.locator("[data-ws-session] details[open]").count() == 13
+    page.get_by_role("button", name="Fold all sessions").click()
+    assert page.locator("[data-ws-session] details[open]").count() == 0
+    page.get_by_role("button", name="Show as a table").click()
+    table = page.get_by_role("region", name="Session log as a table").locator("table")
+    expect(table.locator("tbody tr")).to_have_count(13)
+    assert doc["sessions"][4]["topic"] in table.locator("tbody tr").nth(4).inner_text()
+    assert page.locator("#ws-session-list").is_hidden()
+    table.get_by_role("button", name="Edit session 5").click()
+    expect(page.locator("[data-id=s4] input[type=date]")).to_be_focused()
+    assert page.locator("[data-id=s4] details").get_attribute("open") is not None
+    page.reload()  # the chosen view is remembered
+    page.get_by_role("button", name="Show as a table").click()
+    page.reload()
+    expect(page.get_by_role("button", name="Show as a table")).to_have_attribute("aria-pressed", "true")
+
+
+# --- visible fields and target sizes --------------------------------------------------------------------
+
+# Every control a person can aim at, with the box they aim at (a hidden input's label), the colours of a
+# field's edge against what is behind it, and whether it sits inside a line of text (links in a sentence
+# are exempt from the target size, WCAG 2.5.8).
+MEASURE = """() => {
+  const parse = (c) => { const m = c.match(/[\\d.]+/g).map(Number); return {r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1}; };
+  const over = (top, under) => ({r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a), b: top.b * top.a + under.b * (1 - top.a), a: 1});
+  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const contrast = (x, y) => { const [a, b] = [lum(x), lum(y)].sort((p, q) => q - p); return (a + 0.05) / (b + 0.05); };
+  const behind = (el) => {
+    const layers = [];
+    for (let node = el; node; node = node.parentElement) {
+      const c = parse(getComputedStyle(node).backgroundColor);
+      if (c.a > 0) layers.push(c);
+      if (c.a === 1) break;
+    }
+    return layers.reverse().reduce((under, top) => over(top, under), {r: 255, g: 255, b: 255, a: 1});
+  };
+  const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && el.checkVisibility({opacityProperty: true, visibilityProperty: true}); };
+  const name = (el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.name ? "[" + el.name + "]" : ""} "${(el.getAttribute("aria-label") || el.textContent || el.value || "").trim().slice(0, 30)}"`;
+  const scope = document.querySelector("dialog[open]") || document;
+  const targets = [];
+  for (const el of scope.querySelectorAll("a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex='-1'])")) {
+    if (el.closest("[hidden], noscript, template") || el.disabled && el.type === "file") continue;
+    let box = el;
+    if (!visible(el) || el.getBoundingClientRect().width <= 1) {
+      box = el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`);
+      if (!box || !visible(box)) continue;
+    }
+    const r = (box.closest("label") && box.tagName === "INPUT" ? box.closest("label") : box).getBoundingClientRect();
+    const parentText = (el.parentElement.textContent || "").trim().length;
+    const inline = el.tagName === "A" && parentText > (el.textContent || "").trim().length + 2 && getComputedStyle(el).display === "inline";
+    const field = el.matches("textarea, select, input:not([type]), input[type=text], input[type=password], input[type=date], input[type=search], input[type=email]") && box === el;
+    let edge = null;
+    if (field) {
+      const s = getComputedStyle(el);
+      const background = behind(el.parentElement);
+      const own = over(parse(s.backgroundColor), background);
+      const border = parseFloat(s.borderBottomWidth) > 0 ? contrast(over(parse(s.borderBottomColor), own), background) : 0;
+      edge = Math.max(border, contrast(own, background));
+    }
+    targets.push({name: name(el), x: r.x, y: r.y, width: r.width, height: r.height, inline, edge});
+  }
+  return targets;
+}"""
+
+
+def undersized(targets: list[dict]) -> list[str]:
+    """Targets under 24 x 24 px that the spacing exception does not excuse: a 24 px circle centred on each
+    must not touch another target or another undersized target's circle."""
+    small = [t for t in targets if not t["inline"] and (t["width"] < 23.5 or t["height"] < 23.5)]
+    failing = []
+    for target in small:
+        cx, cy = target["x"] + target["width"] / 2, target["y"] + target["height"] / 2
+        for other in targets:
+            if other is target or other["inline"]:
+                continue
+            nearest_x = min(max(cx, other["x"]), other["x"] + other["width"])
+            nearest_y = min(max(cy, other["y"]), other["y"] + other["height"])
+            other_small = other in small
+            reach = 24 if other_small else 12
+            if (nearest_x - cx) ** 2 + (nearest_y - cy) ** 2 < reach**2:
+                failing.append(f"{target['name']} {target['width']:.0f}x{target['height']:.0f} near {other['name']}")
+                break
+    return failing
+
+
+def page_states(page, server_url: str, link: str):
+    """Every page, and the worksheet and the therapist's page in the states a person sees."""
+    for path in ("", "article/", "privacy/"):
+        page.goto(f"{server_url}/{path}")
+        yield path or "home"
+    open_with(page, server_url, full_document())
+    yield "worksheet, cards"
+    page.get_by_role("button", name="Open all sessions").click()
+    yield "worksheet, cards open"
+    page.get_by_role("button", name="Show as a table").click()
+    page.get_by_label("Passphrase (optional)").fill("x")  # the passphrase row with its "Show" box
+    page.get_by_role("button", name="Preview what your therapist will see").click()
+    yield "worksheet, table and preview"
+    page.get_by_role("button", name="Delete everything on this device").click()
+    yield "worksheet, confirm dialog"
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Show as a table").click()  # back to cards for the next visit
+    page.goto(link.split("#")[0])
+    yield "open page, no link"
+    reveal(page, link)
+    yield "open page, revealed"
+    visit(page, link)
+    page.get_by_role("button", name="Reveal answers").click()
+    expect(page.locator("#ws-open-message")).to_be_visible()
+    yield "open page, already opened"
+
+
+@pytest.fixture(scope="module")
+def links(browser, server):
+    """Two links per size to reveal: one with a passphrase field shown, one without."""
+    context = browser.new_context(service_workers="block")
+    page = context.new_page()
+    open_with(page, server.url, full_document())
+    made = [make_link(page) for _ in range(4)]
+    page.get_by_label("Passphrase (optional)").fill("quiet river")
+    made.append(make_link(page))
+    context.close()
+    return made
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_field_shows_its_edge_and_every_target_is_big_enough(browser, server, links, size):
+    context = browser.new_context(viewport=SIZES[size], service_workers="block", locale="en-GB")
+    page = context.new_page()
+    link = links[0 if size == "desktop" else 1]
+    problems = []
+    for state in page_states(page, server.url, link):
+        targets = page.evaluate(MEASURE)
+        assert targets, state
+        problems += [f"{state}: {t['name']} edge {t['edge']:.2f}:1" for t in targets if t["edge"] is not None and t["edge"] < 3]
+        problems += [f"{state}: {text}" for text in undersized(targets)]
+    # The therapist's passphrase field, when the link asks for one.
+    visit(page, links[4])
+    field = page.get_by_label("Passphrase", exact=True)
+    expect(field).to_be_visible()
+    assert field.bounding_box()["height"] >= 24 and field.bounding_box()["width"] >= 150
+    edges = [t for t in page.evaluate(MEASURE) if t["name"].startswith("input#ws-open-passphrase")]
+    assert edges and edges[0]["edge"] >= 3
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+# --- focus never hidden ---------------------------------------------------------------------------------
+
+# Whether the focused element (or, for a hidden input, its label) can be seen: at its centre and near its
+# corners, within the viewport, the topmost element is it or inside it, once the page has settled.
+FOCUS_SEEN = """async () => {
+  // Once transitions have ended: a fading overlay (Material's search closing) is not a covering bar.
+  await new Promise((settled) => requestAnimationFrame(() => setTimeout(settled)));
+  await Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => {})));
+  let el = document.activeElement;
+  if (!el || el === document.body) return {name: "body", hidden: []};
+  let r = el.getBoundingClientRect();
+  if ((r.width <= 1 || r.height <= 1) && el.id) {
+    const label = document.querySelector(`label[for="${CSS.escape(el.id)}"]`);
+    if (label) { el = label; r = el.getBoundingClientRect(); }
+  }
+  const name = `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} "${(el.getAttribute("aria-label") || el.textContent || "").trim().slice(0, 30)}"`;
+  if (r.width <= 1 || r.height <= 1) return {name, hidden: []};
+  const left = Math.max(r.left, 0), right = Math.min(r.right, innerWidth), top = Math.max(r.top, 0), bottom = Math.min(r.bottom, innerHeight);
+  if (right - left < 2 || bottom - top < 2) return {name, hidden: ["outside the viewport"]};
+  const inset = Math.min(3, (right - left) / 3, (bottom - top) / 3);
+  const points = [[(left + right) / 2, (top + bottom) / 2], [left + inset, top + inset], [right - inset, top + inset], [left + inset, bottom - inset], [right - inset, bottom - inset]];
+  const hidden = [];
+  for (const [x, y] of points) {
+    const hit = document.elementFromPoint(x, y);
+    // Material's search box draws its icons over the field's own padding: part of the field, not a cover.
+    const sameBox = el.closest(".md-search__inner")?.contains(hit);
+    if (hit && !el.contains(hit) && !hit.contains(el) && !(el.tagName === "LABEL" && hit === el.control) && !sameBox) {
+      hidden.push(`at ${x.toFixed(0)},${y.toFixed(0)} under ${hit.tagName.toLowerCase()}.${[...hit.classList].join(".")}`);
+    }
+  }
+  return {name, hidden};
+}"""
+
+
+def walk_focus(page, key: str, limit: int = 400) -> list[str]:
+    problems, seen = [], []
+    for _ in range(limit):
+        page.keyboard.press(key)
+        result = page.evaluate(FOCUS_SEEN)
+        if result["name"] == "body" and seen:
+            break
+        seen.append(result["name"])
+        problems += [f"{key} {result['name']}: {where}" for where in result["hidden"]]
+    return problems
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_focus_is_never_hidden_under_sticky_bars(browser, server, links, size):
+    context = browser.new_context(viewport=SIZES[size], service_workers="block", locale="en-GB")
+    page = context.new_page()
+    link = links[2 if size == "desktop" else 3]
+    problems = []
+    for state in page_states(page, server.url, link):
+        if state in ("worksheet, cards open", "worksheet, confirm dialog", "open page, already opened"):
+            continue  # the same controls as the states around them
+        page.evaluate("window.scrollTo(0, 0)")
+        problems += [f"{state}: {problem}" for problem in walk_focus(page, "Tab")]
+        problems += [f"{state}: {problem}" for problem in walk_focus(page, "Shift+Tab")]
+    context.close()
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_header_controls_show_a_focus_ring(page, server):
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{server.url}/article/")
+    for control in (page.locator(".md-search__input"), page.locator("form[data-md-component=palette] input").first):
+        control.focus()
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Tab")  # reached by keyboard, so :focus-visible applies
+        ring = page.evaluate(
+            """() => { let el = document.activeElement;  // a palette option shows its focus on the label beside it
+                       if (getComputedStyle(el).opacity === "0" && el.nextElementSibling?.tagName === "LABEL") el = el.nextElementSibling;
+                       const s = getComputedStyle(el); return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"""
+        )
+        assert ring[0] != "none" and ring[1] >= 2, ring
+
+
+# --- print ----------------------------------------------------------------------------------------------
+
+
+def test_print_keeps_every_typed_word_and_prints_the_log_as_a_table(page, server):
+    from pypdf import PdfReader
+
+    page.set_viewport_size(DESKTOP)
+    doc = full_document()
+    open_with(page, server.url, doc)
+    page.emulate_media(media="print")
+    headings = page.evaluate(
+        """() => [...document.querySelectorAll("article :is(h1, h2, h3, h4, legend, .ws-label)")]
+                 .filter((h) => h.getClientRects().length).map((h) => h.textContent.replace(/\\s+/g, " ").trim())"""
+    )
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(page.pdf(format="A4"))).pages]
+    text = re.sub(r"\s+", " ", " ".join(pages))
+    missing = [word for word in typed_words(doc) if word not in text]
+    assert not missing, f"{len(missing)} typed words missing from the PDF, e.g. {missing[:10]}"
+    log_pages = [n for n, content in enumerate(pages) if any(f"t{s}x0" in content for s in range(13))]
+    assert len(log_pages) <= 3, log_pages  # 13 long sessions as a table, not a page each (19 pages before)
+    for number, content in enumerate(pages[:-1], start=1):
+        lines = [line.strip() for line in content.splitlines() if line.strip()]
+        last = lines[-1]
+        alone = [h for h in headings if len(last) >= 12 and last in h]
+        assert not alone, f"page {number} ends with the heading {alone[0]!r}"
+
+
+# --- sharing --------------------------------------------------------------------------------------------
+
+
+def test_preview_is_what_the_therapist_sees_with_the_persons_note(browser, server):
+    person = browser.new_context(service_workers="block", locale="en-GB").new_page()
+    doc = full_document(3)
+    open_with(person, server.url, doc)
+    panel = person.locator("#ws-share")
+    assert "items you did not tick" in panel.inner_text() or "marked as ticked or not ticked" in panel.inner_text()
+    panel.get_by_label("A note for your therapist (optional)").fill("From Sam, for Thursday")
+    panel.get_by_role("button", name="Preview what your therapist will see").click()
+    preview = person.locator("#ws-share-preview-body")
+    expect(preview).to_contain_text("From Sam, for Thursday")
+    expect(preview).to_contain_text("Not checked:")  # unticked statements are part of what is shared
+    previewed = preview.inner_text()
+    link = make_link(person, note="From Sam, for Thursday")
+    therapist = browser.new_context(service_workers="block", locale="en-GB").new_page()
+    reveal(therapist, link)
+    assert therapist.locator("#ws-open-answers").inner_text() == previewed
+    assert therapist.get_by_role("heading", name="Their note to you").is_visible()
+    data = b"".join(path.read_bytes() for path in server.data_dir.iterdir() if path.is_file())
+    assert b"From Sam" not in data  # the note travels inside the encrypted snapshot only
+    person.context.close()
+    therapist.context.close()
+
+
+def test_destructive_confirmations_are_red_not_the_safe_green(page, server):
+    open_with(page, server.url, full_document(1))
+    page.get_by_role("button", name="Delete everything on this device").click()
+    confirm = page.locator("#ws-confirm-yes")
+    expect(confirm).to_have_text("Delete everything")
+    primary = page.locator("#ws-add-session").evaluate("(b) => getComputedStyle(b).backgroundColor")
+    danger = confirm.evaluate("(b) => getComputedStyle(b).backgroundColor")
+    assert danger == "rgb(179, 38, 30)" and danger != primary
+    page.get_by_role("button", name="Cancel").click()
+    eventually(lambda: len(stored(page)["sessions"]) == 1)
+
+
+def test_restored_wording_is_marked_as_restored(page, server):
+    page.goto(f"{server.url}/worksheet/")
+    needs = page.get_by_role("group", name="List three things you need to feel safe in the therapeutic relationship.")
+    assert "our reconstruction" in needs.inner_text()
+    helpfulness = page.get_by_role("group", name="How helpful was this exercise?")
+    assert "meaning for 1 was lost" in helpfulness.inner_text()
+    assert json.dumps(WORKSHEET.sections[-1].prompts[-1].scale.anchors).count("helpful") == 2
