@@ -142,9 +142,10 @@ def test_dates_typed_digit_by_digit_are_kept_exactly(browser, server):
         assert page.evaluate("document.activeElement.closest('[data-ws-session]')?.dataset.id") == typed_id
         assert page.evaluate("document.activeElement.type") == "date"
         assert {s["id"]: s["date"] for s in stored(page)["sessions"]}[typed_id] == date.isoformat()
-        field.blur()  # leaving the session re-sorts the log
-        shown = page.locator("[data-ws-session] input[type=date]").evaluate_all("(fields) => fields.map((f) => f.value)")
-        assert shown == sorted(shown) and date.isoformat() in shown
+        field.blur()  # leaving the session re-sorts the log, once the focus has landed
+        shown = lambda: page.locator("[data-ws-session] input[type=date]").evaluate_all("(fields) => fields.map((f) => f.value)")  # noqa: E731
+        eventually(lambda: shown() == sorted(shown()))
+        assert date.isoformat() in shown()
     status = page.locator("#ws-status").inner_text()
     assert re.search(r"at \d{1,2}:\d\d\s?[AP]M", status) and not re.search(r"\b0\d:\d\d", status), status
     page.context.close()
