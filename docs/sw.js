@@ -1,39 +1,80 @@
-// The service worker: keeps the whole site, Pyodide included, on this device once the worksheet has been
-// visited, so the worksheet opens and saves offline. The build writes the precache version below; a new
-// version fetches only the files whose content changed.
+// The service worker: keeps the site on this device after a first visit, so every page opens offline and
+// the worksheet saves offline. The build writes the precache version and the file list (precache.json,
+// with each file's SHA-256); a new build changes this file, so returning browsers install the new version.
+//
+// - Pages are fetched from the network first (a new build shows on the next visit), the cache when offline.
+// - The site's other files come from the cache, which each new version refills, fetching only what changed.
+// - Pyodide's runtime is versioned and immutable: online, the browser's HTTP cache serves it directly (this
+//   worker stays out of the way of its streaming compilation); offline, the copy kept here.
+// - Only complete, OK responses whose SHA-256 matches the build's record are kept.
 const VERSION = "__PRECACHE_VERSION__";
 const PREFIX = "trust-safety-site-";
 const CACHE = `${PREFIX}${VERSION}`;
 const MANIFEST = "precache.json";
 const scope = new URL(self.registration.scope);
 
-async function previousCopies() {
-  const names = (await caches.keys()).filter((name) => name.startsWith(PREFIX) && name !== CACHE);
-  const copies = [];
-  for (const name of names) {
-    const cache = await caches.open(name);
-    const manifest = await cache.match(new URL(MANIFEST, scope).href);
-    if (manifest) copies.push({ cache, files: (await manifest.json()).files });
-  }
-  return copies;
+class IntegrityError extends Error {}
+
+async function sha256(response) {
+  const digest = await crypto.subtle.digest("SHA-256", await response.clone().arrayBuffer());
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-async function precache() {
+/** A checked copy of one file: from an earlier version's cache when unchanged, else fetched. */
+async function fetchChecked(path, hash, { onlyIfCached = false } = {}) {
+  const url = new URL(path, scope).href;
+  for (const name of await caches.keys()) {
+    if (!name.startsWith(PREFIX)) continue;
+    const kept = await (await caches.open(name)).match(url);
+    if (kept && (await sha256(kept)).startsWith(hash)) return kept;
+  }
+  const response = await fetch(url, onlyIfCached ? { cache: "only-if-cached", mode: "same-origin" } : { cache: "no-cache" });
+  if (!response.ok) {
+    if (onlyIfCached) return null; // not in the HTTP cache: kept later, once a page has fetched it
+    throw new Error(`${path}: ${response.status}`);
+  }
+  if (!(await sha256(response)).startsWith(hash)) throw new IntegrityError(`${path} does not match the build's record`);
+  return response;
+}
+
+async function manifest() {
   const response = await fetch(new URL(MANIFEST, scope), { cache: "no-cache" });
-  const manifest = await response.clone().json();
+  if (!response.ok) throw new Error(`${MANIFEST}: ${response.status}`);
+  return { response, files: (await response.clone().json()) };
+}
+
+/** Keep every page file, retrying a file that failed its check once (a bad response in transit). */
+async function precachePages() {
+  const { response, files } = await manifest();
   const cache = await caches.open(CACHE);
-  const copies = await previousCopies();
-  await Promise.all(Object.entries(manifest.files).map(async ([path, hash]) => {
-    const url = new URL(path, scope).href;
-    const reusable = copies.find((copy) => copy.files[path] === hash);
-    const kept = reusable && (await reusable.cache.match(url));
-    await cache.put(url, kept || (await fetch(url, { cache: "no-cache" })));
+  await Promise.all(Object.entries(files.pages).map(async ([path, hash]) => {
+    let copy;
+    try {
+      copy = await fetchChecked(path, hash);
+    } catch (error) {
+      if (!(error instanceof IntegrityError)) throw error;
+      copy = await fetchChecked(path, hash);
+    }
+    await cache.put(new URL(path, scope).href, copy);
   }));
   await cache.put(new URL(MANIFEST, scope).href, response);
+  await precacheRuntime(files);
+}
+
+/** Keep the runtime files that the browser already holds (after the worksheet has loaded Python): taken
+ *  from its HTTP cache, so keeping them costs no download. */
+async function precacheRuntime(files) {
+  const cache = await caches.open(CACHE);
+  await Promise.all(Object.entries(files.runtime).map(async ([path, hash]) => {
+    const url = new URL(path, scope).href;
+    if (await cache.match(url)) return;
+    const copy = await fetchChecked(path, hash, { onlyIfCached: true });
+    if (copy) await cache.put(url, copy);
+  }));
 }
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(precache().then(() => self.skipWaiting()));
+  event.waitUntil(precachePages().then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
@@ -45,6 +86,11 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
+// The worksheet says when Python is ready: the runtime is then in the HTTP cache, ready to be kept.
+self.addEventListener("message", (event) => {
+  if (event.data === "keep-runtime") event.waitUntil(manifest().then(({ files }) => precacheRuntime(files)));
+});
+
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   // Only this site's files; the API (and anything else) always goes to the network.
@@ -52,19 +98,17 @@ self.addEventListener("fetch", (event) => {
       url.pathname.startsWith(`${scope.pathname}api/`)) {
     return;
   }
+  const key = new URL(url.pathname, url.origin).href;
+  if (event.request.mode === "navigate") {
+    event.respondWith(fetch(event.request).catch(async (error) => {
+      const cache = await caches.open(CACHE);
+      return (await cache.match(key)) || (await cache.match(new URL("404.html", scope).href)) || Promise.reject(error);
+    }));
+    return;
+  }
+  if (url.pathname.startsWith(`${scope.pathname}pyodide/`) && navigator.onLine) return;
   event.respondWith((async () => {
-    const cache = await caches.open(CACHE);
-    const key = new URL(url.pathname.endsWith("/") ? `${url.pathname}index.html` : url.pathname, url.origin).href;
-    const cached = await cache.match(key);
-    if (cached) return cached;
-    try {
-      return await fetch(event.request);
-    } catch (error) {
-      if (event.request.mode === "navigate") {
-        const fallback = await cache.match(new URL("404.html", scope).href);
-        if (fallback) return fallback;
-      }
-      throw error;
-    }
+    const cached = await (await caches.open(CACHE)).match(key);
+    return cached || fetch(event.request);
   })());
 });

@@ -11,11 +11,16 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+from site_tools.compress import compress_site
+from sync_server.headers import NOT_INDEXED, content_security_policy, static_headers
+from sync_server.site import IMMUTABLE, IMMUTABLE_CACHE
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
@@ -40,9 +45,16 @@ VENDORED = {
 }
 PYODIDE_TARGET = Path("pyodide") / PYODIDE_VERSION
 PY_CLIENT_ARCHIVE = Path("py") / "py_client.zip"
+STDLIB = "python_stdlib.zip"
+STDLIB_TRACE = Path(__file__).resolve().parent / "stdlib" / "trace.mjs"
+# What the trimmed standard library holds and where it came from, for anyone checking the chain of checksums.
+STDLIB_RECORD = ".stdlib-trim.json"
+COMPRESSION_CACHE = ROOT / "node_modules" / ".cache" / "site-compression"
 PRECACHE_MANIFEST = "precache.json"
+# The headers file that Netlify and Cloudflare Pages read, made from the server's own definitions.
+STATIC_HOST_HEADERS = "_headers"
 SERVICE_WORKER = "sw.js"
-BUILD_INPUTS = ("mkdocs.yml", "docs", "overrides", "py_client", "site_tools", "package-lock.json")
+BUILD_INPUTS = ("mkdocs.yml", "docs", "overrides", "py_client", "site_tools", "package-lock.json", "sync_server/headers.py", "sync_server/site.py")
 
 
 class BuildError(RuntimeError):
@@ -105,18 +117,73 @@ def publish_py_client(site: Path) -> None:
             bundle.writestr(info, source.read_bytes())
 
 
+def trim_stdlib(site: Path) -> None:
+    """Replace the published ``python_stdlib.zip`` (614 modules, 2.5 MB) with one holding only what Pyodide's
+    boot and every py_client operation import, as traced under Pyodide itself (site_tools/stdlib/). The
+    trimmed zip is made from the verified original and stored uncompressed, so that brotli and gzip, which
+    compress across files, do better than the zip's own per-file deflate."""
+    folder = site / PYODIDE_TARGET
+    original = folder / STDLIB
+    traced = subprocess.run(["node", str(STDLIB_TRACE), str(folder), str(site / PY_CLIENT_ARCHIVE)],
+                            capture_output=True, text=True, cwd=ROOT)
+    if traced.returncode != 0:
+        raise BuildError(f"tracing the standard library under Pyodide failed:\n{traced.stderr[-2000:]}")
+    files = json.loads(traced.stdout.strip().splitlines()[-1])
+    zipped = sorted({path.split(".zip/", 1)[1] for path in files if ".zip/" in path})
+    if not zipped:
+        raise BuildError("the standard-library trace found no module in the zip: the trace is broken")
+    source = original.read_bytes()
+    with zipfile.ZipFile(original) as full:
+        missing = sorted(set(zipped) - set(full.namelist()))
+        if missing:
+            raise BuildError(f"traced modules are not in {STDLIB}: {missing}")
+        contents = {name: (full.getinfo(name), full.read(name)) for name in zipped}
+    with zipfile.ZipFile(original, "w", zipfile.ZIP_STORED) as trimmed:
+        for name, (info, data) in contents.items():
+            entry = zipfile.ZipInfo(name, date_time=info.date_time)
+            trimmed.writestr(entry, data)
+    record = {"source_sha256": hashlib.sha256(source).hexdigest(), "sha256": sha256(original), "modules": zipped}
+    (site / STDLIB_RECORD).write_text(json.dumps(record, indent=1))
+
+
+def write_static_host_headers(site: Path) -> None:
+    """``_headers`` for a static host: the security headers of ``sync_server.headers`` on every path, and a
+    year's caching for exactly the files the server treats as immutable (the rest keeps the hosts' default
+    of revalidating, as the server's ``no-cache`` does). A host joins the values of every rule that matches
+    a path, so each header is set by one rule only."""
+    api = os.environ.get("SYNC_API_URL", "")
+    api_origin = "/".join(api.split("/")[:3]) if "://" in api else ""
+    everywhere = {**static_headers("/"), "Content-Security-Policy": content_security_policy(api_origin)}
+    lines = ["/*", *(f"  {name}: {value}" for name, value in everywhere.items())]
+    for prefix in NOT_INDEXED:
+        if prefix != "/api/":
+            lines += [prefix, f"{prefix}/*", "  X-Robots-Tag: noindex, nofollow"]
+    for path in sorted(site.rglob("*")):
+        url = "/" + path.relative_to(site).as_posix()
+        if path.is_file() and path.suffix not in (".br", ".gz") and IMMUTABLE.match(url):
+            lines += [url, f"  Cache-Control: {IMMUTABLE_CACHE}"]
+    (site / STATIC_HOST_HEADERS).write_text("\n".join(lines) + "\n")
+
+
+# Published but used by no page: source maps, and the search's language plugins (the site is in English).
+NOT_PRECACHED = re.compile(r"(\.map|\.br|\.gz)$|^assets/javascripts/lunr/|^\.|^(sitemap\.xml|_headers)$")
+# Pyodide's files: kept by the service worker only once the worksheet has loaded them (see docs/sw.js).
+RUNTIME = re.compile(r"^pyodide/")
+
+
 def write_precache_manifest(site: Path) -> None:
-    """List every published file with a short content hash; the service worker keeps these offline and
-    fetches again only what changed."""
-    entries = {}
+    """List the files pages use, each with the start of its SHA-256: the service worker keeps them offline,
+    checks each against its hash and fetches again only what changed. A page is listed by its address
+    (``worksheet/``), which is how it is fetched."""
+    groups: dict[str, dict[str, str]] = {"pages": {}, "runtime": {}}
     for path in sorted(site.rglob("*")):
         relative = path.relative_to(site).as_posix()
-        if path.is_file() and not relative.startswith(".") and relative not in (PRECACHE_MANIFEST, SERVICE_WORKER):
-            if relative.endswith(".gz") or relative == "sitemap.xml":
-                continue
-            entries[relative] = sha256(path)[:16]
-    version = hashlib.sha256(json.dumps(entries, sort_keys=True).encode()).hexdigest()[:16]
-    (site / PRECACHE_MANIFEST).write_text(json.dumps({"version": version, "files": entries}, indent=0))
+        if not path.is_file() or NOT_PRECACHED.search(relative) or relative in (PRECACHE_MANIFEST, SERVICE_WORKER):
+            continue
+        address = relative[: -len("index.html")] if relative == "index.html" or relative.endswith("/index.html") else relative
+        groups["runtime" if RUNTIME.match(relative) else "pages"][address] = sha256(path)[:16]
+    version = hashlib.sha256(json.dumps(groups, sort_keys=True).encode()).hexdigest()[:16]
+    (site / PRECACHE_MANIFEST).write_text(json.dumps({"version": version, **groups}, indent=0))
     # A changed sw.js is what makes browsers install the new version, so it carries the version itself.
     worker = site / SERVICE_WORKER
     worker.write_text(worker.read_text().replace("__PRECACHE_VERSION__", version))
@@ -134,7 +201,10 @@ def build(force: bool = False, site: Path = SITE) -> bool:
     publish_pyodide(site)
     publish_vendored(site)
     publish_py_client(site)
+    trim_stdlib(site)
     write_precache_manifest(site)
+    write_static_host_headers(site)
+    compress_site(site, COMPRESSION_CACHE)
     stamp.write_text(fingerprint)
     return True
 

@@ -34,4 +34,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(site.bp)
     limits.init_app(app, settings.rate_limits, settings.rate_limit_storage_url, secret_keys[0])
+    site.serve_static_files(app, app.config["SITE_DIR"])
     return app

@@ -10,23 +10,32 @@ from __future__ import annotations
 from flask import Flask, Response, request
 from flask_cors import CORS
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self' 'wasm-unsafe-eval'",
-        "worker-src 'self'",
-        "connect-src 'self'",
-        # Material sets a few style attributes from script (the header's shadow, the search box).
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "font-src 'self'",
-        "manifest-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
+
+# Each directive of the Content-Security-Policy.
+POLICY = (
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "worker-src 'self'",
+    "connect-src 'self'",
+    # Material sets a few style attributes from script (the header's shadow, the search box).
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
 )
+
+
+def content_security_policy(api_origin: str = "") -> str:
+    """The policy; ``api_origin`` is the sync API's origin when the site is hosted apart from it."""
+    connect = f"connect-src 'self' {api_origin}".rstrip()
+    return "; ".join(connect if directive.startswith("connect-src") else directive for directive in POLICY)
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -39,13 +48,23 @@ HEADERS = {
 }
 
 
+# Paths no search engine should keep: the open page only ever shows a link's contents.
+NOT_INDEXED = ("/api/", "/open")
+
+
+def static_headers(path: str) -> dict[str, str]:
+    """The security headers for a path of the site: the one definition the server, the static-file server
+    and the generated ``_headers`` file for static hosts all use."""
+    headers = dict(HEADERS)
+    if path.startswith(NOT_INDEXED):
+        headers["X-Robots-Tag"] = "noindex, nofollow"
+    return headers
+
+
 def add_security_headers(response: Response) -> Response:
-    response.headers.update(HEADERS)
+    response.headers.update(static_headers(request.path))
     if request.path.startswith("/api/"):
         response.headers["Cache-Control"] = "no-store"
-    if request.path.startswith(("/api/", "/open")):
-        # The open page only ever shows a link's contents; no search engine should keep it.
-        response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 

@@ -1,21 +1,59 @@
-"""Serves the built static site from ``site/``, with caching fit for each kind of file."""
+"""Serves the built static site from ``site/`` through WhiteNoise, made for exactly this: the build's
+precompressed copies (``.br``, ``.gz``) chosen by the request's ``Accept-Encoding`` with ``Vary``, ETags and
+304s, HEAD and Range requests, and directory index pages. Flask answers only what is not a file: the API,
+and the site's own 404 page.
+
+Cache policy: a file whose path carries a version or a content hash never changes, so the browser keeps it
+for a year without asking; everything else (pages, the web manifest, the service worker, the site's own
+modules and styles) is revalidated on every use, so a new build reaches people on their next visit.
+"""
 
 from __future__ import annotations
 
-import mimetypes
+import re
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, request, send_from_directory
+from flask import Blueprint, Flask, abort, current_app, send_from_directory
 from werkzeug.routing import PathConverter
-from werkzeug.security import safe_join
+from whitenoise import WhiteNoise
 
-# Module workers and streaming WebAssembly compilation need these exact types; Python's table may lack them.
-mimetypes.add_type("text/javascript", ".mjs")
-mimetypes.add_type("application/wasm", ".wasm")
-mimetypes.add_type("application/manifest+json", ".webmanifest")
+from .headers import static_headers
 
-# Files under a versioned folder never change, so the browser may keep them for a year without asking.
-IMMUTABLE_PREFIXES = ("pyodide/",)
+TYPES = {
+    # Module workers and streaming WebAssembly compilation need these exact types.
+    ".mjs": "text/javascript",
+    ".wasm": "application/wasm",
+    ".webmanifest": "application/manifest+json",
+}
+# Pyodide under its version's folder, and Material's bundles with a content hash in their names.
+IMMUTABLE = re.compile(r"^/(pyodide/\d[^/]*/|assets/(javascripts|stylesheets)/.+\.[0-9a-f]{8,}\.min\.(js|css)$)")
+IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
+REVALIDATE_CACHE = "no-cache"
+
+
+def cache_control(url: str) -> str:
+    return IMMUTABLE_CACHE if IMMUTABLE.match(url) else REVALIDATE_CACHE
+
+
+def _add_headers(headers, path: str, url: str) -> None:
+    """WhiteNoise's hook, called once per file at start: security headers and the cache policy."""
+    for name, value in static_headers(url).items():
+        headers[name] = value
+    headers["Cache-Control"] = cache_control(url)
+
+
+def serve_static_files(app: Flask, site_dir: Path) -> None:
+    """Put WhiteNoise in front of the app for every file of the built site (read once, at start)."""
+    app.wsgi_app = WhiteNoise(
+        app.wsgi_app,
+        root=site_dir,
+        index_file=True,
+        max_age=None,
+        allow_all_origins=False,
+        mimetypes=TYPES,
+        add_headers_function=_add_headers,
+    )
+
 
 class SitePath(PathConverter):
     """Any path except the API's, so the site's catch-all never answers for (or advertises methods on) it."""
@@ -31,32 +69,14 @@ def _register_converter(state):
     state.app.url_map.converters["sitepath"] = SitePath
 
 
-@bp.get("/", defaults={"path": ""})
-@bp.get("/<sitepath:path>")
-def page(path: str):
+@bp.route("/", defaults={"path": ""})
+@bp.route("/<sitepath:path>")
+def not_a_file(path: str):
+    """Whatever WhiteNoise did not find is not part of the site (a compressed copy, a stale link, a probe)."""
     site_dir: Path = current_app.config["SITE_DIR"]
-    target = safe_join(str(site_dir), path)
-    if target is None:
-        abort(404)
-    if Path(target).is_dir():
-        if path and not path.endswith("/"):
-            # Relative links in a directory page only resolve with the trailing slash.
-            query = f"?{request.query_string.decode()}" if request.query_string else ""
-            return redirect(f"{request.script_root}/{path}/{query}", code=308)
-        path = f"{path}index.html"
-    if not (site_dir / path).is_file():
-        return _not_found(site_dir)
-    immutable = path.startswith(IMMUTABLE_PREFIXES)
-    response = send_from_directory(site_dir, path, max_age=31536000 if immutable else 0)
-    response.cache_control.immutable = immutable or None
-    if not immutable:
-        response.cache_control.no_cache = True
-    return response
-
-
-def _not_found(site_dir: Path):
     if (site_dir / "404.html").is_file():
         response = send_from_directory(site_dir, "404.html", max_age=0)
         response.status_code = 404
+        response.cache_control.no_cache = True
         return response
     abort(404)

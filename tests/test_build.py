@@ -16,7 +16,64 @@ from site_tools import build
 def test_pyodide_core_files_are_published_with_their_pinned_checksums(built_site):
     folder = built_site / "pyodide" / build.PYODIDE_VERSION
     for name, expected in build.PYODIDE_FILES.items():
-        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == expected
+        if name != build.STDLIB:  # published trimmed; see the next test
+            assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == expected
+
+
+def test_the_trimmed_standard_library_comes_from_the_verified_original(built_site):
+    """The published zip holds only the traced modules, byte for byte as in the pinned original."""
+    record = json.loads((built_site / build.STDLIB_RECORD).read_text())
+    published = built_site / "pyodide" / build.PYODIDE_VERSION / build.STDLIB
+    assert record["source_sha256"] == build.PYODIDE_FILES[build.STDLIB]
+    assert record["sha256"] == hashlib.sha256(published.read_bytes()).hexdigest()
+    with zipfile.ZipFile(build.PYODIDE_SOURCE / build.STDLIB) as original, zipfile.ZipFile(published) as trimmed:
+        assert trimmed.namelist() == record["modules"]
+        assert 100 < len(trimmed.namelist()) < len(original.namelist()) / 2
+        for name in trimmed.namelist():
+            assert trimmed.read(name) == original.read(name)
+    # What py_client itself needs is there: found by the trace, not by a list kept by hand.
+    for module in ("json/__init__.py", "csv.py", "datetime.py", "html/__init__.py", "zipfile/__init__.py", "traceback.py"):
+        assert module in record["modules"]
+
+
+def test_every_compressible_file_has_brotli_and_gzip_copies(built_site):
+    import brotli
+    import gzip
+
+    from site_tools.compress import COMPRESSIBLE
+
+    files = [p for p in built_site.rglob("*") if p.is_file() and p.suffix in COMPRESSIBLE]
+    assert len(files) > 30
+    for path in files:
+        for extension, decompress in ((".br", brotli.decompress), (".gz", gzip.decompress)):
+            copy = path.with_name(path.name + extension)
+            if path.stat().st_size >= 1024:  # a tiny file may not shrink, and then has no copy
+                assert copy.is_file(), copy
+            if copy.is_file():
+                assert decompress(copy.read_bytes()) == path.read_bytes() and copy.stat().st_size < path.stat().st_size, copy
+    stdlib = built_site / "pyodide" / build.PYODIDE_VERSION / build.STDLIB
+    assert stdlib.with_name(stdlib.name + ".br").stat().st_size < stdlib.stat().st_size / 3
+
+
+def test_pages_load_only_their_own_modules(built_site):
+    home, article, privacy = (built_site / name / "index.html" for name in ("", "article", "privacy"))
+    for page in (home, article, privacy):
+        text = page.read_text()
+        for module in ("worksheet.mjs", "share.mjs", "open.mjs", "python.mjs", "uqr.mjs", "share-crypto.mjs"):
+            assert module not in text, (page, module)
+    worksheet = (built_site / "worksheet" / "index.html").read_text()
+    for module in ("worksheet.mjs", "share.mjs", "store.mjs", "python.mjs", "uqr.mjs", "snapshot-view.mjs"):
+        assert f'rel="modulepreload" href="../{"vendor" if module == "uqr.mjs" else "assets/js"}/{module}"' in worksheet
+
+
+def test_a_page_naming_a_missing_module_stops_the_build(tmp_path):
+    from mkdocs.exceptions import PluginError
+
+    from site_tools.page_modules import module_graph
+
+    (tmp_path / "a.mjs").write_text('import { x } from "./b.mjs";\n')
+    with pytest.raises(PluginError, match="b.mjs does not exist"):
+        module_graph(tmp_path, ["a.mjs"])
 
 
 def test_pyodide_version_matches_the_npm_lock():
@@ -73,9 +130,13 @@ def test_the_form_is_made_from_the_worksheet_data(built_site):
             assert f'data-ws-column="{column.id}"' in page
 
 
-def test_precache_manifest_lists_the_pages_and_pyodide(built_site):
+def test_precache_manifest_lists_what_pages_use(built_site):
     manifest = json.loads((built_site / build.PRECACHE_MANIFEST).read_text())
-    files = manifest["files"]
-    assert "worksheet/index.html" in files
-    assert f"pyodide/{build.PYODIDE_VERSION}/pyodide.asm.wasm" in files
-    assert all(not name.startswith(".") for name in files)
+    pages, runtime = manifest["pages"], manifest["runtime"]
+    assert "worksheet/" in pages and "worksheet/index.html" not in pages and "" in pages  # by their addresses
+    assert f"pyodide/{build.PYODIDE_VERSION}/pyodide.asm.wasm" in runtime
+    listed = [*pages, *runtime]
+    assert not [name for name in listed if name.endswith((".map", ".br", ".gz")) or "/lunr/" in name or name.startswith(".")]
+    for name, digest in {**pages, **runtime}.items():
+        path = built_site / (name + "index.html" if name.endswith("/") or not name else name)
+        assert hashlib.sha256(path.read_bytes()).hexdigest().startswith(digest), name

@@ -81,15 +81,15 @@ def test_crlf_in_the_path_injects_no_header(server):
     response = raw_request(server, b"GET /worksheet%0d%0aSet-Cookie:%20stolen=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     head = response.split(b"\r\n\r\n", 1)[0].lower()
     assert b"set-cookie" not in head
-    assert head.startswith(b"http/1.1 404") or head.startswith(b"http/1.1 308")
+    assert head.startswith(b"http/1.1 404") or head.startswith(b"http/1.1 302")
 
 
 def test_redirects_never_point_at_the_host_the_client_claims(server):
     response = raw_request(server, b"GET /worksheet HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
     head = response.split(b"\r\n\r\n", 1)[0]
-    assert b"308" in head.split(b"\r\n")[0]
+    assert b"302" in head.split(b"\r\n")[0]
     location = next(line for line in head.split(b"\r\n") if line.lower().startswith(b"location:"))
-    assert b"evil.example" not in location
+    assert b"evil.example" not in location and location.split(b":", 1)[1].strip() == b"worksheet/"  # relative
 
 
 def test_invalid_utf8_and_control_bytes_in_paths_are_json_404s(server):

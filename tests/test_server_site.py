@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
+from pathlib import Path
+import re
+from urllib.parse import urljoin
+
+import brotli
 import pytest
 
 from sync_server import create_app
+from sync_server.headers import HEADERS
 from sync_server.config import Settings
 
 
@@ -30,7 +37,66 @@ def test_pages_are_served_with_security_headers(client):
 
 def test_directory_without_slash_redirects(client):
     response = client.get("/worksheet")
-    assert response.status_code == 308 and response.headers["Location"].endswith("/worksheet/")
+    assert response.status_code in (301, 302, 308) and urljoin("http://host/worksheet", response.headers["Location"]) == "http://host/worksheet/"
+
+
+def test_an_index_page_has_one_address(client):
+    """The worksheet is fetched once: its index.html address leads to the folder's."""
+    response = client.get("/worksheet/index.html")
+    assert response.status_code in (301, 302, 308) and urljoin("http://host/worksheet/index.html", response.headers["Location"]) == "http://host/worksheet/"
+
+
+@pytest.mark.parametrize("accept, encoding", [("br, gzip", "br"), ("gzip, deflate, br;q=1", "br"), ("gzip", "gzip"), ("", None), ("identity", None)])
+@pytest.mark.parametrize("path", ["/worksheet/", "/pyodide/314.0.7/pyodide.asm.wasm", "/assets/js/worksheet.mjs", "/pyodide/314.0.7/python_stdlib.zip"])
+def test_precompressed_copies_are_chosen_by_accept_encoding(client, built_site, path, accept, encoding):
+    plain = (built_site / path.lstrip("/")).joinpath("index.html") if path.endswith("/") else built_site / path.lstrip("/")
+    response = client.get(path, headers={"Accept-Encoding": accept} if accept else {})
+    assert response.status_code == 200 and response.headers.get("Content-Encoding") == encoding
+    assert response.headers["Vary"] == "Accept-Encoding"
+    body = response.data
+    if encoding == "br":
+        body = brotli.decompress(body)
+    elif encoding == "gzip":
+        body = gzip.decompress(body)
+    assert body == plain.read_bytes()
+    assert int(response.headers["Content-Length"]) == len(response.data)
+    for name, value in HEADERS.items():
+        assert response.headers[name] == value
+
+
+def test_head_range_and_etag_revalidation(client):
+    wasm = "/pyodide/314.0.7/pyodide.asm.wasm"
+    head = client.head(wasm, headers={"Accept-Encoding": "br"})
+    assert head.status_code == 200 and head.data == b"" and head.headers["Content-Encoding"] == "br"
+    assert int(head.headers["Content-Length"]) == len(client.get(wasm, headers={"Accept-Encoding": "br"}).data)
+    part = client.get(wasm, headers={"Range": "bytes=0-7"})
+    assert part.status_code == 206 and part.data == b"\0asm\x01\0\0\0" and part.headers["Content-Range"].startswith("bytes 0-7/")
+    assert client.get(wasm, headers={"Range": "bytes=999999999-"}).status_code == 416
+    page = client.get("/worksheet/", headers={"Accept-Encoding": "br"})
+    again = client.get("/worksheet/", headers={"Accept-Encoding": "br", "If-None-Match": page.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b"" and again.headers["Cache-Control"] == "no-cache"
+    assert client.get("/worksheet/", headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+
+def test_compressed_copies_are_not_addresses_of_their_own(client):
+    for path in ("/assets/js/worksheet.mjs.br", "/worksheet/index.html.gz", "/assets/js/no-such.mjs.br"):
+        assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/pyodide/314.0.7/pyodide.asm.wasm", "/pyodide/314.0.7/python_stdlib.zip"])
+def test_versioned_files_are_immutable(client, path):
+    assert client.get(path).headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_material_hashed_bundles_are_immutable_and_everything_else_revalidated(client, built_site):
+    bundles = [p for p in (built_site / "assets").rglob("*.min.*") if re.search(r"\.[0-9a-f]{8,}\.min\.(js|css)$", p.name)]
+    assert bundles
+    for bundle in bundles:
+        url = "/" + bundle.relative_to(built_site).as_posix()
+        assert client.get(url).headers["Cache-Control"] == "public, max-age=31536000, immutable", url
+    for url in ("/", "/worksheet/", "/manifest.webmanifest", "/sw.js", "/assets/js/worksheet.mjs", "/assets/css/site.css"):
+        response = client.get(url)
+        assert response.headers["Cache-Control"] == "no-cache" and response.headers["ETag"], url
 
 
 @pytest.mark.parametrize(
@@ -87,3 +153,54 @@ def test_data_folder_and_files_are_owner_only(tmp_path):
     create_app(Settings(site_dir=tmp_path, data_dir=data))
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     assert {stat.S_IMODE(path.stat().st_mode) for path in data.iterdir()} == {0o600}
+
+
+def parse_headers_file(text: str) -> dict[str, dict[str, str]]:
+    rules: dict[str, dict[str, str]] = {}
+    pattern = None
+    for line in text.splitlines():
+        if line and not line.startswith(" "):
+            pattern = line.strip()
+            rules.setdefault(pattern, {})
+        elif line.strip():
+            name, _, value = line.strip().partition(": ")
+            rules[pattern][name] = value
+    return rules
+
+
+def matching(pattern: str, path: str) -> bool:
+    return path == pattern or (pattern.endswith("*") and path.startswith(pattern[:-1]))
+
+
+def test_static_host_headers_file_says_what_the_server_sends(client, built_site):
+    """A static host reading `_headers` sends what the server sends: each header from exactly one rule."""
+    rules = parse_headers_file((built_site / "_headers").read_text())
+    immutable = [pattern for pattern, headers in rules.items() if "Cache-Control" in headers]
+    assert any(p.startswith("/pyodide/") for p in immutable) and any("bundle." in p for p in immutable)
+    for path in ["/", "/worksheet/", "/open/", "/sw.js", *immutable]:
+        response = client.get(path)
+        applied: dict[str, str] = {}
+        for pattern, headers in rules.items():
+            if matching(pattern, path):
+                assert not set(headers) & set(applied), f"{path}: a header set by two rules would be joined"
+                applied.update(headers)
+        for name, value in applied.items():
+            assert response.headers[name] == value, (path, name)
+        expected = {name: response.headers[name] for name in (*HEADERS, "X-Robots-Tag") if name in response.headers}
+        assert {name: applied.get(name) for name in expected} == expected, path
+        if response.headers["Cache-Control"] != "no-cache":
+            assert applied["Cache-Control"] == response.headers["Cache-Control"], path
+
+
+def test_readme_nginx_lines_say_what_the_server_sends(client):
+    from sync_server.site import IMMUTABLE
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = readme.split("```nginx\n", 1)[1].split("```", 1)[0]
+    server_level = dict(re.findall(r'^add_header ([\w-]+) "(.*)" always;$', block, flags=re.M))
+    page = client.get("/worksheet/")
+    assert server_level == {**HEADERS, "Cache-Control": page.headers["Cache-Control"]}
+    location = re.search(r'^location ~ "(\S+)" \{', block, flags=re.M).group(1)  # quoted: nginx needs it for {8,}
+    assert location == IMMUTABLE.pattern
+    assert re.search(r'add_header Cache-Control "(.*)" always;\n\}', block).group(1) == client.get(
+        "/pyodide/314.0.7/pyodide.mjs").headers["Cache-Control"]

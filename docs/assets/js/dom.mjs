@@ -21,19 +21,11 @@ export function download(text, filename, type) {
 }
 
 /**
- * Run a page controller whenever a page that has its root is shown, stopping the previous one: on load and
- * after each of Material's instant navigations (its document$ observable).
+ * Start the controller of the page's component on its root element. A page loads only the modules it
+ * names, so a missing root means the page's markup is wrong: fail loudly at start, never silently.
  */
-export function mountPage(findRoot, makeController) {
-  let current = null;
-  const mount = () => {
-    current?.stop();
-    current = null;
-    const root = findRoot();
-    if (!root) return;
-    current = makeController(root);
-    current.start();
-  };
-  if (typeof document$ !== "undefined") document$.subscribe(mount);
-  else mount();
+export function startPage(selector, makeController) {
+  const root = document.querySelector(selector);
+  if (!root) throw new Error(`The page's markup has no ${selector}, which this module needs.`);
+  makeController(root).start();
 }

@@ -4,7 +4,7 @@ import { python } from "./python.mjs";
 import { deriveSecrets, open as decrypt, readFragment, DecryptionError } from "./share-crypto.mjs";
 import { api, ServerUnreachable } from "./api.mjs";
 import { formatDateTime } from "./format.mjs";
-import { $, download, mountPage } from "./dom.mjs";
+import { $, download, startPage } from "./dom.mjs";
 import { renderSnapshot } from "./snapshot-view.mjs";
 
 const GONE = {
@@ -17,7 +17,6 @@ const GONE = {
 class OpenPage {
   constructor(root) {
     this.root = root;
-    this.listeners = new AbortController();
     this.secrets = null;
   }
 
@@ -35,16 +34,11 @@ class OpenPage {
     python(); // start loading Python now, while the therapist reads
     $("#ws-open-passphrase-field", this.root).hidden = !this.link.hasPassphrase;
     $("#ws-open-form", this.root).hidden = false;
-    const options = { signal: this.listeners.signal };
-    $("#ws-open-reveal", this.root).addEventListener("click", () => this.reveal(), options);
+    $("#ws-open-reveal", this.root).addEventListener("click", () => this.reveal());
     $("#ws-open-passphrase", this.root).addEventListener("keydown", (event) => {
       if (event.key === "Enter") this.reveal();
-    }, options);
-    $("#ws-open-print", this.root).addEventListener("click", () => window.print(), options);
-  }
-
-  stop() {
-    this.listeners.abort();
+    });
+    $("#ws-open-print", this.root).addEventListener("click", () => window.print());
   }
 
   fail(text, { final = true } = {}) {
@@ -125,9 +119,9 @@ class OpenPage {
     $("#ws-open-markdown", this.root).addEventListener("click", () => download(view.markdown, `shared-worksheet-${stamp}.md`, "text/markdown"));
     $("#ws-open-answers", this.root).replaceChildren(...renderSnapshot(view));
     $("#ws-open-result", this.root).hidden = false;
-    addEventListener("beforeunload", (event) => event.preventDefault(), { signal: this.listeners.signal });
+    addEventListener("beforeunload", (event) => event.preventDefault());
     $("#ws-open-answers h2", this.root)?.focus();
   }
 }
 
-mountPage(() => document.getElementById("ws-open"), (root) => new OpenPage(root));
+startPage("#ws-open", (root) => new OpenPage(root));

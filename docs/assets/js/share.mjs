@@ -7,7 +7,7 @@ import { api, ServerUnreachable, siteRoot } from "./api.mjs";
 import { renderSVG } from "../../vendor/uqr.mjs";
 import { formatDateTime } from "./format.mjs";
 import { renderSnapshot } from "./snapshot-view.mjs";
-import { $, mountPage } from "./dom.mjs";
+import { $, startPage } from "./dom.mjs";
 
 const SHARES_KEY = "trust-safety-worksheet/shares";
 
@@ -35,28 +35,22 @@ const STATE_TEXT = {
 class SharePanel {
   constructor(root) {
     this.root = root;
-    this.listeners = new AbortController();
   }
 
   start() {
-    const options = { signal: this.listeners.signal };
-    $("#ws-share-create", this.root).addEventListener("click", () => this.create(), options);
-    $("#ws-share-copy", this.root).addEventListener("click", () => this.copy(), options);
-    $("#ws-share-preview", this.root).addEventListener("click", () => this.preview(), options);
+    $("#ws-share-create", this.root).addEventListener("click", () => this.create());
+    $("#ws-share-copy", this.root).addEventListener("click", () => this.copy());
+    $("#ws-share-preview", this.root).addEventListener("click", () => this.preview());
     $("#ws-share-preview-close", this.root).addEventListener("click", () => {
       $("#ws-share-preview-area", this.root).hidden = true;
       $("#ws-share-preview", this.root).focus();
-    }, options);
+    });
     python().ready.then(() => { $("#ws-share-preview", this.root).disabled = false; }, () => {});
     $("#ws-share-show", this.root).addEventListener("change", (event) => {
       $("#ws-share-passphrase", this.root).type = event.target.checked ? "text" : "password";
-    }, options);
+    });
     this.checkServer();
     this.refreshList();
-  }
-
-  stop() {
-    this.listeners.abort();
   }
 
   say(text, { problem = false } = {}) {
@@ -247,4 +241,4 @@ class SharePanel {
   }
 }
 
-mountPage(() => document.getElementById("ws-share"), (root) => new SharePanel(root));
+startPage("#ws-share", (root) => new SharePanel(root));

@@ -3,9 +3,10 @@
 // Wired to Material's document$ so it also runs after instant navigation.
 import * as store from "./store.mjs";
 import { python } from "./python.mjs";
-import { $, download, element, mountPage } from "./dom.mjs";
+import { $, download, element, startPage } from "./dom.mjs";
 import { formatShortDate, formatTime } from "./format.mjs";
 import { sessionTable } from "./snapshot-view.mjs";
+import { keepOffline } from "./offline.mjs";
 
 const BACKUP_REMINDER_DAYS = 14;
 const VIEW_DELAY_MS = 250;
@@ -32,7 +33,6 @@ class WorksheetPage {
     }));
     this.viewTimer = null;
     this.pythonReady = false;
-    this.listeners = new AbortController();
   }
 
   start() {
@@ -48,12 +48,6 @@ class WorksheetPage {
     this.updateBackupReminder();
     // Ask the browser not to evict the answers under storage pressure (or, in Safari, after a week away).
     navigator.storage?.persist?.().catch(() => {});
-    keepOffline();
-  }
-
-  stop() {
-    this.listeners.abort();
-    clearTimeout(this.viewTimer);
   }
 
   // --- status and messages ------------------------------------------------------------------------------
@@ -158,29 +152,28 @@ class WorksheetPage {
   }
 
   bind() {
-    const options = { signal: this.listeners.signal };
-    this.root.addEventListener("input", (event) => this.onInput(event), options);
-    this.root.addEventListener("change", (event) => this.onChange(event), options);
-    $("#ws-add-session").addEventListener("click", () => this.addSession(), options);
+    this.root.addEventListener("input", (event) => this.onInput(event));
+    this.root.addEventListener("change", (event) => this.onChange(event));
+    $("#ws-add-session").addEventListener("click", () => this.addSession());
     // A changed date re-sorts the log only once focus has left that session: moving the card while its
     // date is being typed would throw the caret back to the first part of the date.
     this.sessionList.addEventListener("focusout", (event) => {
       const row = event.target.closest("[data-ws-session]");
       if (row && !row.contains(event.relatedTarget)) setTimeout(() => this.renderSessions({ reorder: true }));
-    }, options);
-    $("#ws-log-as-table").addEventListener("click", () => this.showLogAs(this.log.dataset.view === "table" ? "cards" : "table"), options);
-    $("#ws-log-expand").addEventListener("click", () => this.setCardsOpen(true), options);
-    $("#ws-log-collapse").addEventListener("click", () => this.setCardsOpen(false), options);
+    });
+    $("#ws-log-as-table").addEventListener("click", () => this.showLogAs(this.log.dataset.view === "table" ? "cards" : "table"));
+    $("#ws-log-expand").addEventListener("click", () => this.setCardsOpen(true));
+    $("#ws-log-collapse").addEventListener("click", () => this.setCardsOpen(false));
     this.showLogAs(localStorage.getItem(store.KEYS.logView) === "table" ? "table" : "cards");
     for (const button of this.root.querySelectorAll("[data-ws-export]")) {
-      button.addEventListener("click", () => this.exportAs(button.dataset.wsExport), options);
+      button.addEventListener("click", () => this.exportAs(button.dataset.wsExport));
     }
-    $("#ws-print").addEventListener("click", () => window.print(), options);
-    $("#ws-import-file").addEventListener("change", (event) => this.importFile(event.target), options);
-    $("#ws-delete-all").addEventListener("click", () => this.deleteEverything(), options);
-    window.addEventListener("storage", (event) => this.onOtherTab(event), options);
+    $("#ws-print").addEventListener("click", () => window.print());
+    $("#ws-import-file").addEventListener("change", (event) => this.importFile(event.target));
+    $("#ws-delete-all").addEventListener("click", () => this.deleteEverything());
+    window.addEventListener("storage", (event) => this.onOtherTab(event));
     for (const change of ["online", "offline"]) {
-      window.addEventListener(change, () => this.setStatus(this.status.dataset.state, this.statusMessage), options);
+      window.addEventListener(change, () => this.setStatus(this.status.dataset.state, this.statusMessage));
     }
   }
 
@@ -353,6 +346,8 @@ class WorksheetPage {
   // --- Python: checks, progress, exports ----------------------------------------------------------------
 
   startPython() {
+    // The service worker starts once Python has its files, so it never competes with them.
+    python().ready.finally(() => keepOffline());
     python().ready.then(
       async () => {
         this.pythonReady = true;
@@ -505,19 +500,8 @@ function formatLongDate(iso) {
   return new Date(`${iso}T00:00:00`).toLocaleDateString([], { day: "numeric", month: "long", year: "numeric" });
 }
 
-// Start Python as soon as this module runs on the worksheet page (the document is parsed by then), rather
-// than when Material announces the page: booting it is the slowest thing the page does.
-if (document.querySelector("[data-ws-section]")) python();
+// Start Python as soon as this module runs (the document is parsed by then): booting it is the slowest
+// thing the page does.
+python();
 
-mountPage(
-  () => document.querySelector("article.md-content__inner:has([data-ws-section])"),
-  (root) => new WorksheetPage(root),
-);
-
-/** Register the service worker that keeps the site, Pyodide included, available offline. */
-function keepOffline() {
-  if (!("serviceWorker" in navigator)) return;
-  const siteRoot = new URL("../../", import.meta.url);
-  navigator.serviceWorker.register(new URL("sw.js", siteRoot), { scope: siteRoot.pathname })
-    .catch((error) => console.warn("offline copy unavailable:", error.message));
-}
+startPage("article.md-content__inner:has([data-ws-section])", (root) => new WorksheetPage(root));

@@ -1,0 +1,44 @@
+"""MkDocs hook: each page loads only the ES modules it names in its front matter (``modules:``), with their
+whole static import graph preloaded, so the home, article and privacy pages load no worksheet, sharing, QR
+or Python code. The graph is read from the modules' own ``import … from "./…"`` lines: one source of truth.
+A named module or an import that does not exist stops the build.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+from site_tools.build import VENDORED
+
+IMPORT = re.compile(r"""^\s*import\s+(?:[\w*{}\s,]+\s+from\s+)?["'](\.{1,2}/[^"']+)["']""", re.MULTILINE)
+
+
+def module_graph(docs: Path, entries: list[str]) -> list[str]:
+    """The entries and every module they import, as site paths, entries first."""
+    graph: list[str] = []
+    pending = list(entries)
+    while pending:
+        module = pending.pop(0)
+        if module in graph:
+            continue
+        graph.append(module)
+        if module in VENDORED:
+            continue  # published by the build from node_modules, and imports nothing of ours
+        source = docs / module
+        if not source.is_file():
+            raise PluginError(f"module {module} does not exist under {docs}")
+        for target in IMPORT.findall(source.read_text()):
+            pending.append(posixpath.normpath(posixpath.join(posixpath.dirname(module), target)))
+    return graph
+
+
+def on_page_markdown(markdown, page, config, files):
+    entries = page.meta.get("modules", [])
+    if not isinstance(entries, list) or not all(isinstance(entry, str) for entry in entries):
+        raise PluginError(f"{page.file.src_uri}: 'modules' must be a list of module paths")
+    page.meta["module_graph"] = module_graph(Path(config["docs_dir"]), entries)
+    return markdown

@@ -1,0 +1,64 @@
+"""Runs every operation of ``py_client.bridge`` once, on good and on bad input, inside Pyodide, and prints
+the standard-library files that were imported: the list the trimmed ``python_stdlib.zip`` is made from.
+
+Run by ``site_tools/stdlib/trace.mjs`` (Node) at build time, with the full standard library; error paths
+count, since a module first imported while reporting an error must be in the trimmed zip too.
+"""
+
+import json
+import sys
+
+from py_client import bridge
+from py_client.content import WORKSHEET
+
+
+def full_document(version=2):
+    answers = {}
+    for section in WORKSHEET.sections:
+        for item in section.items:
+            answers[f"{section.id}.{item.id}"] = True
+        for prompt in section.prompts:
+            name = f"{section.id}.{prompt.id}"
+            if prompt.kind == "list":
+                for n in range(1, prompt.items + 1):
+                    answers[f"{name}.{n}"] = f"Line {n} – «quoted» & <b>"
+            elif prompt.kind == "scale":
+                answers[name] = 7
+            else:
+                answers[name] = "=1+1, an answer\r\nwith two lines and émojis 🙂"
+    sessions = [{"id": f"s{n}", "date": f"2026-0{n}-1{n}", "topic": "Work", "trust": n, "safety": 9 - n,
+                 "therapist_role": "Listen"} for n in range(1, 5)]
+    return {"format": "trust-safety-worksheet", "version": version, "saved_at": "2026-01-01T10:00:00Z",
+            "answers": answers, "sessions": sessions}
+
+
+def call(operation, payload):
+    return json.loads(bridge.call(operation, json.dumps(payload)))
+
+
+doc = full_document()
+backup = call("exports", {"document": doc})["ok"]["json"]
+snapshot = call("snapshot", {"document": doc, "sections": ["signs", "sessions", "exercise"],
+                             "created_at": "2026-01-01T10:00:00Z", "note": "From Sam"})["ok"]["snapshot"]
+for operation, payload in [
+    ("view", {"document": doc}),
+    ("view", {"document": {**doc, "sessions": [{"date": "0002-13-45", "trust": "x"}]}}),
+    ("view", {"document": {"format": "trust-safety-worksheet", "version": 1, "answers": {}, "sessions": []}}),
+    ("view", {"document": {"format": "other", "version": 99}}),
+    ("import", {"text": backup}),
+    ("import", {"text": "{not json"}),
+    ("import", {"text": "x" * 100}),
+    ("preview", {"document": doc, "sections": ["reflections"], "created_at": "2026-01-01T10:00:00Z", "note": ""}),
+    ("snapshot", {"document": doc, "sections": ["nowhere"], "created_at": "2026-01-01T10:00:00Z"}),
+    ("open_snapshot", {"text": snapshot}),
+    ("open_snapshot", {"text": "{}"}),
+]:
+    call(operation, payload)
+try:  # an unexpected error, as Pyodide reports it to JavaScript
+    bridge.call("no-such-operation", "{}")
+except KeyError:
+    import traceback
+
+    traceback.format_exc()
+
+print(json.dumps(sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)})))
