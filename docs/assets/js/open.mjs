@@ -20,11 +20,24 @@ class OpenPage {
     this.secrets = null;
   }
 
-  async start() {
+  start() {
+    $("#ws-open-reveal", this.root).addEventListener("click", () => this.reveal());
+    $("#ws-open-passphrase", this.root).addEventListener("keydown", (event) => {
+      if (event.key === "Enter") this.reveal();
+    });
+    $("#ws-open-print", this.root).addEventListener("click", () => window.print());
+    // A link pasted into the address bar of this very page changes only the #fragment: no new page load.
+    addEventListener("hashchange", () => this.readLink());
+    this.readLink();
+  }
+
+  async readLink() {
     const fragment = location.hash;
+    if (!fragment && this.link !== undefined) return; // our own removal of the fragment
     // The key must not linger in the address bar, the history entry or a screen share.
     if (fragment) history.replaceState(history.state, "", location.pathname + location.search);
     this.link = fragment ? await readFragment(fragment) : null;
+    $("#ws-open-message", this.root).hidden = true;
     if (!this.link) {
       this.fail(fragment
         ? "This link is damaged: part of it is missing or was changed, so it cannot unlock the answers. Nothing was used up. Ask the person to copy the whole link again."
@@ -34,11 +47,6 @@ class OpenPage {
     python(); // start loading Python now, while the therapist reads
     $("#ws-open-passphrase-field", this.root).hidden = !this.link.hasPassphrase;
     $("#ws-open-form", this.root).hidden = false;
-    $("#ws-open-reveal", this.root).addEventListener("click", () => this.reveal());
-    $("#ws-open-passphrase", this.root).addEventListener("keydown", (event) => {
-      if (event.key === "Enter") this.reveal();
-    });
-    $("#ws-open-print", this.root).addEventListener("click", () => window.print());
   }
 
   fail(text, { final = true } = {}) {
