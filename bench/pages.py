@@ -1,10 +1,16 @@
-"""Page weight and speed in Debian's Chromium: bytes transferred, first change saved, Python ready.
+"""Page weight and speed in Debian's Chromium, as a person gets them: service worker on, every byte counted.
 
     .venv/bin/python bench/pages.py [--runs 5]
 
-Prints a table and writes bench/results/pages.json. "Cold" is a fresh browser profile (empty cache);
-"warm" is the same profile navigating again. The bare page boots the same self-hosted Pyodide in a
-module worker and does nothing else: the worksheet's Python-ready time is compared with it in the same run.
+Prints tables and writes bench/results/pages.json.
+
+- Bytes: a first visit to each page in a fresh browser profile, counted at the server (headers and bodies,
+  the service worker's fetches included) until the page and its service worker are done; then a return
+  visit. Once as a browser on HTTPS receives them (brotli offered) and once with gzip only, per resource
+  with its Content-Encoding.
+- Python ready: the worksheet (service worker allowed, a real visit) against a bare page that boots the
+  same self-hosted Pyodide in a module worker and does nothing else, cold (fresh profile) and warm (the
+  same profile again), alternating, --runs times: medians and every run's ratio.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import CHROMIUM, CHROMIUM_ARGS, ROOT, median, serve_site
+from common import ACCEPT_ENCODING, CHROMIUM, CHROMIUM_ARGS, ROOT, http2_bytes, median, serve_site
 
 BARE_PAGE = """<!doctype html><html lang="en"><title>Bare Pyodide</title><script type="module" src="boot.mjs"></script></html>"""
 BARE_BOOT = """const worker = new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
@@ -86,6 +92,48 @@ def first_change_saved(browser_factory, url: str) -> dict:
     return result
 
 
+PAGES = {"home": "/", "article": "/article/", "privacy": "/privacy/", "worksheet": "/worksheet/"}
+TARGETS = {"worksheet": {"br": 4_000_000, "gzip": 5_000_000}, "article": {"br": 150_000}}
+# Done: the page's own work (Python ready on the worksheet) and the service worker installed and active.
+SETTLED = """async () => {
+  const registration = await navigator.serviceWorker.getRegistration();
+  return Boolean(registration?.active && !registration.installing && !registration.waiting);
+}"""
+
+
+def visit(page, url: str, worksheet: bool) -> None:
+    if worksheet:
+        python_ready_ms(page, url)
+    else:
+        page.goto(url, wait_until="load")
+    wait_for(page, SETTLED)
+    page.wait_for_load_state("networkidle")
+    time.sleep(0.5)  # the worker's own last fetches (runtime kept from the HTTP cache) land
+
+
+def weigh(fresh, url: str, counter) -> dict:
+    """Bytes of a first and a return visit to every page, per resource."""
+    weights = {}
+    for name, path in PAGES.items():
+        context = fresh(service_workers="allow")
+        page = context.pages[0] if context.pages else context.new_page()
+        counter.reset()
+        visit(page, url + path, name == "worksheet")
+        first = counter.take()
+        visit(page, url + path, name == "worksheet")
+        again = counter.take()
+        context.close()
+        weights[name] = {
+            "first_visit_bytes": sum(r["bytes"] for r in first),
+            "first_visit_http2_bytes": http2_bytes(first),
+            "first_visit_body_bytes": sum(r["body_bytes"] for r in first),
+            "return_visit_bytes": sum(r["bytes"] for r in again),
+            "return_visit_pyodide_bytes": sum(r["bytes"] for r in again if r["path"].startswith("/pyodide/") and r["status"] == 200),
+            "resources": [{key: value for key, value in r.items() if key != "headers"} for r in first],
+        }
+    return weights
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -105,45 +153,35 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as data, sync_playwright() as playwright:
             url, counter, stop = serve_site(Path(data))
-
             profiles = tempfile.TemporaryDirectory()
             made = []
 
-            def fresh():
+            def fresh(service_workers="allow"):
                 # A persistent profile, as a person's browser has: its HTTP cache keeps large files such as
                 # the WebAssembly module, which an in-memory (incognito) cache may drop.
                 made.append(playwright.chromium.launch_persistent_context(
-                    f"{profiles.name}/{len(made)}", executable_path=CHROMIUM, args=CHROMIUM_ARGS, service_workers="block"))
+                    f"{profiles.name}/{len(made)}", executable_path=CHROMIUM, args=CHROMIUM_ARGS, service_workers=service_workers))
                 return made[-1]
 
-            weights = {}
-            for name, path in (("article", "/article/"), ("worksheet", "/worksheet/")):
-                context = fresh()
-                page = context.pages[0] if context.pages else context.new_page()
-                counter.reset()
-                if name == "worksheet":
-                    python_ready_ms(page, url + path)
-                else:
-                    page.goto(url + path, wait_until="networkidle")
-                cold = counter.reset()
-                if name == "worksheet":
-                    python_ready_ms(page, url + path)
-                else:
-                    page.goto(url + path, wait_until="networkidle")
-                weights[name] = {"cold_bytes": cold, "warm_bytes": counter.reset()}
-                context.close()
-            results["bytes"] = weights
+            results["bytes"] = {}
+            for encoding, header in ACCEPT_ENCODING.items():
+                counter.accept_encoding = header
+                results["bytes"][encoding] = weigh(fresh, url, counter)
+            counter.accept_encoding = ACCEPT_ENCODING["br"]
 
             samples = {"worksheet_cold": [], "worksheet_warm": [], "bare_cold": [], "bare_warm": [], "first_save": []}
             for _ in range(arguments.runs):
                 for kind, address in (("worksheet", url + "/worksheet/"), ("bare", url + "/bench-bare/")):
-                    context = fresh()
+                    context = fresh(service_workers="allow")
                     page = context.pages[0] if context.pages else context.new_page()
                     measure = python_ready_ms if kind == "worksheet" else bare_ready_ms
                     samples[f"{kind}_cold"].append(measure(page, address))
+                    if kind == "worksheet":
+                        wait_for(page, SETTLED)  # a return visit comes after the first one has finished
+                        page.wait_for_load_state("networkidle")
                     samples[f"{kind}_warm"].append(measure(page, address))
                     context.close()
-                samples["first_save"].append(first_change_saved(fresh, url + "/worksheet/"))
+                samples["first_save"].append(first_change_saved(lambda: fresh("allow"), url + "/worksheet/"))
             stop()
             profiles.cleanup()
     finally:
@@ -152,10 +190,12 @@ def main() -> None:
         bare.rmdir()
 
     ready = {key: median(values) for key, values in samples.items() if key != "first_save"}
+    ratios = {visit: [round(w / b, 2) for w, b in zip(samples[f"worksheet_{visit}"], samples[f"bare_{visit}"])]
+              for visit in ("cold", "warm")}
     saves = samples["first_save"]
     results["python_ready_ms"] = ready
-    results["warm_ratio_worksheet_to_bare"] = round(ready["worksheet_warm"] / ready["bare_warm"], 2)
-    results["cold_ratio_worksheet_to_bare"] = round(ready["worksheet_cold"] / ready["bare_cold"], 2)
+    results["python_ready_samples_ms"] = {key: values for key, values in samples.items() if key != "first_save"}
+    results["ratio_worksheet_to_bare"] = {visit: {"median": median(values), "runs": values} for visit, values in ratios.items()}
     results["first_change"] = {
         visit: {
             "interactive_ms": median([s[visit]["interactive_ms"] for s in saves]),
@@ -166,17 +206,31 @@ def main() -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "pages.json").write_text(json.dumps(results, indent=2))
-    print(f"{'measure':44} value")
-    for name, weight in results["bytes"].items():
-        print(f"{name + ' page, bytes transferred cold':44} {weight['cold_bytes']:>12,}")
-        print(f"{name + ' page, bytes transferred warm':44} {weight['warm_bytes']:>12,}")
-    for key, value in ready.items():
-        print(f"{'Python ready, ' + key.replace('_', ' ') + ' (ms)':44} {value:>12}")
-    print(f"{'warm ratio worksheet / bare (target <= 1.25)':44} {results['warm_ratio_worksheet_to_bare']:>12}")
-    print(f"{'cold ratio worksheet / bare':44} {results['cold_ratio_worksheet_to_bare']:>12}")
+    report(results)
+
+
+def report(results: dict) -> None:
+    print("First visit: bytes on the wire as HTTP/1.1 sends them (every header in full), as one HTTP/2")
+    print("connection sends them (headers HPACK-compressed), and the bodies alone. Then the return visit.")
+    print(f"{'page':10} {'encoding':8} {'HTTP/1.1':>11} {'HTTP/2':>11} {'bodies':>11} {'target':>10} {'return':>8} {'Pyodide':>8}")
+    for encoding, pages in results["bytes"].items():
+        for name, weight in pages.items():
+            target = TARGETS.get(name, {}).get(encoding)
+            print(f"{name:10} {encoding:8} {weight['first_visit_bytes']:>11,} {weight['first_visit_http2_bytes']:>11,} "
+                  f"{weight['first_visit_body_bytes']:>11,} {target or '':>10} {weight['return_visit_bytes']:>8,} "
+                  f"{weight['return_visit_pyodide_bytes']:>8,}")
+    print("\nworksheet first visit (br), largest resources:")
+    largest = sorted(results["bytes"]["br"]["worksheet"]["resources"], key=lambda r: -r["bytes"])[:12]
+    for resource in largest:
+        print(f"  {resource['bytes']:>10,}  {resource['encoding'] or 'identity':8} {resource['status']} {resource['path']}")
+    print()
+    for key, value in results["python_ready_ms"].items():
+        print(f"{'Python ready, ' + key.replace('_', ' ') + ' (ms, median)':46} {value:>10}")
+    for visit, ratio in results["ratio_worksheet_to_bare"].items():
+        print(f"{'ratio worksheet / bare, ' + visit:46} {ratio['median']:>10}  runs: {ratio['runs']}")
     for visit, first in results["first_change"].items():
-        print(f"{'page interactive, ' + visit + ' (domInteractive, ms)':44} {first['interactive_ms']:>12}")
-        print(f"{'first change saved after interactive, ' + visit + ' (ms)':44} {first['saved_after_interactive_ms']:>12}")
+        print(f"{'page interactive, ' + visit + ' (domInteractive, ms)':46} {first['interactive_ms']:>10}")
+        print(f"{'first change saved after interactive, ' + visit + ' (ms)':46} {first['saved_after_interactive_ms']:>10}")
 
 
 if __name__ == "__main__":

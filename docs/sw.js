@@ -28,9 +28,12 @@ async function fetchChecked(path, hash, { onlyIfCached = false } = {}) {
     const kept = await (await caches.open(name)).match(url);
     if (kept && (await sha256(kept)).startsWith(hash)) return kept;
   }
-  const response = await fetch(url, onlyIfCached ? { cache: "only-if-cached", mode: "same-origin" } : { cache: "no-cache" });
-  if (!response.ok) {
-    if (onlyIfCached) return null; // not in the HTTP cache: kept later, once a page has fetched it
+  // A file not in the HTTP cache makes an only-if-cached fetch fail: it is kept later, once a page used it.
+  const response = onlyIfCached
+    ? await fetch(url, { cache: "only-if-cached", mode: "same-origin" }).catch(() => null)
+    : await fetch(url, { cache: "no-cache" });
+  if (!response?.ok) {
+    if (onlyIfCached) return null;
     throw new Error(`${path}: ${response.status}`);
   }
   if (!(await sha256(response)).startsWith(hash)) throw new IntegrityError(`${path} does not match the build's record`);

@@ -107,14 +107,13 @@ def publish_vendored(site: Path) -> None:
 
 
 def publish_py_client(site: Path) -> None:
-    """Zip the browser's Python package with fixed timestamps, so the same source gives the same bytes."""
+    """Zip the browser's Python package with fixed timestamps, so the same source gives the same bytes.
+    Stored uncompressed: brotli over the whole archive does better than deflate file by file."""
     archive = site / PY_CLIENT_ARCHIVE
     archive.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle:
         for source in sorted((ROOT / "py_client").glob("*.py")):
-            info = zipfile.ZipInfo(f"py_client/{source.name}", date_time=(2020, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            bundle.writestr(info, source.read_bytes())
+            bundle.writestr(zipfile.ZipInfo(f"py_client/{source.name}", date_time=(2020, 1, 1, 0, 0, 0)), source.read_bytes())
 
 
 def trim_stdlib(site: Path) -> None:
@@ -166,7 +165,8 @@ def write_static_host_headers(site: Path) -> None:
 
 
 # Published but used by no page: source maps, and the search's language plugins (the site is in English).
-NOT_PRECACHED = re.compile(r"(\.map|\.br|\.gz)$|^assets/javascripts/lunr/|^\.|^(sitemap\.xml|_headers)$")
+NOT_PRECACHED = re.compile(r"(\.map|\.br|\.gz)$|^assets/javascripts/lunr/|^\.|^(sitemap\.xml|_headers|robots\.txt)$"
+                           r"|^assets/images/favicon\.png$")  # Material's default icon; the pages use assets/icon.svg
 # Pyodide's files: kept by the service worker only once the worksheet has loaded them (see docs/sw.js).
 RUNTIME = re.compile(r"^pyodide/")
 
