@@ -126,3 +126,37 @@ def test_an_old_runtime_is_cleared_away_and_the_current_one_kept(browser, own_si
     page.reload()
     page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)  # offline, from the kept runtime
     context.close()
+
+
+def test_every_python_operation_runs_on_the_trimmed_standard_library(page, live_server):
+    """Every py_client entry point, on good and bad input, through the page's own worker, in Chromium, on
+    the published (trimmed) standard library: a module missing at run time fails here, never a person."""
+    page.goto(f"{live_server.url}/worksheet/")
+    outcomes = page.evaluate("""async () => {
+        const { python } = await import("../assets/js/python.mjs");
+        const doc = { format: "trust-safety-worksheet", version: 2, saved_at: null,
+          answers: { "reflections.trust-meaning": "=1+1 <b>é</b>", "signs.limited-disclosure": true, "exercise.helpfulness": "7" },
+          sessions: [{ id: "s1", date: "2026-01-12", topic: "Work", trust: "6", safety: "7", therapist_role: "Listen" }] };
+        const call = (operation, payload) => python().call(operation, payload);
+        const exported = await call("exports", { document: doc });
+        const made = await call("snapshot", { document: doc, sections: ["signs", "sessions"], created_at: "2026-01-12T10:00:00Z", note: "From Sam" });
+        return {
+          view: await call("view", { document: doc }),
+          old: await call("view", { document: { format: "trust-safety-worksheet", version: 1, answers: {}, sessions: [] } }),
+          invalid: await call("view", { document: { ...doc, sessions: [{ date: "0002-13-45" }] } }),
+          exported,
+          imported: await call("import", { text: exported.ok.json }),
+          broken: await call("import", { text: "{not json" }),
+          preview: await call("preview", { document: doc, sections: ["reflections"], created_at: "2026-01-12T10:00:00Z" }),
+          opened: await call("open_snapshot", { text: made.ok.snapshot }),
+          unknown: await call("no-such-operation", {}),
+        };
+    }""")
+    assert outcomes["view"]["ok"]["chart"].startswith("<svg") and "1 session logged" in outcomes["view"]["ok"]["description"]
+    assert outcomes["old"]["ok"]["document"]["version"] == 2
+    assert outcomes["invalid"]["error"] and outcomes["broken"]["error"]
+    assert "=1+1" in outcomes["exported"]["ok"]["markdown"] and "Work" in outcomes["exported"]["ok"]["csv"]
+    assert outcomes["imported"]["ok"]["document"]["answers"]["exercise.helpfulness"] == 7
+    assert outcomes["preview"]["ok"]["sections"][0]["id"] == "reflections"
+    assert outcomes["opened"]["ok"]["note"] == "From Sam" and outcomes["opened"]["ok"]["chart"].startswith("<svg")
+    assert outcomes["unknown"]["error"][0].startswith("Python failed:")  # reported, with the traceback module present
