@@ -43,7 +43,10 @@ def _add_headers(headers, path: str, url: str) -> None:
 
 
 def serve_static_files(app: Flask, site_dir: Path) -> None:
-    """Put WhiteNoise in front of the app for every file of the built site (read once, at start)."""
+    """Put WhiteNoise in front of the app for every file of the built site (read once, at start). Without a
+    built site the server runs the API alone (``python -m sync_server`` says so at start)."""
+    if not site_dir.is_dir():
+        return
     app.wsgi_app = WhiteNoise(
         app.wsgi_app,
         root=site_dir,

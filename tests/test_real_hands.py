@@ -335,6 +335,10 @@ def page_states(page, server_url: str, link: str):
     yield "open page, already opened"
 
 
+def sized_page(browser, size: str):
+    return browser.new_context(viewport=SIZES[size], service_workers="block", locale="en-GB").new_page()
+
+
 @pytest.fixture(scope="module")
 def links(browser, server):
     """Two links per size to reveal: one with a passphrase field shown, one without."""
@@ -350,8 +354,7 @@ def links(browser, server):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_every_field_shows_its_edge_and_every_target_is_big_enough(browser, server, links, size):
-    context = browser.new_context(viewport=SIZES[size], service_workers="block", locale="en-GB")
-    page = context.new_page()
+    page = sized_page(browser, size)
     link = links[0 if size == "desktop" else 1]
     problems = []
     for state in page_states(page, server.url, link):
@@ -366,7 +369,7 @@ def test_every_field_shows_its_edge_and_every_target_is_big_enough(browser, serv
     assert field.bounding_box()["height"] >= 24 and field.bounding_box()["width"] >= 150
     edges = [t for t in page.evaluate(MEASURE) if t["name"].startswith("input#ws-open-passphrase")]
     assert edges and edges[0]["edge"] >= 3
-    context.close()
+    page.context.close()
     assert not problems, "\n".join(problems)
 
 
@@ -418,8 +421,7 @@ def walk_focus(page, key: str, limit: int = 400) -> list[str]:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_focus_is_never_hidden_under_sticky_bars(browser, server, links, size):
-    context = browser.new_context(viewport=SIZES[size], service_workers="block", locale="en-GB")
-    page = context.new_page()
+    page = sized_page(browser, size)
     link = links[2 if size == "desktop" else 3]
     problems = []
     for state in page_states(page, server.url, link):
@@ -428,7 +430,7 @@ def test_focus_is_never_hidden_under_sticky_bars(browser, server, links, size):
         page.evaluate("window.scrollTo(0, 0)")
         problems += [f"{state}: {problem}" for problem in walk_focus(page, "Tab")]
         problems += [f"{state}: {problem}" for problem in walk_focus(page, "Shift+Tab")]
-    context.close()
+    page.context.close()
     assert not problems, "\n".join(problems[:40])
 
 
