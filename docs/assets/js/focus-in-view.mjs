@@ -48,14 +48,7 @@ function uncover(target) {
 }
 
 const watchBars = new ResizeObserver(padScrolling);
-const observeBars = () => {
-  watchBars.disconnect();
-  for (const bar of document.querySelectorAll(BARS)) watchBars.observe(bar);
-  padScrolling();
-};
-observeBars();
-// Material's instant navigation swaps the page body, and with it the worksheet's status line.
-if (typeof document$ !== "undefined") document$.subscribe(observeBars);
+for (const bar of document.querySelectorAll(BARS)) watchBars.observe(bar);
 
 document.addEventListener("focusin", (event) => {
   const target = event.target;

@@ -30,7 +30,7 @@ function setOpen(open) {
 function enhance() {
   const { toggle, button } = drawerParts();
   if (!toggle) return;
-  if (button && !button.hasAttribute("tabindex")) {
+  if (button) {
     button.tabIndex = 0;
     button.setAttribute("role", "button");
     button.setAttribute("aria-label", "Open the site navigation");
@@ -51,4 +51,3 @@ document.addEventListener("keydown", (event) => {
 document.addEventListener("click", () => setTimeout(sync));
 NARROW.addEventListener("change", sync);
 enhance();
-if (typeof document$ !== "undefined") document$.subscribe(enhance);

@@ -30,7 +30,7 @@ export class PythonWorker {
 
 let shared = null;
 
-/** The one Python worker of this visit, shared by every page module and kept across instant navigation. */
+/** The one Python worker of this page, shared by its modules. */
 export function python() {
   shared ||= new PythonWorker();
   return shared;

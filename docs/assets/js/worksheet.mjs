@@ -1,6 +1,5 @@
 // The worksheet page's thin JavaScript layer: binds the build-time form to localStorage (saved at once,
 // with or without Python), and asks the Python worker for checks, the progress chart and exports.
-// Wired to Material's document$ so it also runs after instant navigation.
 import * as store from "./store.mjs";
 import { python } from "./python.mjs";
 import { $, download, element, startPage } from "./dom.mjs";
