@@ -1,4 +1,5 @@
-"""MkDocs hook: each page loads only the ES modules it names in its front matter (``modules:``), with their
+"""MkDocs hook: each page loads only the ES modules it names in its front matter (``modules:``, and
+``start_early:`` for those that run as soon as they arrive), with their
 whole static import graph preloaded, so the home, article and privacy pages load no worksheet, sharing, QR
 or Python code. The graph is read from the modules' own ``import … from "./…"`` lines: one source of truth.
 A named module or an import that does not exist stops the build.
@@ -37,8 +38,12 @@ def module_graph(docs: Path, entries: list[str]) -> list[str]:
 
 
 def on_page_markdown(markdown, page, config, files):
-    entries = page.meta.get("modules", [])
-    if not isinstance(entries, list) or not all(isinstance(entry, str) for entry in entries):
-        raise PluginError(f"{page.file.src_uri}: 'modules' must be a list of module paths")
+    # `start_early:` modules run as soon as they arrive (async); `modules:` once the page is parsed.
+    entries = []
+    for key in ("start_early", "modules"):
+        named = page.meta.get(key, [])
+        if not isinstance(named, list) or not all(isinstance(entry, str) for entry in named):
+            raise PluginError(f"{page.file.src_uri}: '{key}' must be a list of module paths")
+        entries += named
     page.meta["module_graph"] = module_graph(Path(config["docs_dir"]), entries)
     return markdown

@@ -379,7 +379,7 @@ def test_every_field_shows_its_edge_and_every_target_is_big_enough(browser, serv
 # corners, within the viewport, the topmost element is it or inside it, once the page has settled.
 FOCUS_SEEN = """async () => {
   // Once transitions have ended: a fading overlay (Material's search closing) is not a covering bar.
-  await new Promise((settled) => requestAnimationFrame(() => setTimeout(settled)));
+  for (let frame = 0; frame < 2; frame++) await new Promise((settled) => requestAnimationFrame(() => setTimeout(settled)));
   await Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => {})));
   let el = document.activeElement;
   if (!el || el === document.body) return {name: "body", hidden: []};

@@ -499,8 +499,4 @@ function formatLongDate(iso) {
   return new Date(`${iso}T00:00:00`).toLocaleDateString([], { day: "numeric", month: "long", year: "numeric" });
 }
 
-// Start Python as soon as this module runs (the document is parsed by then): booting it is the slowest
-// thing the page does.
-python();
-
 startPage("article.md-content__inner:has([data-ws-section])", (root) => new WorksheetPage(root));
