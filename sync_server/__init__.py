@@ -7,6 +7,7 @@ sync_server`` runs it under gunicorn with the options in ``sync_server.__main__`
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import api, body, errors, headers, limits, site
 from .config import Settings
@@ -34,5 +35,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(site.bp)
     limits.init_app(app, settings.rate_limits, settings.rate_limit_storage_url, secret_keys[0])
+    if settings.proxy_count:
+        # Trust exactly the proxies the operator put in front: the rate limits then count the person's
+        # address, not the proxy's, and one person cannot pass for many by forging the header.
+        n = settings.proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     site.serve_static_files(app, app.config["SITE_DIR"])
     return app

@@ -54,6 +54,8 @@ def parse_arguments(argv: list[str]) -> Settings:
                         help="origin of a site hosted elsewhere that may call the API (default: none, no CORS)")
     parser.add_argument("--rate-limits", default=settings.rate_limits,
                         help="Flask-Limiter limits, e.g. 'create=20/hour,claim=30/hour', or 'off' (default %(default)s)")
+    parser.add_argument("--proxy-count", type=int, default=settings.proxy_count,
+                        help="reverse proxies in front whose X-Forwarded-For/-Proto/-Host to trust (default %(default)s: none)")
     arguments = parser.parse_args(argv)
     for name, value in vars(arguments).items():
         setattr(settings, name, value)

@@ -43,6 +43,9 @@ class Settings:
     allowed_origin: str = ""
     rate_limits: str = "create=20/hour;50/day,claim=30/hour"
     rate_limit_storage: str = ""  # empty: the Redis store when there is one, else memory (per process)
+    # How many reverse proxies (nginx, Caddy) stand in front and add X-Forwarded-For/-Proto/-Host. With 0 those
+    # headers are ignored, so a forged one buys nothing; with N, the address N hops back is the client's.
+    proxy_count: int = 0
 
     @classmethod
     def from_env(cls, environ=os.environ) -> "Settings":

@@ -42,7 +42,10 @@ def _handle_http_exception(error: HTTPException):
 
 
 def _handle_unexpected(error: Exception):
-    # Logged by Flask without the request body; the client learns only that it failed.
+    """Log the crash with its traceback, so an operator sees it, but name only the route's pattern: the path
+    itself carries share ids, and nothing of the request's body, tokens or address is logged."""
+    route = request.url_rule.rule if request.url_rule else "(no route)"
+    current_app.logger.error("unexpected error in %s %s", request.method, route, exc_info=error)
     if not request.path.startswith("/api"):
         return InternalServerError()
     return error_response(500, "internal_error", "Something went wrong on the server. Nothing was changed.")

@@ -407,3 +407,40 @@ def test_store_unreachable_is_a_clear_503(client, app, monkeypatch):
     response = client.post("/api/shares", json=body)
     assert response.status_code == 503 and response.json["error"] == "store_unavailable"
     assert client.get("/api/health").status_code == 503
+
+
+def test_behind_a_trusted_proxy_each_person_has_their_own_budget(settings):
+    """With --proxy-count 1 the limits count the address the proxy saw; without it, X-Forwarded-For is
+    ignored, and a client that forges one, or prepends hops, gains nothing."""
+    def creates(app, forwarded_for):
+        client = app.test_client()
+        return [client.post("/api/shares", json=create_body()[0], environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                            headers={"X-Forwarded-For": forwarded_for}).status_code for _ in range(3)]
+
+    limited = {**vars(settings), "rate_limits": "create=2/minute"}
+    proxied = create_app(Settings(**{**limited, "proxy_count": 1}))
+    assert creates(proxied, "203.0.113.5") == [201, 201, 429]
+    assert creates(proxied, "203.0.113.6") == [201, 201, 429]  # another person behind the same proxy
+    assert creates(proxied, "198.51.100.1, 203.0.113.6") == [429] * 3  # a forged first hop is not trusted
+    direct = create_app(Settings(**{**limited, "data_dir": settings.data_dir.parent / "direct", "proxy_count": 0}))
+    assert creates(direct, "203.0.113.7") == [201, 201, 429]
+    assert creates(direct, "203.0.113.8") == [429] * 3  # forging the header buys nothing
+
+
+def test_an_unexpected_error_is_logged_with_its_traceback_and_no_request_data(app, client, caplog, monkeypatch):
+    body, _ = create_body()
+    made = client.post("/api/shares", json=body).json
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the store broke in a way nobody planned for")
+
+    monkeypatch.setattr(app.extensions["share_store"], "status", broken)
+    with caplog.at_level("ERROR"):
+        response = client.get(f"/api/shares/{made['id']}", headers={"Authorization": f"Bearer {made['manage_token']}"})
+    assert response.status_code == 500 and response.json["error"] == "internal_error"
+    assert "the store broke" not in response.get_data(as_text=True)
+    logged = "\n".join(f"{record.getMessage()}\n{record.exc_text or ''}" for record in caplog.records)
+    assert "Traceback" in logged and "RuntimeError: the store broke" in logged
+    assert "unexpected error in GET /api/shares/<public_id>" in logged
+    for secret in (made["id"], made["manage_token"], body["ciphertext"][:40]):
+        assert secret not in logged
