@@ -21,10 +21,9 @@ KEEP_IF_SMALLER = {".zip": 0.9}
 ENCODINGS = (("br", lambda data: brotli.compress(data, quality=11)), ("gz", lambda data: gzip.compress(data, 9, mtime=0)))
 
 
-def compress_site(site: Path, cache: Path) -> int:
-    """Write the .br and .gz copies for every compressible file under ``site``; return how many files."""
+def compress_site(site: Path, cache: Path) -> None:
+    """Write the .br and .gz copies for every compressible file under ``site``."""
     cache.mkdir(parents=True, exist_ok=True)
-    count = 0
     for path in sorted(p for p in site.rglob("*") if p.is_file()):
         suffix = path.suffix.lower()
         if suffix not in COMPRESSIBLE and suffix not in KEEP_IF_SMALLER:
@@ -33,13 +32,13 @@ def compress_site(site: Path, cache: Path) -> int:
         digest = hashlib.sha256(data).hexdigest()
         for extension, compress in ENCODINGS:
             cached = cache / f"{digest}.{extension}"
-            if not cached.is_file():
-                cached.write_bytes(compress(data))
-            packed = cached.read_bytes()
+            if cached.is_file():
+                packed = cached.read_bytes()
+            else:
+                packed = compress(data)
+                cached.write_bytes(packed)
             copy = path.with_name(f"{path.name}.{extension}")
             if len(packed) < len(data) * KEEP_IF_SMALLER.get(suffix, 1.0):
                 copy.write_bytes(packed)
             else:  # not worth sending compressed (MkDocs writes a sitemap.xml.gz larger than the sitemap)
                 copy.unlink(missing_ok=True)
-        count += 1
-    return count

@@ -79,22 +79,20 @@ class SharePanel {
     return [...this.root.querySelectorAll('input[name="share-section"]:checked')].map((box) => box.value);
   }
 
-  /** What the snapshot is made from: the answers as saved now, the chosen parts and the note. */
+  /** What the snapshot is made from: the answers as saved now, the chosen parts and the note; null, with a
+   *  word to the person, when no part is chosen. */
   snapshotRequest() {
-    return {
-      document: store.load().doc,
-      sections: this.chosenSections(),
-      note: $("#ws-share-note", this.root).value,
-      created_at: new Date().toISOString(),
-    };
+    const sections = this.chosenSections();
+    if (!sections.length) {
+      this.say("Choose at least one part of the worksheet to share.", { problem: true });
+      return null;
+    }
+    return { document: store.load().doc, sections, note: $("#ws-share-note", this.root).value, created_at: new Date().toISOString() };
   }
 
   async preview() {
     const request = this.snapshotRequest();
-    if (!request.sections.length) {
-      this.say("Choose at least one part of the worksheet to share.", { problem: true });
-      return;
-    }
+    if (!request) return;
     const outcome = await python().call("preview", request);
     if (outcome.error) {
       this.say(`The preview could not be made: ${outcome.error.join(" ")}`, { problem: true });
@@ -110,10 +108,7 @@ class SharePanel {
   async create() {
     const button = $("#ws-share-create", this.root);
     const request = this.snapshotRequest();
-    if (!request.sections.length) {
-      this.say("Choose at least one part of the worksheet to share.", { problem: true });
-      return;
-    }
+    if (!request) return;
     const { sections } = request;
     const lifetime = Number($('input[name="share-lifetime"]:checked', this.root).value);
     const passphrase = $("#ws-share-passphrase", this.root).value;
