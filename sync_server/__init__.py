@@ -27,14 +27,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         SITE_DIR=settings.site_dir.resolve(),
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )  # no SECRET_KEY: nothing uses Flask's session cookie, and with a key Flask would set up a cookie signer on every request
-    app.extensions["share_store"] = open_store(settings.store_url)
+    app.extensions["share_store"] = open_store(settings.store_url, settings.sqlite_synchronous)
     app.extensions["share_tokens"] = Tokens(secret_keys)
     errors.init_app(app)
     body.init_app(app)
     headers.init_app(app, settings.allowed_origin)
     app.register_blueprint(api.bp)
     app.register_blueprint(site.bp)
-    limits.init_app(app, settings.rate_limits, settings.rate_limit_storage_url, secret_keys[0])
+    limits.init_app(app, settings, secret_keys[0])
     if settings.proxy_count:
         # Trust exactly the proxies the operator put in front: the rate limits then count the person's
         # address, not the proxy's, and one person cannot pass for many by forging the header.

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+import typing
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,40 +32,69 @@ def private_file(path: Path) -> Path:
     return path
 
 
+def private_database(path: Path) -> Path:
+    """``private_file`` for a SQLite database, and its -wal and -shm files if an older version left them
+    readable (SQLite makes new ones with the database file's permissions)."""
+    private_file(path)
+    for journal in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if journal.exists():
+            journal.chmod(0o600)
+    return path
+
+
+def option(default, help: str, *, shown_default: str | None = None, choices: tuple[str, ...] = ()):
+    """One setting, declared once: its default, the help that ``--help`` and the README's option table show
+    (``shown_default`` when the raw default would say nothing useful) and, optionally, the values allowed.
+    Its command-line flag and its ``SYNC_*`` variable are made from the field's name."""
+    metadata = {"help": help, "shown_default": shown_default, "choices": choices}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
 @dataclass
 class Settings:
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 2
-    site_dir: Path = ROOT / "site"
-    data_dir: Path = ROOT / "var"
-    store: str = ""  # a store URL; empty means SQLite in data_dir
-    secret_keys: list[str] = field(default_factory=list)  # newest first; older ones still verify
-    allowed_origin: str = ""
-    rate_limits: str = "create=20/hour;50/day,claim=30/hour"
-    rate_limit_storage: str = ""  # empty: the Redis store when there is one, else memory (per process)
-    # How many reverse proxies (nginx, Caddy) stand in front and add X-Forwarded-For/-Proto/-Host. With 0 those
-    # headers are ignored, so a forged one buys nothing; with N, the address N hops back is the client's.
-    proxy_count: int = 0
+    """Every option of the server. ``python -m sync_server --help``, the environment variables and the
+    README's option table are all made from these fields (``options()``); ``tests/test_options.py`` fails
+    when the README's copy drifts."""
+
+    host: str = option("127.0.0.1", "Address to listen on.")
+    port: int = option(8000, "Port to listen on.")
+    workers: int = option(2, "Gunicorn worker processes (16 threads each).")
+    site_dir: Path = option(ROOT / "site", "The built site to serve; without one only the API is served.",
+                            shown_default="site/")
+    data_dir: Path = option(ROOT / "var", "Where the SQLite files and the generated secret key live. Made (or "
+                            "tightened to) 0700 on start, its files 0600.", shown_default="var/")
+    store: str = option("", "Where shares are kept: `sqlite:///PATH` or `redis://HOST:PORT/DB`.",
+                        shown_default="SQLite in the data folder")
+    secret_keys: list[str] = option([], "Signing keys, comma-separated, newest first; older ones still verify, "
+                                    "so keys can be rotated.", shown_default="one generated on first start, kept in the data folder")
+    allowed_origin: str = option("", "Origin of a site hosted elsewhere that may call the API.",
+                                 shown_default="none: no CORS headers at all")
+    rate_limits: str = option("create=20/hour;50/day,claim=30/hour", "Limits per person, as Flask-Limiter "
+                              "writes them, or `off` (for load tests on loopback).")
+    rate_limit_storage: str = option("", "Where the limiter counts, so that every worker and instance spends one "
+                                     "budget: a `limits` storage URL such as `redis://HOST:PORT/DB`.",
+                                     shown_default="the Redis store when there is one, else a SQLite file in the data folder")
+    proxy_count: int = option(0, "How many reverse proxies (nginx, Caddy) stand in front and set "
+                              "`X-Forwarded-For`/`-Proto`/`-Host`. With 0 those headers are ignored, so a forged one "
+                              "buys nothing; behind one proxy set 1, so the limits count each person's address.")
+    sqlite_synchronous: str = option("NORMAL", "SQLite's durability: with `NORMAL` an acknowledged share survives "
+                                     "a crash or kill of the server; `FULL` pays an fsync per write to survive a "
+                                     "power cut too.", choices=("NORMAL", "FULL"))
+    log_format: str = option("text", "`text` for people, `json` for one JSON object per line (log collectors).",
+                             choices=("text", "json"))
 
     @classmethod
     def from_env(cls, environ=os.environ) -> "Settings":
         settings = cls()
-        for name, current in vars(cls()).items():
-            raw = environ.get(ENV_PREFIX + name.upper())
-            if raw is None:
-                continue
-            if isinstance(current, bool):
-                value = raw.lower() in ("1", "true", "yes")
-            elif isinstance(current, int):
-                value = int(raw)
-            elif isinstance(current, Path):
-                value = Path(raw)
-            elif isinstance(current, list):
-                value = [part for part in raw.split(",") if part]
-            else:
-                value = raw
-            setattr(settings, name, value)
+        for spec in options():
+            raw = environ.get(spec.env)
+            if raw is not None:
+                try:
+                    setattr(settings, spec.name, spec.parse(raw))
+                except ValueError as error:
+                    raise ValueError(f"{spec.env}: {error}") from None
         return settings
 
     @property
@@ -73,10 +103,13 @@ class Settings:
 
     @property
     def rate_limit_storage_url(self) -> str:
-        """Several instances must count against one budget, so a Redis store also holds the limiter's counters."""
+        """Every worker and instance must count against one budget: a Redis store also holds the limiter's
+        counters; otherwise they are kept in a SQLite file beside the shares (``sync_server.limit_storage``)."""
         if self.rate_limit_storage:
             return self.rate_limit_storage
-        return self.store if self.store.startswith(("redis://", "rediss://")) else "memory://"
+        if self.store.startswith(("redis://", "rediss://")):
+            return self.store
+        return f"sqlite:///{private_folder(self.data_dir) / 'rate_limits.sqlite3'}"
 
     def ensure_secret_keys(self) -> list[str]:
         """The configured keys, or the one kept in the data folder, made on first start with owner-only
@@ -95,3 +128,63 @@ class Settings:
         private_file(key_file)
         self.secret_keys = [key_file.read_text().strip()]
         return self.secret_keys
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """What ``option()`` declared about one setting, with the names made from it."""
+
+    name: str
+    kind: type
+    default: object
+    help: str
+    shown_default: str
+    choices: tuple[str, ...]
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+    def parse(self, raw: str):
+        """The value ``raw`` (from the command line or the environment) stands for."""
+        if self.kind is int:
+            if not raw.strip().isdigit():
+                raise ValueError(f"a whole number is needed; got {raw!r}")
+            value = int(raw)
+        elif self.kind is Path:
+            value = Path(raw)
+        elif self.kind == list[str]:
+            value = [part.strip() for part in raw.split(",") if part.strip()]
+        else:
+            value = raw
+        if self.choices:
+            value = value.upper() if self.choices[0].isupper() else value.lower()
+            if value not in self.choices:
+                raise ValueError(f"choose one of {', '.join(self.choices)}; got {raw!r}")
+        return value
+
+
+def options() -> list[OptionSpec]:
+    hints = typing.get_type_hints(Settings)
+    defaults = Settings()
+    specs = []
+    for spec_field in fields(Settings):
+        default = getattr(defaults, spec_field.name)
+        shown = spec_field.metadata["shown_default"] or str(default)
+        specs.append(OptionSpec(spec_field.name, hints[spec_field.name], default, spec_field.metadata["help"],
+                                shown, spec_field.metadata["choices"]))
+    return specs
+
+
+def options_markdown() -> str:
+    """The README's option table."""
+    rows = ["| Option | Environment | Default | What it does |", "|---|---|---|---|"]
+    for spec in options():
+        choices = f" One of {', '.join(f'`{choice}`' for choice in spec.choices)}." if spec.choices else ""
+        default = spec.shown_default if " " in spec.shown_default else f"`{spec.shown_default}`"
+        rows.append(f"| `{spec.flag}` | `{spec.env}` | {default} | {spec.help}{choices} |")
+    return "\n".join(rows) + "\n"

@@ -12,6 +12,9 @@ import hmac
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 
+from . import limit_storage  # noqa: F401  (registers the sqlite:/// scheme with the limits library)
+from .config import Settings
+
 
 def client_fingerprint() -> str:
     secret = current_app.config["RATE_LIMIT_KEY"]
@@ -36,12 +39,14 @@ def parse_rate_limits(text: str) -> dict[str, str]:
     return limits
 
 
-def init_app(app: Flask, rate_limits: str, storage_uri: str, secret: str) -> None:
-    """Wrap the limited views (register the blueprints first). With limits off nothing is wrapped at all,
-    so a load test measures the API rather than a limiter that only decides to do nothing."""
-    limits = parse_rate_limits(rate_limits)
+def init_app(app: Flask, settings: Settings, secret: str) -> None:
+    """Wrap the limited views (register the blueprints first). With limits off nothing is wrapped at all (and
+    no counters are stored), so a load test measures the API rather than a limiter that only decides to do
+    nothing."""
+    limits = parse_rate_limits(settings.rate_limits)
     if not limits:
         return
+    storage_uri = settings.rate_limit_storage_url
     app.config["RATE_LIMIT_KEY"] = hmac.new(secret.encode(), b"rate-limit-client", hashlib.sha256).digest()
     limiter = Limiter(client_fingerprint, app=app, storage_uri=storage_uri, default_limits=[], headers_enabled=True)
     for name, limit in limits.items():

@@ -18,7 +18,7 @@ def redis_pair(tmp_path):
     redis = RedisServer(tmp_path / "redis", persistent=True).start()
     servers = [
         ServerProcess(tmp_path / f"instance-{n}", "--workers", "2", "--store", redis.url, "--rate-limits", "off",
-                      "--secret-key", "shared-secret-for-both-instances-0123456789").start()
+                      "--secret-keys", "shared-secret-for-both-instances-0123456789").start()
         for n in (1, 2)
     ]
     yield redis, servers
@@ -72,7 +72,7 @@ def test_instances_share_one_rate_limit_budget(tmp_path):
     redis = RedisServer(tmp_path / "redis").start()
     servers = [
         ServerProcess(tmp_path / f"instance-{n}", "--store", redis.url, "--rate-limits", "create=3/minute",
-                      "--secret-key", "shared-secret-for-both-instances-0123456789").start()
+                      "--secret-keys", "shared-secret-for-both-instances-0123456789").start()
         for n in (1, 2)
     ]
     try:

@@ -8,11 +8,11 @@ from .base import ClaimOutcome, ShareStatus, Store, StoreUnavailable
 __all__ = ["ClaimOutcome", "ShareStatus", "Store", "StoreUnavailable", "open_store"]
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, sqlite_synchronous: str = "NORMAL") -> Store:
     if url.startswith("sqlite:///"):
         from .sqlite import SQLiteStore
 
-        return SQLiteStore(url.removeprefix("sqlite:///"))
+        return SQLiteStore(url.removeprefix("sqlite:///"), synchronous=sqlite_synchronous)
     if url.startswith(("redis://", "rediss://", "unix://")):
         from .redis_store import RedisStore
 

@@ -16,7 +16,7 @@ transaction of its own.
 
 WAL mode lets reads go on meanwhile. ``synchronous=NORMAL`` (the setting SQLite recommends with WAL)
 makes an acknowledged write survive a crash or kill of the server process; only a power cut or an
-operating-system crash may undo the last moments' writes. Set ``SYNC_SQLITE_SYNCHRONOUS=FULL`` to pay an
+operating-system crash may undo the last moments' writes. Set ``--sqlite-synchronous FULL`` to pay an
 fsync per write for that too.
 """
 
@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from ..config import private_file, private_folder
+from ..config import private_database, private_file, private_folder
 from .base import MAX_WRONG_PROOFS, TOMBSTONE_GRACE_SECONDS, ClaimOutcome, ShareStatus, StoreUnavailable, effective_state
 
 SCHEMA = """
@@ -63,22 +63,18 @@ class _PendingWrite:
 
 
 class SQLiteStore:
-    def __init__(self, path: str):
+    def __init__(self, path: str, synchronous: str = "NORMAL"):
         self.path = path
+        self.synchronous = synchronous  # NORMAL or FULL: see the module's docstring
         self._local = threading.local()
         self._writer = threading.Lock()
         self._pending = collections.deque()
         self._writer_file = None  # opened lazily, so each forked worker has its own descriptor
-        self.synchronous = "FULL" if os.environ.get("SYNC_SQLITE_SYNCHRONOUS", "").upper() == "FULL" else "NORMAL"
         folder = Path(path).parent
         if not folder.exists():
             private_folder(folder)
-        # Owner-only from the first byte; SQLite gives the -wal and -shm files the database's permissions.
-        for own_file in (Path(path), Path(f"{path}.lock")):
-            private_file(own_file)
-        for journal in (Path(f"{path}-wal"), Path(f"{path}-shm")):  # left readable by an older version
-            if journal.exists():
-                journal.chmod(0o600)
+        private_database(Path(path))  # owner-only from the first byte
+        private_file(Path(f"{path}.lock"))
         try:
             self._connection(create=True).executescript(SCHEMA)
         except sqlite3.Error as error:
