@@ -2,19 +2,22 @@
 
 Every option can also be set in the environment as ``SYNC_<OPTION>`` (for example ``SYNC_PORT=9000``); all
 of them are declared once, in ``sync_server.config.Settings``.
-Gunicorn writes no access log here: a request line would carry share ids and client addresses.
+Gunicorn writes no access log here (``sync_server.logs``): a request line would carry share ids and client addresses.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
 from . import create_app
+from .body import BODY_DEADLINE_SECONDS
 from .config import Settings, options
+from .logs import NoAccessLog, configure, logging_config
 
 
 class Server(BaseApplication):
@@ -32,10 +35,12 @@ class Server(BaseApplication):
         self.cfg.set("reuse_port", True)
         # Threads are cheap and each slow client holds one until the body deadline (sync_server.body).
         self.cfg.set("threads", 16)
-        self.cfg.set("accesslog", None)
-        self.cfg.set("errorlog", "-")
-        self.cfg.set("loglevel", "warning")
+        self.cfg.set("logger_class", NoAccessLog)
+        self.cfg.set("logconfig_dict", logging_config(self.settings.log_format))
         self.cfg.set("timeout", 30)
+        # On SIGTERM a worker stops accepting and finishes what it has: a body still arriving gets its full
+        # deadline, and its answer a moment more.
+        self.cfg.set("graceful_timeout", BODY_DEADLINE_SECONDS + 5)
 
     def load(self):
         return create_app(self.settings)
@@ -72,11 +77,13 @@ def parse_arguments(argv: list[str]) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     settings = parse_arguments(sys.argv[1:] if argv is None else argv)
+    configure(settings.log_format)
+    log = logging.getLogger(__package__)
     if not (settings.site_dir / "index.html").is_file():
-        print(f"note: no built site in {settings.site_dir}; serving the API only "
-              "(build it with `python -m site_tools.build`)", file=sys.stderr)
+        log.warning("no built site in %s; serving the API only (build it with `python -m site_tools.build`)",
+                    settings.site_dir)
     settings.ensure_secret_keys()  # once, before the workers start, so they all share one key
-    print(f"Serving on http://{settings.host}:{settings.port}", flush=True)
+    log.info("Serving on http://%s:%s", settings.host, settings.port)
     Server(settings).run()
     return 0
 

@@ -97,8 +97,16 @@ def _status_body(status) -> dict:
 
 @bp.get("/health")
 def health():
-    _store().ping()
+    """Liveness: the process answers. It touches nothing, so a load balancer may call it as often as it likes."""
     return jsonify(status="ok")
+
+
+@bp.get("/ready")
+def ready():
+    """Readiness: the store answers too (503 ``store_unavailable`` otherwise), for a load balancer to send
+    shares only to instances that can keep them."""
+    _store().ping()
+    return jsonify(status="ready")
 
 
 @bp.post("/shares")

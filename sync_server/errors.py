@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, request
+from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .store import StoreUnavailable
@@ -41,24 +42,36 @@ def _handle_http_exception(error: HTTPException):
     return response
 
 
+def _route() -> str:
+    """The matched route's pattern (``/api/shares/<public_id>/claim``), never the path, which holds ids."""
+    return request.url_rule.rule if request.url_rule else "(no route)"
+
+
 def _handle_unexpected(error: Exception):
     """Log the crash with its traceback, so an operator sees it, but name only the route's pattern: the path
     itself carries share ids, and nothing of the request's body, tokens or address is logged."""
-    route = request.url_rule.rule if request.url_rule else "(no route)"
-    current_app.logger.error("unexpected error in %s %s", request.method, route, exc_info=error)
+    current_app.logger.error("unexpected error in %s %s", request.method, _route(), exc_info=error)
     if not request.path.startswith("/api"):
         return InternalServerError()
     return error_response(500, "internal_error", "Something went wrong on the server. Nothing was changed.")
 
 
-def _handle_store_unavailable(_error: StoreUnavailable):
-    # The store's own message may name paths; the log says only what failed.
-    current_app.logger.error("share store unavailable")
+def _handle_store_unavailable(error: StoreUnavailable | StorageError):
+    """The client learns only that sharing is down; the log says why, in the store driver's words ("database
+    or disk is full", "ConnectionError"), with the route's pattern and nothing of the request. The limiter's
+    storage failing counts the same: a request it cannot count is not let through."""
+    if isinstance(error, StorageError):
+        what, cause = "rate-limit storage", error.storage_error
+        cause = f"{type(cause).__name__}: {cause}"
+    else:
+        what, cause = "share store", error
+    current_app.logger.error("%s unavailable in %s %s: %s", what, request.method, _route(), cause)
     return error_response(503, "store_unavailable", "Sharing is unavailable right now. Nothing was changed; please try again later.")
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, _handle_api_error)
     app.register_error_handler(StoreUnavailable, _handle_store_unavailable)
+    app.register_error_handler(StorageError, _handle_store_unavailable)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -48,7 +48,10 @@ def init_app(app: Flask, settings: Settings, secret: str) -> None:
         return
     storage_uri = settings.rate_limit_storage_url
     app.config["RATE_LIMIT_KEY"] = hmac.new(secret.encode(), b"rate-limit-client", hashlib.sha256).digest()
-    limiter = Limiter(client_fingerprint, app=app, storage_uri=storage_uri, default_limits=[], headers_enabled=True)
+    # The storage's own errors arrive wrapped as limits.errors.StorageError: sync_server.errors answers them
+    # with a 503, as for the share store, rather than letting a request through uncounted.
+    limiter = Limiter(client_fingerprint, app=app, storage_uri=storage_uri, storage_options={"wrap_exceptions": True},
+                      default_limits=[], headers_enabled=True)
     for name, limit in limits.items():
         endpoint = LIMITED_VIEWS[name]
         app.view_functions[endpoint] = limiter.limit(limit)(app.view_functions[endpoint])

@@ -3,7 +3,9 @@ nothing claimed comes back, and every failure is a clear JSON answer, never a cr
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import sqlite3
 import subprocess
 import threading
@@ -76,6 +78,61 @@ def test_sigkill_under_load_loses_no_acknowledged_share_and_revives_no_claim(tmp
         restarted.stop()
 
 
+def test_sigterm_under_load_finishes_requests_in_flight_and_loses_no_acknowledged_share(tmp_path):
+    """A deploy or a restart stops the server with SIGTERM. Requests under way are answered (here one whose
+    body is still arriving when the signal comes), new connections are refused, and every share the
+    server acknowledged is there after the restart."""
+    server = ServerProcess(tmp_path / "data", "--workers", "2", "--rate-limits", "off").start()
+    created: list[tuple[str, str]] = []
+    refused = threading.Event()
+    stop = threading.Event()
+
+    def worker():
+        while not stop.is_set():
+            body, token = create_body()
+            try:
+                status, answer = call(f"{server.url}/api/shares", "POST", body)
+            except Exception:  # noqa: BLE001  refused or reset: the server has stopped listening
+                refused.set()
+                return
+            assert status == 201, answer  # a graceful stop never answers a request with an error
+            created.append((answer["id"], token))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.5)
+    slow_body, slow_token = create_body()
+    payload = json.dumps(slow_body).encode()
+    slow = socket.create_connection(("127.0.0.1", server.port))
+    slow.sendall(b"POST /api/shares HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(payload) + payload[:100])
+    time.sleep(0.5)
+    server.process.terminate()
+    time.sleep(1)
+    slow.sendall(payload[100:])
+    answer = b""
+    while chunk := slow.recv(65536):
+        answer += chunk
+    slow.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 201"), answer[:200]
+    created.append((json.loads(body)["id"], slow_token))
+    assert server.process.wait(timeout=30) == 0
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert refused.is_set() and len(created) > 20, "the load did not run up to the stop"
+
+    restarted = ServerProcess(tmp_path / "data", "--rate-limits", "off").start()
+    try:
+        for share_id, token in created:
+            assert claim(restarted, share_id, token)[0] == 200, share_id
+    finally:
+        restarted.stop()
+    assert "Traceback" not in server.log()
+
+
 @pytest.fixture
 def small_disk(tmp_path):
     folder = tmp_path / "small-disk"
@@ -101,8 +158,9 @@ def fill(folder: Path) -> Path:
 
 
 def test_full_disk_gives_clear_errors_and_loses_nothing(small_disk):
-    server = ServerProcess(small_disk / "data", "--rate-limits", "off").start()
+    server = ServerProcess(small_disk / "data", "--rate-limits", "off")
     server.log_path = small_disk.parent / "server.log"  # keep the log off the full disk
+    server.start()
     try:
         made = []
         for _ in range(10):
@@ -119,6 +177,7 @@ def test_full_disk_gives_clear_errors_and_loses_nothing(small_disk):
             if status == 503:
                 assert answer["error"] == "store_unavailable" and "Nothing was changed" in answer["message"]
         assert 503 in statuses
+        assert "share store unavailable in POST /api/shares: database or disk is full" in server.log()  # and why
         first_id, first_token = made[0]
         status, _ = claim(server, first_id, first_token)
         assert status in (200, 503)  # a claim may need room to write; it never half-happens
@@ -146,9 +205,10 @@ def test_damaged_store_is_a_clear_503_and_recovers(tmp_path):
         database.write_bytes(b"this is not a database " * (len(good) // 23 + 1))
         status, answer = call(f"{server.url}/api/shares", "POST", create_body()[0])
         assert (status, answer["error"]) == (503, "store_unavailable")
-        assert call(f"{server.url}/api/health")[0] == 503
+        assert call(f"{server.url}/api/ready")[0] == 503
+        assert call(f"{server.url}/api/health")[0] == 200  # the process itself is fine: no restart wanted
         database.write_bytes(good)
-        assert call(f"{server.url}/api/health")[0] == 200
+        assert call(f"{server.url}/api/ready")[0] == 200
         assert claim(server, created["id"], token)[0] == 200
         assert "Traceback" not in server.log()
     finally:

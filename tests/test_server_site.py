@@ -20,9 +20,12 @@ def client(built_site, tmp_path):
     return create_app(Settings(site_dir=built_site, data_dir=tmp_path)).test_client()
 
 
-def test_health(client):
+def test_health_and_readiness(client):
     response = client.get("/api/health")
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+    response = client.get("/api/ready")
+    assert response.status_code == 200 and response.get_json() == {"status": "ready"}
     assert response.headers["Cache-Control"] == "no-store"
 
 

@@ -406,7 +406,8 @@ def test_store_unreachable_is_a_clear_503(client, app, monkeypatch):
     body, _ = create_body()
     response = client.post("/api/shares", json=body)
     assert response.status_code == 503 and response.json["error"] == "store_unavailable"
-    assert client.get("/api/health").status_code == 503
+    assert client.get("/api/ready").status_code == 503
+    assert client.get("/api/health").status_code == 200
 
 
 def test_behind_a_trusted_proxy_each_person_has_their_own_budget(settings):

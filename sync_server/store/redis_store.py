@@ -71,7 +71,7 @@ class RedisStore:
         try:
             return operation()
         except redis.RedisError as error:
-            raise StoreUnavailable(type(error).__name__) from None
+            raise StoreUnavailable(f"{type(error).__name__}: {error}") from None
 
     def create(self, key, ciphertext, claim_hash, now, expires_at):
         arguments = [claim_hash, now, expires_at, expires_at + TOMBSTONE_GRACE_SECONDS, ciphertext]
