@@ -1,14 +1,20 @@
-"""Load on the share API with wrk (Debian's package): create-and-claim against a trivial endpoint of the same
-app, for the SQLite and Redis stores under gunicorn, at several concurrency levels; and the server's memory.
+"""The share API under load beside its closest peer and a floor, with wrk (Debian's package) at 32
+connections, every server under the same gunicorn settings (``sync_server.__main__.GUNICORN_SETTINGS``):
 
-    .venv/bin/python bench/load.py [--seconds 10] [--rounds 3] [--concurrency 8 32 64] [--soak 300]
+- floors (``bench/floor_app.py``), sent the same create body: a Flask POST that does nothing, and one that
+  parses the JSON and answers 201 with JSON (the least any JSON API pays);
+- Snappass 1.6.2 (PyPI; Flask and Redis), in a virtual environment of its own from ``bench/snappass.lock``,
+  on the same Redis: its full flow, create, open and reveal (three requests);
+- this project on Redis and on SQLite: create and claim (two requests).
 
-Installs wrk with apt-get when it is missing. Only loopback addresses are used. Writes
-bench/results/load.json and prints a Markdown table (the README shows the latest one).
-The cost ratio is (time per create + claim pair) / (time per health request) = 2 x health rps / mixed rps.
-wrk runs on the same two cores, so it is also given as server CPU time (the gunicorn processes' user +
-system time, from /proc) per pair over server CPU time per health request. Each figure is the median of
-``--rounds`` alternating runs; the cost ratio of every round is listed too, to show the spread.
+    .venv/bin/python bench/load.py [--seconds 10] [--rounds 5] [--workers 2] [--balance-runs 10] [--soak 300]
+
+Reports pairs (one secret made and retrieved) per second and the servers' CPU seconds per 1,000 pairs (user +
+system time of gunicorn's whole process tree, from /proc: wrk shares the two cores, so CPU is the fairer
+cost), and this project's CPU per pair over that of two floor requests. Each figure is the median of
+``--rounds`` rounds in which the systems take turns. Balance: ``--balance-runs`` consecutive runs on 2 and on 4
+workers, slowest ÷ median and the least busy worker's share of the CPU. Rate limits are off. Only loopback
+addresses are used; wrk is installed with apt-get when missing. Writes bench/results/load.json.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -26,9 +33,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from conftest import RedisServer, ServerProcess  # noqa: E402  (the tests' real-process helpers)
+from conftest import RedisServer, ServerProcess, free_port, wait_until_serving  # noqa: E402  (the tests' real-process helpers)
 from shares import create_body  # noqa: E402
+
+from sync_server.__main__ import GUNICORN_SETTINGS  # noqa: E402
+
+CONNECTIONS = 32
+# One connection per wrk thread: each thread's Lua state then sees its connection's responses in order, which
+# a multi-step flow needs (with 16 connections to a state, Snappass's reveal could overtake its own "open").
+WRK_THREADS = CONNECTIONS
+SNAPPASS_VENV = ROOT / "bench" / ".venv-snappass"
 
 WRK_DONE = """
 done = function(summary, latency, requests)
@@ -37,17 +53,6 @@ done = function(summary, latency, requests)
     .. '"p50_ms": %.3f, "p99_ms": %.3f}\\n', summary.requests, summary.duration, errors.status,
     errors.connect + errors.read + errors.write + errors.timeout,
     latency:percentile(50) / 1000, latency:percentile(99) / 1000))
-end
-"""
-
-# The trivial endpoint is driven through the same Lua callbacks (a request() building each request and a
-# response() reading each body), so wrk spends as much of the shared CPU per request on both sides of the ratio.
-WRK_HEALTH = """
-request = function()
-  return wrk.format("GET", "/api/health")
-end
-response = function(status, headers, body)
-  local ok = string.match(body, '"status":"([^"]+)"')
 end
 """
 
@@ -72,6 +77,37 @@ response = function(status, headers, body)
 end
 """
 
+
+# The floor: the same create body, to an endpoint that ignores it.
+WRK_FLOOR = """
+local body = '%(create)s'
+request = function()
+  return wrk.format("POST", "/", {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+# Snappass's full flow, as a person and the recipient go through it: create (asking for JSON, which Snappass
+# offers), open the link (a page that asks "reveal?"), reveal (which deletes it). A 404 would mean a
+# secret was lost.
+WRK_SNAPPASS = """
+local to_open, to_reveal = {}, {}
+local body = 'password=%(secret)s&ttl=hour'
+request = function()
+  if #to_reveal > 0 then
+    return wrk.format("POST", table.remove(to_reveal))
+  end
+  if #to_open > 0 then
+    local path = table.remove(to_open)
+    table.insert(to_reveal, path)
+    return wrk.format("GET", path)
+  end
+  return wrk.format("POST", "/", {["Content-Type"] = "application/x-www-form-urlencoded", ["Accept"] = "application/json"}, body)
+end
+response = function(status, headers, body)
+  local path = string.match(body, '"link":"https?://[^/]+(/[^"]+)"')
+  if path then table.insert(to_open, path) end
+end
+"""
 
 def sum_over_process_tree(root_pid: int, read_one) -> float:
     """read_one(pid) summed over a process and all its descendants (gunicorn's arbiter and workers);
@@ -126,7 +162,7 @@ def wrk(url: str, script: str, connections: int, seconds: int, server_pid: int) 
     cpu_before = cpu_seconds(server_pid)
     try:
         output = subprocess.run(
-            ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "-s", file.name, url],
+            ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "-s", file.name, url],
             capture_output=True, text=True, check=True,
         ).stdout
     finally:
@@ -148,47 +184,109 @@ def median(values: list[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def measure(backend: str, server: ServerProcess, levels: list[int], seconds: int, rounds: int) -> list[dict]:
-    """Health and create-and-claim alternate, ``rounds`` times per level; the medians are reported, so one
-    round disturbed by the machine (the two cores are shared with wrk and everything else) moves nothing."""
-    rows = []
-    sampler = MemorySampler(server.process.pid)
-    sampler.start()
-    pid = server.process.pid
-    # Warm up both paths first: worker threads, statement caches, and the store's files grown to size.
-    wrk(server.url, WRK_HEALTH, 8, 2, pid)
-    wrk(server.url, create_claim_script(), 8, 2, pid)
-    for connections in levels:
-        runs = [(wrk(server.url, WRK_HEALTH, connections, seconds, pid), wrk(server.url, create_claim_script(), connections, seconds, pid))
-                for _ in range(rounds)]
+class Gunicorn:
+    """A WSGI app under gunicorn with this project's settings, from a given virtual environment."""
 
-        def typical(side: int, figure: str) -> float:
-            return round(median([run[side][figure] for run in runs]), 3)
+    def __init__(self, python: Path, app: str, workers: int, env: dict | None = None, folder: Path | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        flags = []
+        for name, value in GUNICORN_SETTINGS.items():
+            flag = "--" + name.replace("_", "-")
+            flags += [flag] if value is True else [flag, str(value)]
+        self.args = [str(python), "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+                     *flags, "--log-level", "warning", app]
+        self.env, self.folder = {**os.environ, **(env or {})}, folder
 
-        health_rps, mixed_rps = typical(0, "rps"), typical(1, "rps")
-        health_cpu, mixed_cpu = typical(0, "server_cpu_us_per_request"), typical(1, "server_cpu_us_per_request")
-        rows.append({
-            "backend": backend, "connections": connections, "rounds": rounds,
-            "health_rps": health_rps, "health_p50_ms": typical(0, "p50_ms"), "health_p99_ms": typical(0, "p99_ms"),
-            "create_claim_rps": mixed_rps, "create_claim_p50_ms": typical(1, "p50_ms"), "create_claim_p99_ms": typical(1, "p99_ms"),
-            "cost_ratio": round(2 * health_rps / mixed_rps, 2),
-            "cost_ratio_per_round": [round(2 * health["rps"] / mixed["rps"], 2) for health, mixed in runs],
-            "health_server_cpu_us": health_cpu,
-            "create_claim_server_cpu_us": mixed_cpu,
-            "server_cpu_ratio": round(2 * mixed_cpu / health_cpu, 2),
-            "errors": sum(side["non_2xx"] + side["socket_errors"] for run in runs for side in run),
-        })
-    sampler.running = False
-    sampler.join()
-    rows[-1]["rss_mib_min_max"] = [round(min(sampler.samples) / 1024, 1), round(max(sampler.samples) / 1024, 1)]
-    return rows
+    def start(self) -> "Gunicorn":
+        self.process = subprocess.Popen(self.args, cwd=self.folder, env=self.env, start_new_session=True,
+                                        stdout=subprocess.DEVNULL)
+        wait_until_serving(self.url + "/", self.process)
+        return self
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def snappass_python() -> Path:
+    """Snappass in a virtual environment of its own, installed once from its lock file (hashes checked)."""
+    python = SNAPPASS_VENV / "bin" / "python"
+    stamp = SNAPPASS_VENV / "installed.lock"
+    lock = (ROOT / "bench" / "snappass.lock").read_text()
+    if not (python.exists() and stamp.exists() and stamp.read_text() == lock):
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(SNAPPASS_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "--require-hashes", "-r",
+                        str(ROOT / "bench" / "snappass.lock")], check=True)
+        stamp.write_text(lock)
+    return python
+
+
+def same_gunicorn(python: Path) -> str:
+    """Both environments must run the same gunicorn, or the comparison says nothing."""
+    version = lambda interpreter: subprocess.run([str(interpreter), "-c", "import gunicorn; print(gunicorn.__version__)"],  # noqa: E731
+                                                 capture_output=True, text=True, check=True).stdout.strip()
+    ours, theirs = version(sys.executable), version(python)
+    if ours != theirs:
+        raise SystemExit(f"gunicorn differs: {ours} here, {theirs} for Snappass; update bench/snappass.in and its lock")
+    return ours
+
+
+def run(system: dict, seconds: int) -> dict:
+    result = wrk(system["server"].url, system["script"], CONNECTIONS, seconds, system["server"].process.pid)
+    pairs = result["requests"] / system["requests_per_pair"]
+    cpu = result["server_cpu_us_per_request"] * result["requests"] / 1e6
+    return {"pairs_per_s": pairs / (result["duration_us"] / 1e6), "cpu_s_per_1000_pairs": cpu / pairs * 1000,
+            "errors": result["non_2xx"] + result["socket_errors"], "p99_ms": result["p99_ms"]}
+
+
+def compare(systems: dict, seconds: int, rounds: int) -> dict:
+    """Each round runs every system once, in turn, so a disturbance of the machine touches all of them."""
+    for system in systems.values():  # warm up: threads, connections, statement caches, files grown to size
+        wrk(system["server"].url, system["script"], CONNECTIONS, 2, system["server"].process.pid)
+    runs: dict[str, list[dict]] = {name: [] for name in systems}
+    for _ in range(rounds):
+        for name, system in systems.items():
+            runs[name].append(run(system, seconds))
+    table = {}
+    for name, results in runs.items():
+        table[name] = {figure: round(median([r[figure] for r in results]), 3) for figure in ("pairs_per_s", "cpu_s_per_1000_pairs", "p99_ms")}
+        table[name]["pairs_per_s_per_round"] = [round(r["pairs_per_s"]) for r in results]
+        table[name]["errors"] = sum(r["errors"] for r in results)
+    return table
+
+
+def worker_cpu(server_pid: int) -> dict[int, float]:
+    with open(f"/proc/{server_pid}/task/{server_pid}/children") as children:
+        return {int(pid): cpu_seconds(int(pid)) for pid in children.read().split()}
+
+
+def balance(workers: int, runs: int, seconds: int, folder: Path) -> dict:
+    """Consecutive runs on one server: each wrk run opens 32 new connections, which the kernel spreads over the
+    workers' sockets. An idle worker would show as a slow run and as a tiny CPU share."""
+    server = ServerProcess(folder / f"balance-{workers}", "--workers", str(workers), "--rate-limits", "off").start()
+    script = create_claim_script()
+    try:
+        wrk(server.url, script, CONNECTIONS, 2, server.process.pid)
+        rates, least_shares = [], []
+        for _ in range(runs):
+            before = worker_cpu(server.process.pid)
+            rates.append(wrk(server.url, script, CONNECTIONS, seconds, server.process.pid)["rps"] / 2)
+            spent = {pid: cpu - before.get(pid, 0) for pid, cpu in worker_cpu(server.process.pid).items()}
+            least_shares.append(min(spent.values()) / sum(spent.values()) * workers)
+    finally:
+        server.stop()
+    middle = median(rates)
+    return {"workers": workers, "pairs_per_s_per_run": [round(rate) for rate in rates],
+            "slowest_over_median": round(min(rates) / middle, 3),
+            "least_busy_worker_share_of_even": round(min(least_shares), 3)}
 
 
 def soak(server: ServerProcess, seconds: int) -> dict:
-    """Steady create-and-claim load at concurrency 32, sampling memory every 5 s."""
+    """Steady create-and-claim load at 32 connections, sampling memory every 5 s."""
     sampler = MemorySampler(server.process.pid, every=5)
     sampler.start()
-    result = wrk(server.url, create_claim_script(), 32, seconds, server.process.pid)
+    result = wrk(server.url, create_claim_script(), CONNECTIONS, seconds, server.process.pid)
     sampler.running = False
     sampler.join()
     mib = [round(sample / 1024, 1) for sample in sampler.samples]
@@ -201,42 +299,78 @@ def soak(server: ServerProcess, seconds: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32, 64])
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating health / create-and-claim runs per level")
-    parser.add_argument("--soak", type=int, default=0, help="also run a steady load this long, per backend")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds in which every system runs once")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--balance-runs", type=int, default=10, help="consecutive runs on 2 and on 4 workers (0: skip)")
+    parser.add_argument("--soak", type=int, default=0, help="also run a steady load this long on each store")
+    parser.add_argument("--only", choices=["compare", "balance", "soak"], help="run one part")
     arguments = parser.parse_args()
     if not shutil.which("wrk"):
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-    results: dict = {"rows": [], "soak": {}}
-    with tempfile.TemporaryDirectory() as folder:
-        redis = RedisServer(Path(folder) / "redis").start()
-        for backend, store in (("sqlite", ""), ("redis", redis.url)):
-            extra = ["--workers", str(arguments.workers), "--rate-limits", "off"] + (["--store", store] if store else [])
-            server = ServerProcess(Path(folder) / backend, *extra).start()
-            try:
-                results["rows"] += measure(backend, server, arguments.concurrency, arguments.seconds, arguments.rounds)
-                if arguments.soak:
-                    results["soak"][backend] = soak(server, arguments.soak)
-            finally:
+    snappass = snappass_python()
+    results: dict = {"gunicorn": same_gunicorn(snappass), "settings": {**GUNICORN_SETTINGS, "workers": arguments.workers}}
+    body, _ = create_body()
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        redis = RedisServer(folder / "redis").start()
+        servers = {
+            "floor": Gunicorn(Path(sys.executable), "floor_app:app", arguments.workers, folder=ROOT / "bench"),
+            "json_floor": Gunicorn(Path(sys.executable), "floor_app:json_app", arguments.workers, folder=ROOT / "bench"),
+            "snappass": Gunicorn(snappass, "snappass.main:app", arguments.workers, folder=folder,
+                                 env={"REDIS_URL": redis.url, "NO_SSL": "True", "SECRET_KEY": secrets.token_hex(16)}),
+            "ours_redis": ServerProcess(folder / "redis-data", "--workers", str(arguments.workers), "--rate-limits", "off", "--store", redis.url),
+            "ours_sqlite": ServerProcess(folder / "sqlite-data", "--workers", str(arguments.workers), "--rate-limits", "off"),
+        }
+        systems = {
+            "floor": {"script": WRK_FLOOR % {"create": json.dumps(body)}, "requests_per_pair": 1},
+            "json_floor": {"script": WRK_FLOOR % {"create": json.dumps(body)}, "requests_per_pair": 1},
+            "snappass": {"script": WRK_SNAPPASS % {"secret": secrets.token_hex(150)}, "requests_per_pair": 3},
+            "ours_redis": {"script": create_claim_script(), "requests_per_pair": 2},
+            "ours_sqlite": {"script": create_claim_script(), "requests_per_pair": 2},
+        }
+        try:
+            for name, server in servers.items():
+                systems[name]["server"] = server.start()
+            if arguments.only in (None, "compare"):
+                results["compare"] = compare(systems, arguments.seconds, arguments.rounds)
+            if arguments.only in (None, "soak") and arguments.soak:
+                results["soak"] = {name: soak(servers[name], arguments.soak) for name in ("ours_sqlite", "ours_redis")}
+        finally:
+            for server in servers.values():
                 server.stop()
-        redis.stop()
+            redis.stop()
+        if arguments.only in (None, "balance") and arguments.balance_runs:
+            results["balance"] = [balance(workers, arguments.balance_runs, arguments.seconds, folder) for workers in (2, 4)]
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "load.json").write_text(json.dumps(results, indent=2))
-    print("| store | concurrency | health req/s | create+claim req/s | create+claim p50 / p99 ms | cost ratio (rounds) | "
-          "server CPU µs per request: health / create+claim | server CPU ratio | errors |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for row in results["rows"]:
-        print(f"| {row['backend']} | {row['connections']} | {row['health_rps']:,} | {row['create_claim_rps']:,} | "
-              f"{row['create_claim_p50_ms']:.1f} / {row['create_claim_p99_ms']:.1f} | {row['cost_ratio']} "
-              f"({', '.join(map(str, row['cost_ratio_per_round']))}) | "
-              f"{row['health_server_cpu_us']:.0f} / {row['create_claim_server_cpu_us']:.0f} | {row['server_cpu_ratio']} | {row['errors']} |")
-    for row in results["rows"]:
-        if "rss_mib_min_max" in row:
-            print(f"{row['backend']}: server memory during the run {row['rss_mib_min_max'][0]}–{row['rss_mib_min_max'][1]} MiB")
-    for backend, figures in results["soak"].items():
-        print(f"{backend} soak {figures['seconds']} s: {figures['rps']} req/s, {figures['errors']} errors, memory "
+    report(results)
+
+
+def report(results: dict) -> None:
+    if "compare" in results:
+        table = results["compare"]
+        # A floor's "pair" is one request: a create+claim pair is measured against two of them.
+        floor, json_floor = (2 * table[name]["cpu_s_per_1000_pairs"] for name in ("floor", "json_floor"))
+        print(f"gunicorn {results['gunicorn']}, {results['settings']['workers']} workers, {CONNECTIONS} connections\n")
+        print("| system | flow (one pair) | pairs/s (median; rounds) | server CPU s per 1,000 pairs | "
+              "÷ two no-op POSTs | ÷ two JSON POSTs | p99 ms | errors |")
+        print("|---|---|---|---|---|---|---|---|")
+        flows = {"floor": "one no-op POST", "json_floor": "one JSON POST, JSON 201", "snappass": "create, open, reveal",
+                 "ours_redis": "create, claim", "ours_sqlite": "create, claim"}
+        for name, row in table.items():
+            cpu = row["cpu_s_per_1000_pairs"]
+            ratios = f"{cpu / floor:.2f} | {cpu / json_floor:.2f}" if name not in ("floor", "json_floor") else "| "
+            print(f"| {name} | {flows[name]} | {row['pairs_per_s']:,.0f} ({', '.join(map(str, row['pairs_per_s_per_round']))}) | "
+                  f"{cpu:.2f} | {ratios} | {row['p99_ms']:.1f} | {row['errors']} |")
+        for name in ("ours_redis", "ours_sqlite"):
+            print(f"{name}: {table[name]['pairs_per_s'] / table['snappass']['pairs_per_s']:.2f}× Snappass's pairs/s at "
+                  f"{table[name]['cpu_s_per_1000_pairs'] / table['snappass']['cpu_s_per_1000_pairs']:.2f}× its CPU per pair")
+    for row in results.get("balance", []):
+        print(f"balance, {row['workers']} workers: slowest run {row['slowest_over_median']} × the median "
+              f"(pairs/s {row['pairs_per_s_per_run']}); least busy worker {row['least_busy_worker_share_of_even']} × an even share")
+    for name, figures in results.get("soak", {}).items():
+        print(f"{name} soak {figures['seconds']} s: {figures['rps']} req/s, {figures['errors']} errors, memory "
               f"{figures['rss_mib_first_quarter_avg']} MiB (first quarter) → {figures['rss_mib_last_quarter_avg']} MiB "
               f"(last quarter), max {figures['rss_mib_max']} MiB")
 

