@@ -5,7 +5,8 @@ connections, every server under the same gunicorn settings (``sync_server.__main
   parses the JSON and answers 201 with JSON (the least any JSON API pays);
 - Snappass 1.6.2 (PyPI; Flask and Redis), in a virtual environment of its own from ``bench/snappass.lock``,
   on the same Redis: its full flow, create, open and reveal (three requests);
-- this project on Redis and on SQLite: create and claim (two requests).
+- this project on Redis and on SQLite: create and claim (two requests); and on a store that keeps nothing,
+  which splits a pair's cost into the app's own work and the store's.
 
     .venv/bin/python bench/load.py [--seconds 10] [--rounds 5] [--workers 2] [--balance-runs 10] [--soak 300]
 
@@ -316,6 +317,8 @@ def main() -> None:
         servers = {
             "floor": Gunicorn(Path(sys.executable), "floor_app:app", arguments.workers, folder=ROOT / "bench"),
             "json_floor": Gunicorn(Path(sys.executable), "floor_app:json_app", arguments.workers, folder=ROOT / "bench"),
+            "ours_no_store": Gunicorn(Path(sys.executable), "floor_app:project_without_store()", arguments.workers,
+                                      folder=ROOT / "bench", env={"BENCH_DATA_DIR": str(folder / "no-store-data")}),
             "snappass": Gunicorn(snappass, "snappass.main:app", arguments.workers, folder=folder,
                                  env={"REDIS_URL": redis.url, "NO_SSL": "True", "SECRET_KEY": secrets.token_hex(16)}),
             "ours_redis": ServerProcess(folder / "redis-data", "--workers", str(arguments.workers), "--rate-limits", "off", "--store", redis.url),
@@ -324,6 +327,7 @@ def main() -> None:
         systems = {
             "floor": {"script": WRK_FLOOR % {"create": json.dumps(body)}, "requests_per_pair": 1},
             "json_floor": {"script": WRK_FLOOR % {"create": json.dumps(body)}, "requests_per_pair": 1},
+            "ours_no_store": {"script": create_claim_script(), "requests_per_pair": 2},
             "snappass": {"script": WRK_SNAPPASS % {"secret": secrets.token_hex(150)}, "requests_per_pair": 3},
             "ours_redis": {"script": create_claim_script(), "requests_per_pair": 2},
             "ours_sqlite": {"script": create_claim_script(), "requests_per_pair": 2},
@@ -357,6 +361,7 @@ def report(results: dict) -> None:
               "÷ two no-op POSTs | ÷ two JSON POSTs | p99 ms | errors |")
         print("|---|---|---|---|---|---|---|---|")
         flows = {"floor": "one no-op POST", "json_floor": "one JSON POST, JSON 201", "snappass": "create, open, reveal",
+                 "ours_no_store": "create, claim; a store that keeps nothing",
                  "ours_redis": "create, claim", "ours_sqlite": "create, claim"}
         for name, row in table.items():
             cpu = row["cpu_s_per_1000_pairs"]
