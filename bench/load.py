@@ -198,6 +198,7 @@ class Gunicorn:
         self.args = [str(python), "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
                      *flags, "--log-level", "warning", app]
         self.env, self.folder = {**os.environ, **(env or {})}, folder
+        self.process: subprocess.Popen | None = None
 
     def start(self) -> "Gunicorn":
         self.process = subprocess.Popen(self.args, cwd=self.folder, env=self.env, start_new_session=True,
@@ -206,8 +207,9 @@ class Gunicorn:
         return self
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=30)
 
 
 def snappass_python() -> Path:
@@ -318,7 +320,7 @@ def main() -> None:
             "floor": Gunicorn(Path(sys.executable), "floor_app:app", arguments.workers, folder=ROOT / "bench"),
             "json_floor": Gunicorn(Path(sys.executable), "floor_app:json_app", arguments.workers, folder=ROOT / "bench"),
             "ours_no_store": Gunicorn(Path(sys.executable), "floor_app:project_without_store()", arguments.workers,
-                                      folder=ROOT / "bench", env={"BENCH_DATA_DIR": str(folder / "no-store-data")}),
+                                      folder=ROOT / "bench", env={"BENCH_DATA_DIR": str(folder / "no-store-data"), "PYTHONPATH": str(ROOT)}),
             "snappass": Gunicorn(snappass, "snappass.main:app", arguments.workers, folder=folder,
                                  env={"REDIS_URL": redis.url, "NO_SSL": "True", "SECRET_KEY": secrets.token_hex(16)}),
             "ours_redis": ServerProcess(folder / "redis-data", "--workers", str(arguments.workers), "--rate-limits", "off", "--store", redis.url),

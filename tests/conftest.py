@@ -85,6 +85,18 @@ class ServerProcess:
         return self.log_path.read_text(errors="replace")
 
 
+def damage_database(data_dir: Path) -> bytes:
+    """Overwrite a running server's SQLite file with junk, as a failing disk or a bad restore would (after
+    moving everything from the write-ahead log into it); return its good bytes, to put them back."""
+    import sqlite3
+
+    database = data_dir / "shares.sqlite3"
+    sqlite3.connect(database).execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    good = database.read_bytes()
+    database.write_bytes(b"this is not a database " * (len(good) // 23 + 1))
+    return good
+
+
 class RedisServer:
     """A real ``redis-server`` on a free loopback port, in its own folder; ``persistent`` turns on the
     append-only file so a restart keeps the data."""

@@ -4,7 +4,6 @@ limits, a store that can go away, a stop in the middle of traffic."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RedisServer, ServerProcess
+from conftest import RedisServer, ServerProcess, damage_database
 from shares import call, create_body
 
 
@@ -75,9 +74,7 @@ def test_json_logs_are_one_object_per_line_with_tracebacks_inside(tmp_path):
         body, token = create_body()
         status, created = call(f"{server.url}/api/shares", "POST", body)
         assert status == 201
-        database = tmp_path / "data" / "shares.sqlite3"
-        sqlite3.connect(database).execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        database.write_bytes(b"this is not a database " * 1000)  # a failing disk, a bad restore
+        damage_database(tmp_path / "data")
         status, answer = call(f"{server.url}/api/shares/{created['id']}/claim", "POST", {"claim_token": token})
         assert (status, answer["error"]) == (503, "store_unavailable")
     finally:

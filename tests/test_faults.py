@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ServerProcess
+from conftest import ServerProcess, damage_database
 from shares import call, create_body
 
 
@@ -199,15 +199,12 @@ def test_damaged_store_is_a_clear_503_and_recovers(tmp_path):
         body, token = create_body()
         status, created = call(f"{server.url}/api/shares", "POST", body)
         assert status == 201
-        database = tmp_path / "data" / "shares.sqlite3"
-        sqlite3.connect(database).execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        good = database.read_bytes()
-        database.write_bytes(b"this is not a database " * (len(good) // 23 + 1))
+        good = damage_database(tmp_path / "data")
         status, answer = call(f"{server.url}/api/shares", "POST", create_body()[0])
         assert (status, answer["error"]) == (503, "store_unavailable")
         assert call(f"{server.url}/api/ready")[0] == 503
         assert call(f"{server.url}/api/health")[0] == 200  # the process itself is fine: no restart wanted
-        database.write_bytes(good)
+        (tmp_path / "data" / "shares.sqlite3").write_bytes(good)
         assert call(f"{server.url}/api/ready")[0] == 200
         assert claim(server, created["id"], token)[0] == 200
         assert "Traceback" not in server.log()
