@@ -16,6 +16,12 @@ from .progress import describe, summarise
 # answer such as "=)" or "-2 since last week" as the text it is.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+# What a Markdown viewer would read as markup in an answer: HTML (entities for "&", "<" and ">", since not
+# every Markdown accepts a backslash before "<"), and emphasis, code, links and images, headings and table
+# cells (a backslash). So "<img onerror=...>" or "[x](javascript:...)" shows as the text the person typed.
+HTML_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+MARKDOWN_PUNCTUATION = str.maketrans({mark: "\\" + mark for mark in "\\`*_[]()#|!"})
+
 
 def to_markdown(doc: dict, worksheet: Worksheet = WORKSHEET, sections: list[str] | None = None) -> str:
     """The answers as Markdown; ``sections`` limits it to those parts (a share may hold only some)."""
@@ -54,21 +60,26 @@ def _section_markdown(section: Section, doc: dict) -> list[str]:
         lines += [f"### {prompt.label}", ""]
         if prompt.kind == "list":
             for n in range(1, prompt.items + 1):
-                lines.append(f"{n}. {answers.get(f'{name}.{n}', '')}".rstrip())
+                lines.append(f"{n}. {as_text(answers.get(f'{name}.{n}', ''))}".rstrip())
             lines.append("")
         elif prompt.kind == "scale":
             value = answers.get(name)
             lines += [f"{value} out of {prompt.scale.high}" if value else "_Not answered._", ""]
         else:
             text = answers.get(name)
-            lines += [*(f"> {line}".rstrip() for line in text.split("\n")), ""] if text else ["_Not answered._", ""]
+            lines += [*(f"> {as_text(line)}".rstrip() for line in text.split("\n")), ""] if text else ["_Not answered._", ""]
     return lines
+
+
+def as_text(answer: str) -> str:
+    """An answer as Markdown that every viewer shows as the very text typed, never as markup."""
+    return answer.translate(HTML_ENTITIES).translate(MARKDOWN_PUNCTUATION)
 
 
 def _table_cell(value: object) -> str:
     if value is None:
         return ""
-    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return as_text(str(value).replace("\n", " "))
 
 
 def sessions_csv(doc: dict, worksheet: Worksheet = WORKSHEET) -> str:

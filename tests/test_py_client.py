@@ -6,7 +6,9 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ElementTree
+from html.parser import HTMLParser
 
+import markdown
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -195,6 +197,64 @@ def test_markdown_export_follows_the_worksheet_and_holds_every_answer():
     assert "> Being heard\n> and believed" in markdown
     assert "2. Honesty" in markdown and "8 out of 10" in markdown
     assert "| 2026-01-05 | Work \\| stress | 3 | 8 | Slow down |" in markdown
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[a link](javascript:alert(1))",
+    "![an image](https://tracker.example/pixel.png)",
+    "<https://elsewhere.example>",
+    "<a href='javascript:alert(1)'>click</a>",
+    "*not emphasis* `not code` AT&T 3 < 4 \\ done",
+]
+# Markdown's own structure, which an answer may take on (a line starting "- " is a list) but nothing that
+# loads, links, runs or carries attributes.
+HARMLESS_TAGS = {"h1", "h2", "h3", "p", "em", "strong", "ul", "ol", "li", "blockquote", "table", "thead", "tbody",
+                 "tr", "th", "td", "pre", "code", "hr", "br"}
+
+
+class RenderedMarkdown(HTMLParser):
+    """What a Markdown viewer would show: its elements (with any attributes) and its text."""
+
+    def __init__(self, markdown_text: str):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, list]] = []
+        self.text: list[str] = []
+        self.feed(markdown.markdown(markdown_text, extensions=["tables"]))
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, attrs))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_hostile_answers_export_as_their_own_text_and_never_as_markup():
+    """Both exports that leave the browser as Markdown (the person's, and the therapist's from a share) come
+    from to_markdown; opened in a Markdown viewer, an answer is shown as typed, never run or followed."""
+    texts = {f"{section.id}.{prompt.id}": hostile for (section, prompt), hostile in zip(
+        [(s, p) for s in WORKSHEET.sections for p in s.prompts if p.kind == "text"], HOSTILE, strict=False)}
+    lists = {f"{section.id}.{prompt.id}.1": HOSTILE[0] for section in WORKSHEET.sections for prompt in section.prompts
+             if prompt.kind == "list"}
+    doc = answers.normalise(document({**texts, **lists}, [session("a", "2026-01-05", 3, 8, HOSTILE[1], HOSTILE[2])]))
+    rendered = RenderedMarkdown(exports.to_markdown(doc))
+    assert {tag for tag, _ in rendered.elements} <= HARMLESS_TAGS
+    assert all(not attributes for _, attributes in rendered.elements)
+    shown = "".join(rendered.text)
+    for hostile in [*texts.values(), *HOSTILE[:3]]:
+        assert hostile in shown, hostile
+    assert "javascript:" not in "".join(str(attributes) for _, attributes in rendered.elements)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from("<>&[]()!*_`#|\\-+=:/ .\naj"), max_size=60))
+def test_no_answer_becomes_an_element_that_loads_links_or_runs(answer):
+    doc = answers.normalise(document({"reflections.trust-meaning": answer},
+                                     [session("a", "2026-01-05", topic=answer.replace("\n", " "))]))
+    rendered = RenderedMarkdown(exports.to_markdown(doc))
+    assert {tag for tag, _ in rendered.elements} <= HARMLESS_TAGS
+    assert all(not attributes for _, attributes in rendered.elements)
 
 
 def test_csv_export_has_one_row_per_session_and_defuses_formulas():
