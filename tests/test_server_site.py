@@ -199,7 +199,7 @@ def test_readme_nginx_lines_say_what_the_server_sends(client):
     from sync_server.site import IMMUTABLE
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    block = next(block.split("```", 1)[0] for block in readme.split("```nginx\n")[1:] if "add_header" in block)
+    block = next(block.split("```", 1)[0] for block in readme.split("```nginx\n")[1:] if "location ~" in block)
     server_level = dict(re.findall(r'^add_header ([\w-]+) "(.*)" always;$', block, flags=re.M))
     page = client.get("/worksheet/")
     assert server_level == {**HEADERS, "Cache-Control": page.headers["Cache-Control"]}
