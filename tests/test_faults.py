@@ -210,3 +210,56 @@ def test_damaged_store_is_a_clear_503_and_recovers(tmp_path):
         assert "Traceback" not in server.log()
     finally:
         server.stop()
+
+
+def ciphertext_left_in(folder: Path, envelope: bytes) -> list[str]:
+    """The files under ``folder`` that still hold any 24 bytes of the envelope's body."""
+    pieces = [envelope[start:start + 24] for start in range(14, len(envelope) - 24, 24)]
+    return [path.name for path in folder.rglob("*") if path.is_file()
+            and any(piece in path.read_bytes() for piece in pieces)]
+
+
+def test_claimed_cancelled_destroyed_and_expired_shares_leave_no_ciphertext_on_disk(tmp_path):
+    """After a share is opened, cancelled, destroyed by wrong proofs or expired, its bytes are nowhere in
+    the data folder: not in the database (secure_delete), not in the write-ahead log (emptied soon after)."""
+    import base64
+
+    server = ServerProcess(tmp_path / "data", "--rate-limits", "off").start()
+    try:
+        made = []
+        for _ in range(3):
+            body, token = create_body(body_bytes=2000)
+            status, answer = call(f"{server.url}/api/shares", "POST", body)
+            assert status == 201
+            made.append((answer, token, base64.urlsafe_b64decode(body["ciphertext"] + "==")))
+        kept_body, kept_token = create_body(body_bytes=2000)
+        assert call(f"{server.url}/api/shares", "POST", kept_body)[0] == 201
+        kept = base64.urlsafe_b64decode(kept_body["ciphertext"] + "==")
+        (opened, opened_token, opened_bytes), (cancelled, _, cancelled_bytes), (destroyed, _, destroyed_bytes) = made
+        assert ciphertext_left_in(tmp_path / "data", opened_bytes), "the test cannot see stored bytes"
+        assert claim(server, opened["id"], opened_token)[0] == 200
+        assert call(f"{server.url}/api/shares/{cancelled['id']}", "DELETE",
+                    headers={"Authorization": f"Bearer {cancelled['manage_token']}"})[0] == 204
+        for _ in range(5):
+            claim(server, destroyed["id"], create_body()[1])
+        deadline = time.monotonic() + 5
+        while any(ciphertext_left_in(tmp_path / "data", data) for data in (opened_bytes, cancelled_bytes, destroyed_bytes)):
+            assert time.monotonic() < deadline, "ciphertext still on disk 5 s after the share ended"
+            time.sleep(0.2)
+        assert ciphertext_left_in(tmp_path / "data", kept), "a waiting share must still be there"
+    finally:
+        server.stop()
+
+
+def test_expired_shares_leave_no_ciphertext_on_disk(tmp_path):
+    from sync_server.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(str(tmp_path / "shares.sqlite3"))
+    data = os.urandom(3000)
+    store.create("expiring", data, b"h" * 32, now=1000, expires_at=1300)
+    assert ciphertext_left_in(tmp_path, data)
+    store.purge(now=1300)
+    deadline = time.monotonic() + 5
+    while ciphertext_left_in(tmp_path, data):
+        assert time.monotonic() < deadline, "ciphertext still on disk 5 s after the share expired"
+        time.sleep(0.2)

@@ -14,6 +14,11 @@ revoking is one UPDATE. Such statements queue, and whichever thread holds the lo
 in one transaction (``_write``). Every other claim outcome, and a claim that lost a race, takes a
 transaction of its own.
 
+Erased means erased: ``secure_delete`` is on, so SQLite overwrites with zeros what a claim, a revocation
+or an expiry removes, and the write-ahead log, which still holds the page as it was written, is checkpointed
+into the database and truncated to nothing within a second or two of any erasure (``_scrub_soon``); the
+share's bytes then exist nowhere in the data folder.
+
 WAL mode lets reads go on meanwhile. ``synchronous=NORMAL`` (the setting SQLite recommends with WAL)
 makes an acknowledged write survive a crash or kill of the server process; only a power cut or an
 operating-system crash may undo the last moments' writes. Set ``--sqlite-synchronous FULL`` to pay an
@@ -28,6 +33,7 @@ import hmac
 import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -50,6 +56,10 @@ CREATE INDEX IF NOT EXISTS shares_by_expiry ON shares (expires_at);
 """
 
 
+# How long after an erasure the write-ahead log is emptied (see SQLiteStore.scrub).
+SCRUB_EVERY_SECONDS = 1
+
+
 class _PendingWrite:
     """One statement queued for whichever thread holds the writer lock (see ``SQLiteStore._write``)."""
 
@@ -70,6 +80,8 @@ class SQLiteStore:
         self._writer = threading.Lock()
         self._pending = collections.deque()
         self._writer_file = None  # opened lazily, so each forked worker has its own descriptor
+        self._erased = threading.Event()  # set when ciphertext was erased and the log may still hold it
+        self._scrubber_pid = None  # the scrubbing thread does not survive a fork: each worker starts its own
         folder = Path(path).parent
         if not folder.exists():
             private_folder(folder)
@@ -90,6 +102,7 @@ class SQLiteStore:
             db = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(f"PRAGMA synchronous={self.synchronous}")
+            db.execute("PRAGMA secure_delete=ON")
             db.execute("PRAGMA busy_timeout=10000")
             self._local.db = db
         return db
@@ -218,8 +231,11 @@ class SQLiteStore:
                 (now, key, now),
             )
             if opened:  # the ciphertext read above is the one erased now: it never changes while waiting
+                self._scrub_soon()
                 return ClaimOutcome("ok", ciphertext=row[0], created_at=row[2])
-        return self._claim_in_transaction(key, claim_hash, now)
+        outcome = self._claim_in_transaction(key, claim_hash, now)
+        self._scrub_soon()
+        return outcome
 
     def _claim_in_transaction(self, key, claim_hash, now):
         with self._transaction() as db:
@@ -263,13 +279,46 @@ class SQLiteStore:
             "WHERE key = ? AND state = 'waiting' AND expires_at > ?",
             (now, key, now),
         )
+        self._scrub_soon()
         return self.status(key, now)
 
     def purge(self, now):
         """Erase the ciphertext of expired shares and drop tombstones past their grace period."""
         with self._transaction() as db:
             db.execute("UPDATE shares SET ciphertext = NULL WHERE expires_at <= ? AND ciphertext IS NOT NULL", (now,))
-            return db.execute("DELETE FROM shares WHERE expires_at <= ?", (now - TOMBSTONE_GRACE_SECONDS,)).rowcount
+            dropped = db.execute("DELETE FROM shares WHERE expires_at <= ?", (now - TOMBSTONE_GRACE_SECONDS,)).rowcount
+        self._scrub_soon()
+        return dropped
+
+    def _scrub_soon(self) -> None:
+        """Have the write-ahead log emptied shortly: at most once a second per process, however many shares
+        are erased, so a busy server pays one checkpoint a second rather than one per claim."""
+        self._erased.set()
+        if self._scrubber_pid != os.getpid():
+            with self._writer:
+                if self._scrubber_pid != os.getpid():
+                    self._scrubber_pid = os.getpid()
+                    threading.Thread(target=self._scrub_forever, name="wal-scrubber", daemon=True).start()
+
+    def _scrub_forever(self) -> None:
+        while True:
+            self._erased.wait()
+            time.sleep(SCRUB_EVERY_SECONDS)
+            self._erased.clear()
+            try:
+                self.scrub()
+            except StoreUnavailable:
+                self._erased.set()  # try again next time; the requests themselves report the store's state
+
+    def scrub(self) -> None:
+        """Move the write-ahead log into the database and truncate it to zero bytes. Taken in the writers'
+        queue, so no writer of any worker is kept waiting on SQLite's busy handler meanwhile."""
+        with self._writers_queue():
+            try:
+                self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            except sqlite3.Error as error:
+                self._local.db = None
+                raise StoreUnavailable(str(error)) from None
 
     def ping(self):
         self._read("SELECT 1 FROM shares LIMIT 1", ())
