@@ -18,7 +18,7 @@ from markdown.preprocessors import Preprocessor
 from py_client.content import WORKSHEET, Column, Prompt, Section, Worksheet
 from py_client.sharing import MAX_NOTE
 
-MARKER = re.compile(r"^\{worksheet-(?:section: *(?P<section>[a-z-]+)|(?P<part>status|tools|share|open))\}$")
+MARKER = re.compile(r"^\{worksheet-(?:section: *(?P<section>[a-z-]+)|(?P<part>status|lock|tools|share|open))\}$")
 
 
 def field_id(name: str) -> str:
@@ -156,6 +156,40 @@ STATUS = (
     "You can still read and print the worksheet.</p></noscript>"
 )
 
+LOCK_AFTER_CHOICES = ((60, "1 minute"), (300, "5 minutes"), (600, "10 minutes"), (1800, "30 minutes"))
+LOCK = (
+    '<section class="ws-lock" id="ws-lock" aria-labelledby="ws-lock-title">'
+    '<h2 class="ws-lock-title" id="ws-lock-title">Passcode lock</h2>'
+    '<div id="ws-lock-offer"><p>Someone else may use this browser? Lock your answers with a passcode: they are '
+    "then stored only encrypted, and the page shows them only after the passcode is entered.</p>"
+    '<p><button type="button" class="md-button" id="ws-lock-open" disabled>Lock with a passcode</button></p></div>'
+    '<form class="ws-lock-form" id="ws-lock-set" hidden novalidate>'
+    '<p class="ws-lock-warning"><strong>If you forget the passcode, your answers cannot be recovered.</strong> '
+    "Nobody, including us, can unlock them; you could only erase them and start again.</p>"
+    '<p><label for="ws-passcode-new">Passcode</label>'
+    '<input type="password" id="ws-passcode-new" autocomplete="new-password"></p>'
+    '<p><label for="ws-passcode-repeat">Repeat passcode</label>'
+    '<input type="password" id="ws-passcode-repeat" autocomplete="new-password"></p>'
+    '<p class="ws-lock-message" id="ws-lock-set-message" role="alert"></p>'
+    '<div class="ws-buttons"><button type="submit" class="md-button md-button--primary">Lock</button>'
+    '<button type="button" class="md-button" id="ws-lock-cancel">Cancel</button></div></form>'
+    '<div id="ws-lock-controls" hidden><p>Your answers are stored encrypted with your passcode.</p>'
+    '<p><label for="ws-lock-after">Lock again after this long without typing</label>'
+    '<select id="ws-lock-after">'
+    + "".join(f'<option value="{seconds}">{label}</option>' for seconds, label in LOCK_AFTER_CHOICES)
+    + "</select></p>"
+    '<div class="ws-buttons"><button type="button" class="md-button md-button--primary" id="ws-lock-now">Lock now</button>'
+    '<button type="button" class="md-button" id="ws-lock-remove">Remove passcode</button></div></div>'
+    '<form class="ws-lock-form" id="ws-unlock" hidden novalidate>'
+    '<p>Your answers are locked with a passcode.</p>'
+    '<p><label for="ws-passcode">Passcode</label>'
+    '<input type="password" id="ws-passcode" autocomplete="current-password"></p>'
+    '<p class="ws-lock-message" id="ws-unlock-message" role="alert"></p>'
+    '<div class="ws-buttons"><button type="submit" class="md-button md-button--primary">Unlock</button>'
+    '<button type="button" class="md-button ws-danger" id="ws-lock-forgot">Forgot passcode</button></div></form>'
+    "</section>"
+)
+
 TOOLS = (
     '<section class="ws-section ws-tools" id="ws-tools" aria-labelledby="ws-tools-title">'
     '<h2 id="ws-tools-title">Keep your answers safe</h2>'
@@ -276,7 +310,7 @@ class WorksheetPreprocessor(Preprocessor):
                 output += ["", f"## {section.title} {{ #ws-{section.id}-title }}"]
                 html = render_section(section)
             else:
-                html = {"status": STATUS, "tools": TOOLS, "share": share_panel(self.worksheet), "open": OPEN_PAGE}[match["part"]]
+                html = {"status": STATUS, "lock": LOCK, "tools": TOOLS, "share": share_panel(self.worksheet), "open": OPEN_PAGE}[match["part"]]
             output += ["", self.md.htmlStash.store(html), ""]
         return output
 

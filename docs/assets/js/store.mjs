@@ -1,12 +1,20 @@
 // The answers in localStorage. Every change is written at once, as a small edit applied to the latest
 // stored copy, so two open tabs each add their own edits instead of overwriting each other's document.
+// With a passcode set (passcode.mjs), the answers are stored only encrypted, under `KEYS.locked`: while
+// unlocked, each change is applied at once to the copy in memory and sealed into storage moments later,
+// in a Web Lock shared by every tab of the site, on top of what another tab may have saved meanwhile.
+import * as passcode from "./passcode.mjs";
+
 const PREFIX = "trust-safety-worksheet/";
 export const KEYS = {
   answers: `${PREFIX}answers`,
   lastBackup: `${PREFIX}last-backup`,
   logView: `${PREFIX}log-view`,
   asideMarker: `${PREFIX}kept-aside/`,
+  locked: `${PREFIX}answers-locked`,
+  lockAfterSeconds: `${PREFIX}lock-after-seconds`,
 };
+const STORE_LOCK = `${PREFIX}store`;
 export const FORMAT = "trust-safety-worksheet";
 export const VERSION = 2;
 
@@ -15,6 +23,12 @@ export function emptyDocument() {
 }
 
 export class StorageFullError extends Error {}
+/** A change was made while the answers are locked (another tab may have just set a passcode). */
+export class LockedError extends Error {}
+
+// While unlocked with a passcode: the lock (key and salt), the answers, what is kept aside, the changes
+// not yet sealed into storage, the record this tab wrote last and the save under way.
+let unlocked = null;
 
 function parse(raw) {
   // Returns {doc} for a document of this format (any version) or {unreadable: reason}.
@@ -38,19 +52,27 @@ function parse(raw) {
 /** Keep a copy of data that could not be read under its own key, so nothing is ever silently dropped. */
 export function keepAside(raw, reason) {
   const key = `${KEYS.asideMarker}${new Date().toISOString()}`;
-  localStorage.setItem(key, raw);
+  if (unlocked) {
+    unlocked.keptAside.push({ key, text: raw });
+    saveSealed(() => {});
+  } else {
+    localStorage.setItem(key, raw);
+  }
   return { key, reason };
 }
 
 export function keptAside() {
+  if (unlocked) return [...unlocked.keptAside];
   return Object.keys(localStorage)
     .filter((key) => key.startsWith(KEYS.asideMarker))
     .sort()
     .map((key) => ({ key, text: localStorage.getItem(key) }));
 }
 
-/** Read the saved answers. Unreadable data is kept aside and reported in `problem`. */
+/** Read the saved answers. Unreadable data is kept aside and reported in `problem`; while a passcode
+ *  keeps them locked, `locked` is true and the document is empty. */
 export function load() {
+  if (isLocked()) return unlocked ? { doc: unlocked.doc } : { doc: emptyDocument(), locked: true };
   const raw = localStorage.getItem(KEYS.answers);
   if (raw === null) return { doc: emptyDocument() };
   const { doc, unreadable } = parse(raw);
@@ -73,6 +95,13 @@ function write(doc) {
 
 /** Apply one edit to the latest stored copy (another tab may have changed it) and save it. */
 export function edit(fallback, change) {
+  if (isLocked()) {
+    if (!unlocked) throw new LockedError("The answers are locked.");
+    change(unlocked.doc);
+    unlocked.doc.saved_at = new Date().toISOString();
+    saveSealed(change);
+    return unlocked.doc;
+  }
   const raw = localStorage.getItem(KEYS.answers);
   const latest = raw === null ? null : parse(raw).doc;
   const doc = latest && latest.version === VERSION ? latest : structuredClone(fallback);
@@ -81,6 +110,10 @@ export function edit(fallback, change) {
 }
 
 export function replace(doc) {
+  if (isLocked()) {
+    const copy = structuredClone(doc);
+    return edit(copy, (target) => Object.assign(target, structuredClone(copy)));
+  }
   return write(structuredClone(doc));
 }
 
@@ -95,9 +128,119 @@ export function setSessionField(doc, id, column, value) {
 }
 
 export function deleteEverything() {
+  unlocked = null;
   for (const key of Object.keys(localStorage)) {
     if (key.startsWith(PREFIX)) localStorage.removeItem(key);
   }
+}
+
+// --- the passcode lock ----------------------------------------------------------------------------------
+
+export function isLocked() {
+  return localStorage.getItem(KEYS.locked) !== null;
+}
+
+export function isUnlocked() {
+  return unlocked !== null;
+}
+
+/** Seal the changes made so far on top of the latest record (another tab may have saved since). */
+function saveSealed(change) {
+  const state = unlocked;
+  state.changes.push(change);
+  state.saving = state.saving.then(() => navigator.locks.request(STORE_LOCK, async () => {
+    if (!state.changes.length) return;
+    const changes = state.changes.splice(0);
+    const raw = localStorage.getItem(KEYS.locked);
+    if (raw === null) return; // the passcode was removed in another tab: that tab wrote the answers out
+    if (raw !== state.written) {
+      const latest = await passcode.reopen(raw, FORMAT, state.lock);
+      for (const apply of changes) apply(latest.doc);
+      state.doc = latest.doc;
+      state.keptAside = [...latest.kept_aside, ...state.keptAside.filter((entry) => !latest.kept_aside.some((other) => other.key === entry.key))];
+    }
+    state.doc.saved_at = new Date().toISOString();
+    const record = await passcode.seal(state.lock, FORMAT, { doc: state.doc, kept_aside: state.keptAside });
+    try {
+      localStorage.setItem(KEYS.locked, record);
+    } catch (error) {
+      throw new StorageFullError(String(error && error.name));
+    }
+    state.written = record;
+  }));
+  return state.saving;
+}
+
+/** Wait until every change is sealed into storage. */
+export function saved() {
+  return unlocked ? unlocked.saving : Promise.resolve();
+}
+
+function unlockedState(lock, payload, written) {
+  return { lock, doc: payload.doc, keptAside: payload.kept_aside || [], changes: [], written, saving: Promise.resolve() };
+}
+
+/** Set a passcode: from now on the answers (and anything kept aside) are stored only encrypted. */
+export async function setPasscode(code) {
+  const lock = await passcode.newLock(code);
+  await navigator.locks.request(STORE_LOCK, async () => {
+    const { doc } = load();
+    const aside = keptAside();
+    const record = await passcode.seal(lock, FORMAT, { doc, kept_aside: aside });
+    localStorage.setItem(KEYS.locked, record); // first the sealed copy, then the plain one goes
+    localStorage.removeItem(KEYS.answers);
+    for (const entry of aside) localStorage.removeItem(entry.key);
+    unlocked = unlockedState(lock, { doc, kept_aside: aside }, record);
+  });
+  return unlocked.doc;
+}
+
+/** Unlock with the passcode; a wrong one throws passcode.WrongPasscodeError and changes nothing. */
+export async function unlock(code) {
+  const raw = localStorage.getItem(KEYS.locked);
+  const { lock, payload } = await passcode.unlock(raw, FORMAT, code);
+  unlocked = unlockedState(lock, payload, raw);
+  return unlocked.doc;
+}
+
+/** Read what another tab sealed, with the key this tab holds. */
+export async function reload() {
+  const state = unlocked;
+  const raw = localStorage.getItem(KEYS.locked);
+  if (!state || raw === null || raw === state.written) return state?.doc;
+  const latest = await passcode.reopen(raw, FORMAT, state.lock);
+  for (const apply of state.changes) apply(latest.doc);
+  state.doc = latest.doc;
+  state.keptAside = latest.kept_aside;
+  state.written = raw;
+  return state.doc;
+}
+
+/** Forget the key and the answers in memory, once every change is sealed. */
+export async function lock() {
+  const state = unlocked;
+  if (!state) return;
+  await state.saving.catch(() => {});
+  if (unlocked === state) unlocked = null;
+}
+
+/** Drop the key at once, without waiting (leaving the page in a hurry: every change is already saved). */
+export function forgetKey() {
+  unlocked = null;
+}
+
+/** Back to plain storage: the answers and anything kept aside are written out as they were before. */
+export async function removePasscode() {
+  const state = unlocked;
+  await state.saving;
+  await navigator.locks.request(STORE_LOCK, async () => {
+    await reload();
+    write(state.doc);
+    for (const entry of state.keptAside) localStorage.setItem(entry.key, entry.text);
+    localStorage.removeItem(KEYS.locked);
+    unlocked = null;
+  });
+  return state.doc;
 }
 
 export function hasAnswers(doc) {

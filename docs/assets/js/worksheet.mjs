@@ -6,11 +6,14 @@ import { $, download, element, startPage } from "./dom.mjs";
 import { formatShortDate, formatTime } from "./format.mjs";
 import { sessionTable } from "./snapshot-view.mjs";
 import { keepOffline } from "./offline.mjs";
+import { WrongPasscodeError } from "./passcode.mjs";
 
 const BACKUP_REMINDER_DAYS = 14;
 const VIEW_DELAY_MS = 250;
 // With more sessions than this, a page load shows the newest card open and folds the older ones.
 const OPEN_CARDS_ON_LOAD = 3;
+const DEFAULT_LOCK_AFTER_SECONDS = 600;
+const MIN_PASSCODE_CHARS = 4;
 
 function todayStamp() {
   return new Date().toISOString().slice(0, 10);
@@ -35,14 +38,17 @@ class WorksheetPage {
   }
 
   start() {
-    const { doc, problem } = store.load();
+    const { doc, problem, locked } = store.load();
     this.doc = doc;
     if (problem) this.reportKeptAside(problem.reason);
     // An older version's data is shown once Python has migrated it (see migrateStored).
-    if (doc.version === store.VERSION) this.fill();
+    if (doc.version === store.VERSION && !locked) this.fill();
     this.bind();
-    this.setFieldsEnabled(doc.version === store.VERSION);
+    this.bindLock();
+    this.setFieldsEnabled(doc.version === store.VERSION && !locked);
     this.setStatus("loading", "Your answers are saved in this browser as you type. Loading the worksheet’s tools…");
+    if (locked) this.showLocked({ focus: false });
+    else this.showLockOffer();
     this.startPython();
     this.updateBackupReminder();
     // Ask the browser not to evict the answers under storage pressure (or, in Safari, after a week away).
@@ -135,8 +141,19 @@ class WorksheetPage {
   save(change) {
     try {
       this.doc = store.edit(this.doc, change);
-      this.setStatus("saved", `Saved in this browser at ${formatTime(new Date())}.`);
+      if (store.isUnlocked()) {
+        store.saved().then(
+          () => this.setStatus("saved", `Saved in this browser, encrypted, at ${formatTime(new Date())}.`),
+          (error) => this.notSaved(error),
+        );
+      } else {
+        this.setStatus("saved", `Saved in this browser at ${formatTime(new Date())}.`);
+      }
     } catch (error) {
+      if (error instanceof store.LockedError) {
+        this.showLocked({ focus: true }); // another tab has just set a passcode
+        return;
+      }
       if (!(error instanceof store.StorageFullError)) throw error;
       change(this.doc); // keep the change on screen so it can still be copied or downloaded
       this.setStatus("error", "Not saved: this browser’s storage for the site is full.");
@@ -148,6 +165,12 @@ class WorksheetPage {
     }
     this.scheduleView();
     this.updateBackupReminder();
+  }
+
+  notSaved(error) {
+    this.setStatus("error", "Not saved: your last change could not be stored.");
+    this.showNotice(`Your last change could not be saved (${error.message || error.name}). Everything saved before is safe.`,
+      ["Download a backup now so this change is not lost."], [["Download a backup", () => this.exportAs("json")]]);
   }
 
   bind() {
@@ -202,7 +225,12 @@ class WorksheetPage {
     }
   }
 
-  onOtherTab(event) {
+  async onOtherTab(event) {
+    if (event.key === store.KEYS.locked) {
+      await this.onOtherTabLock(event);
+      return;
+    }
+    if (store.isLocked() && event.key !== null) return; // the plain copy going away as a passcode is set
     if (event.key !== store.KEYS.answers || event.newValue === null) {
       if (event.key === store.KEYS.answers || event.key === null) { this.doc = store.emptyDocument(); this.fill(); this.scheduleView(); }
       return;
@@ -213,6 +241,182 @@ class WorksheetPage {
     this.fill({ keepFocused: true });
     this.scheduleView();
     this.setStatus("saved", "Updated with changes made in another tab.");
+  }
+
+  async onOtherTabLock(event) {
+    if (event.newValue === null) { // the passcode was removed (or everything erased) in another tab
+      store.forgetKey();
+      this.doc = store.load().doc;
+      this.showLockOffer();
+      this.fill();
+      this.setFieldsEnabled(this.doc.version === store.VERSION);
+      this.scheduleView();
+      return;
+    }
+    if (!store.isUnlocked()) {
+      if (this.root.dataset.wsLocked !== "true") this.showLocked({ focus: false }); // a passcode set elsewhere
+      return;
+    }
+    this.doc = await store.reload();
+    this.fill({ keepFocused: true });
+    this.scheduleView();
+    this.setStatus("saved", "Updated with changes made in another tab.");
+  }
+
+  // --- the passcode lock ------------------------------------------------------------------------------
+
+  bindLock() {
+    this.lockAfter = $("#ws-lock-after");
+    const stored = Number(localStorage.getItem(store.KEYS.lockAfterSeconds));
+    this.lockAfterSeconds = Number.isFinite(stored) && stored > 0 ? stored : DEFAULT_LOCK_AFTER_SECONDS;
+    if ([...this.lockAfter.options].some((option) => Number(option.value) === this.lockAfterSeconds)) {
+      this.lockAfter.value = String(this.lockAfterSeconds);
+    }
+    this.lockAfter.addEventListener("change", () => {
+      this.lockAfterSeconds = Number(this.lockAfter.value);
+      localStorage.setItem(store.KEYS.lockAfterSeconds, this.lockAfter.value);
+      this.keepAwake();
+    });
+    $("#ws-lock-open").disabled = false;
+    $("#ws-lock-open").addEventListener("click", () => this.showLockForm());
+    $("#ws-lock-cancel").addEventListener("click", () => this.showLockOffer({ focus: true }));
+    $("#ws-lock-set").addEventListener("submit", (event) => { event.preventDefault(); this.setPasscode(); });
+    $("#ws-unlock").addEventListener("submit", (event) => { event.preventDefault(); this.unlock(); });
+    $("#ws-lock-now").addEventListener("click", () => this.lockNow());
+    $("#ws-lock-remove").addEventListener("click", () => this.removePasscode());
+    $("#ws-lock-forgot").addEventListener("click", () => this.forgotPasscode());
+    for (const activity of ["input", "keydown", "pointerdown"]) {
+      document.addEventListener(activity, () => this.keepAwake(), { passive: true });
+    }
+    // Leaving in a hurry (quick-exit.mjs): the key goes at once; every change is already saved.
+    document.addEventListener("tsw:quick-exit", () => {
+      if (!store.isUnlocked()) return;
+      store.forgetKey();
+      this.clearAnswersFromPage();
+    });
+  }
+
+  lockParts(shown) {
+    for (const id of ["ws-lock-offer", "ws-lock-set", "ws-lock-controls", "ws-unlock"]) $(`#${id}`).hidden = id !== shown;
+  }
+
+  showLockOffer({ focus = false } = {}) {
+    delete this.root.dataset.wsLocked;
+    this.lockParts(store.isUnlocked() ? "ws-lock-controls" : "ws-lock-offer");
+    if (focus) $(store.isUnlocked() ? "#ws-lock-now" : "#ws-lock-open").focus();
+  }
+
+  showLockForm() {
+    this.lockParts("ws-lock-set");
+    $("#ws-lock-set-message").textContent = "";
+    $("#ws-passcode-new").focus();
+  }
+
+  async setPasscode() {
+    const code = $("#ws-passcode-new").value;
+    const message = $("#ws-lock-set-message");
+    if (code.length < MIN_PASSCODE_CHARS) {
+      message.textContent = `Choose a passcode of at least ${MIN_PASSCODE_CHARS} characters.`;
+      $("#ws-passcode-new").focus();
+      return;
+    }
+    if (code !== $("#ws-passcode-repeat").value) {
+      message.textContent = "The two passcodes are not the same. Type the same passcode in both fields.";
+      $("#ws-passcode-repeat").focus();
+      return;
+    }
+    message.textContent = "Locking…";
+    this.doc = await store.setPasscode(code);
+    for (const id of ["#ws-passcode-new", "#ws-passcode-repeat"]) $(id).value = "";
+    message.textContent = "";
+    this.showLockOffer({ focus: true });
+    this.setStatus("saved", "Locked with your passcode: your answers are now stored encrypted.");
+    this.keepAwake();
+  }
+
+  /** Take every answer off the page: the form, the log, the chart, the print copies, the preview. */
+  clearAnswersFromPage() {
+    this.doc = store.emptyDocument();
+    this.fill({ keepFocused: false });
+    for (const copy of this.root.querySelectorAll(".ws-print-copy")) copy.textContent = "";
+    $("#ws-chart").replaceChildren();
+    $("#ws-progress").hidden = true;
+    const preview = $("#ws-share-preview-body");
+    if (preview) preview.replaceChildren();
+    const note = $("#ws-share-note");
+    if (note) note.value = "";
+  }
+
+  showLocked({ focus }) {
+    clearTimeout(this.idleTimer);
+    this.clearAnswersFromPage();
+    this.root.dataset.wsLocked = "true";
+    this.notice.hidden = true;
+    this.lockParts("ws-unlock");
+    $("#ws-unlock-message").textContent = "";
+    this.setFieldsEnabled(false);
+    this.setStatus("locked", "Your answers are locked. Enter your passcode to see them.");
+    if (focus) $("#ws-passcode").focus();
+  }
+
+  async unlock() {
+    const field = $("#ws-passcode");
+    const message = $("#ws-unlock-message");
+    message.textContent = "Unlocking…";
+    try {
+      this.doc = await store.unlock(field.value);
+    } catch (error) {
+      if (!(error instanceof WrongPasscodeError)) {
+        message.textContent = `Your locked answers could not be read (${error.message}). They are kept on this device as they are.`;
+        return;
+      }
+      message.textContent = "That passcode is not right. Nothing was changed; try again.";
+      field.select();
+      return;
+    }
+    field.value = "";
+    message.textContent = "";
+    this.showLockOffer();
+    if (this.pythonReady && this.doc.version !== store.VERSION) await this.migrateStored();
+    this.fill();
+    this.setFieldsEnabled(this.doc.version === store.VERSION);
+    this.scheduleView(0);
+    this.updateBackupReminder();
+    this.setStatus("saved", "Unlocked. Your answers are saved in this browser, encrypted, as you type.");
+    $("#ws-lock-now").focus();
+    this.keepAwake();
+  }
+
+  async lockNow() {
+    await store.lock();
+    this.showLocked({ focus: true });
+  }
+
+  /** Lock again after the chosen time without input, while a passcode is set and the page is unlocked. */
+  keepAwake() {
+    clearTimeout(this.idleTimer);
+    if (!store.isUnlocked()) return;
+    this.idleTimer = setTimeout(() => this.lockNow(), this.lockAfterSeconds * 1000);
+  }
+
+  async removePasscode() {
+    if (!(await this.confirm("Remove the passcode?", "Your answers will be stored in this browser without encryption again, and anyone using this browser could read them.", "Remove passcode"))) return;
+    clearTimeout(this.idleTimer);
+    this.doc = await store.removePasscode();
+    this.showLockOffer({ focus: true });
+    this.setStatus("saved", "The passcode was removed. Your answers are saved in this browser as you type.");
+  }
+
+  async forgotPasscode() {
+    if (!(await this.confirm("Erase everything on this device?", "Without the passcode nobody can open the locked answers, including us. Erasing removes them, and everything else this site keeps in this browser, so that you can start again. This cannot be undone.", "Erase everything"))) return;
+    store.deleteEverything();
+    this.doc = store.emptyDocument();
+    this.showLockOffer({ focus: true });
+    this.fill();
+    this.setFieldsEnabled(true);
+    this.scheduleView(0);
+    this.updateBackupReminder();
+    this.setStatus("saved", "Everything was erased from this device.");
   }
 
   // --- the session log ----------------------------------------------------------------------------------
@@ -351,17 +555,17 @@ class WorksheetPage {
       async () => {
         this.pythonReady = true;
         for (const button of this.root.querySelectorAll("[data-ws-export], #ws-import-file, #ws-delete-all, #ws-add-session")) button.disabled = false;
-        if (this.doc.version !== store.VERSION) await this.migrateStored();
-        this.setFieldsEnabled(true);
+        if (this.doc.version !== store.VERSION && this.root.dataset.wsLocked !== "true") await this.migrateStored();
+        this.setFieldsEnabled(this.root.dataset.wsLocked !== "true");
         this.root.dataset.python = "ready";
-        this.setStatus("ready", "Ready. Your answers are saved in this browser as you type.");
+        if (this.root.dataset.wsLocked !== "true") this.setStatus("ready", "Ready. Your answers are saved in this browser as you type.");
         this.scheduleView(0);
       },
       (error) => {
         this.root.dataset.python = "failed";
         $("#ws-add-session").disabled = false;
         $("#ws-delete-all").disabled = false;
-        this.setFieldsEnabled(this.doc.version === store.VERSION);
+        this.setFieldsEnabled(this.doc.version === store.VERSION && this.root.dataset.wsLocked !== "true");
         this.setStatus("saved", "Your answers are saved in this browser as you type.");
         this.showNotice(
           "The worksheet’s tools (the progress chart, downloads and restoring a backup) could not load. Your answers are still saved in this browser as you type.",
@@ -374,11 +578,12 @@ class WorksheetPage {
   }
 
   async migrateStored() {
-    const original = localStorage.getItem(store.KEYS.answers);
+    const original = store.isUnlocked() ? JSON.stringify(this.doc) : localStorage.getItem(store.KEYS.answers);
     const outcome = await python().call("view", { document: this.doc });
     if (outcome.error) {
       const aside = store.keepAside(original, "it could not be updated to this version");
-      localStorage.removeItem(store.KEYS.answers);
+      if (store.isUnlocked()) store.replace(store.emptyDocument());
+      else localStorage.removeItem(store.KEYS.answers);
       this.doc = store.emptyDocument();
       this.reportKeptAside(aside.reason);
     } else {
