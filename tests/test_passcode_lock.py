@@ -1,0 +1,189 @@
+"""The passcode lock, as a person on a shared device uses it: once locked, no typed word is readable in
+any storage the browser keeps for the site or in any request, the locked page shows only the passcode
+field, a wrong passcode changes nothing and the right one brings every word back, also across reloads,
+idle time and two tabs."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import run_axe
+from worksheet_helpers import PYTHON_TIMEOUT, eventually, open_worksheet
+
+pytestmark = pytest.mark.browser
+
+PASSCODE = "blue door 1987"
+# Everything the browser keeps for the site: a locked worksheet must leave no typed word in any of it.
+EVERYTHING_STORED = """async () => {
+  const parts = [JSON.stringify(Object.entries(localStorage)), JSON.stringify(Object.entries(sessionStorage))];
+  for (const database of await indexedDB.databases()) parts.push(`indexedDB:${database.name}`);
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) parts.push(request.url, await (await cache.match(request)).text());
+  }
+  return parts.join("\\n");
+}"""
+
+
+def passcode_field(page):
+    """The one "Passcode" field on show: setting a passcode and unlocking each have one."""
+    return page.get_by_label("Passcode", exact=True).filter(visible=True)
+
+
+def type_words(page, first: str, second: str):
+    page.get_by_label("What does trust mean to you?", exact=True).fill(first)
+    page.get_by_role("button", name="Add a session").click()
+    page.locator("[data-ws-session]").filter(has=page.locator("input:focus")).get_by_label("Topic").fill(second)
+
+
+def set_passcode(page, code=PASSCODE):
+    page.get_by_role("button", name="Lock with a passcode").click()
+    passcode_field(page).fill(code)
+    page.get_by_label("Repeat passcode").fill(code)
+    page.get_by_role("button", name="Lock", exact=True).click()
+    expect(page.get_by_role("button", name="Lock now")).to_be_visible(timeout=20_000)
+
+
+def unlock(page, code=PASSCODE):
+    passcode_field(page).fill(code)
+    page.get_by_role("button", name="Unlock").click()
+
+
+def locked_record(page) -> str | None:
+    return page.evaluate("localStorage.getItem('trust-safety-worksheet/answers-locked')")
+
+
+def expect_locked(page):
+    expect(page.get_by_role("button", name="Unlock")).to_be_visible(timeout=PYTHON_TIMEOUT)
+    expect(page.locator("textarea").first).to_be_hidden()
+    expect(page.get_by_role("button", name="Download a backup (JSON)")).to_be_hidden()
+    expect(page.get_by_role("button", name="Print or save as PDF")).to_be_hidden()
+
+
+def test_locked_answers_are_in_no_storage_and_come_back_only_with_the_right_passcode(page, live_server):
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(f"{request.url}\n{request.post_data or ''}"))
+    open_worksheet(page, live_server.url)
+    page.get_by_role("button", name="Lock with a passcode").click()
+    expect(page.get_by_text("If you forget the passcode, your answers cannot be recovered.")).to_be_visible()
+    page.get_by_role("button", name="Cancel").click()
+    type_words(page, "harbour lantern whisper", "orchard quokka")
+    assert "harbour lantern whisper" in page.evaluate(EVERYTHING_STORED)  # the search can see plain words
+
+    page.get_by_role("button", name="Lock with a passcode").click()
+    passcode_field(page).fill(PASSCODE)
+    page.get_by_label("Repeat passcode").fill("something else")
+    page.get_by_role("button", name="Lock", exact=True).click()
+    expect(page.locator("#ws-lock-set-message")).to_have_text("The two passcodes are not the same. Type the same passcode in both fields.")
+    page.get_by_label("Repeat passcode").fill(PASSCODE)
+    page.get_by_role("button", name="Lock", exact=True).click()
+    expect(page.get_by_role("button", name="Lock now")).to_be_visible(timeout=20_000)
+    page.get_by_label("What does safety mean to you?", exact=True).fill("velvet thunder")  # typed while unlocked
+    expect(page.locator("#ws-status")).to_contain_text("encrypted")
+
+    page.reload()
+    expect_locked(page)
+    page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
+    stored = page.evaluate(EVERYTHING_STORED)
+    shown = page.content()
+    for word in ("harbour", "lantern", "orchard", "quokka", "velvet", "thunder"):
+        assert word not in stored and word not in shown and not any(word in request for request in sent), word
+
+    record = locked_record(page)
+    unlock(page, "not the passcode")
+    expect(page.locator("#ws-unlock-message")).to_have_text("That passcode is not right. Nothing was changed; try again.",
+                                                           timeout=20_000)
+    assert locked_record(page) == record
+    unlock(page)
+    expect(page.get_by_label("What does trust mean to you?", exact=True)).to_have_value(
+        "harbour lantern whisper", timeout=20_000)
+    expect(page.get_by_label("What does safety mean to you?", exact=True)).to_have_value("velvet thunder")
+    expect(page.locator("[data-ws-session]").first.get_by_label("Topic")).to_have_value("orchard quokka")
+
+    sealed_before = locked_record(page)
+    page.get_by_label("What does safety mean to you?", exact=True).fill("velvet thunder, quiet moss")
+    eventually(lambda: locked_record(page) != sealed_before)  # sealed within moments of the keystroke
+    page.reload()
+    expect_locked(page)
+    unlock(page)
+    expect(page.get_by_label("What does safety mean to you?", exact=True)).to_have_value(
+        "velvet thunder, quiet moss", timeout=20_000)
+    assert "moss" not in page.evaluate(EVERYTHING_STORED)
+
+
+def test_it_locks_again_after_the_chosen_idle_time_and_on_lock_now(page, live_server):
+    open_worksheet(page, live_server.url)
+    page.evaluate("localStorage.setItem('trust-safety-worksheet/lock-after-seconds', '2')")  # 1 minute at least in the menu
+    page.reload()
+    page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
+    type_words(page, "idle pebble", "slow tide")
+    set_passcode(page)
+    page.wait_for_timeout(3_000)
+    expect_locked(page)
+    assert "pebble" not in page.content()
+    unlock(page)
+    expect(page.get_by_role("button", name="Lock now")).to_be_visible(timeout=20_000)
+    page.get_by_role("button", name="Lock now").click()
+    expect_locked(page)
+    expect(passcode_field(page)).to_be_focused()
+
+
+def test_two_tabs_each_keep_the_others_words_while_locked(context, live_server):
+    first, second = context.new_page(), context.new_page()
+    open_worksheet(first, live_server.url)
+    open_worksheet(second, live_server.url)
+    set_passcode(first)
+    expect_locked(second)  # a passcode set in one tab locks the other at once
+    unlock(second)
+    expect(second.get_by_role("button", name="Lock now")).to_be_visible(timeout=20_000)
+    first.get_by_label("What does trust mean to you?", exact=True).fill("from the first tab")
+    expect(second.get_by_label("What does trust mean to you?", exact=True)).to_have_value(
+        "from the first tab", timeout=10_000)
+    second.get_by_label("What does safety mean to you?", exact=True).fill("from the second tab")
+    expect(first.get_by_label("What does safety mean to you?", exact=True)).to_have_value(
+        "from the second tab", timeout=10_000)
+    first.reload()
+    expect_locked(first)
+    unlock(first)
+    expect(first.get_by_label("What does trust mean to you?", exact=True)).to_have_value(
+        "from the first tab", timeout=20_000)
+    expect(first.get_by_label("What does safety mean to you?", exact=True)).to_have_value("from the second tab")
+
+
+def test_remove_passcode_and_forgotten_passcode(page, live_server):
+    open_worksheet(page, live_server.url)
+    type_words(page, "lighthouse", "meadow")
+    set_passcode(page)
+    page.get_by_role("button", name="Remove passcode").click()
+    page.get_by_role("button", name="Remove passcode").last.click()  # the confirmation's button
+    expect(page.get_by_role("button", name="Lock with a passcode")).to_be_visible(timeout=20_000)
+    assert "lighthouse" in page.evaluate("localStorage.getItem('trust-safety-worksheet/answers')")
+    set_passcode(page)
+    page.reload()
+    expect_locked(page)
+    page.get_by_role("button", name="Forgot passcode").click()
+    expect(page.get_by_role("dialog", name="Erase everything on this device?")).to_contain_text("Without the passcode nobody can open the locked answers")
+    page.get_by_role("button", name="Erase everything").click()
+    expect(page.get_by_role("button", name="Lock with a passcode")).to_be_visible()
+    assert page.evaluate("Object.keys(localStorage).filter((key) => key.startsWith('trust-safety-worksheet/'))") == []
+    expect(page.get_by_label("What does trust mean to you?", exact=True)).to_have_value("")
+
+
+def test_lock_and_unlock_by_keyboard_alone_and_axe_clean(page, live_server):
+    open_worksheet(page, live_server.url)
+    page.get_by_role("button", name="Lock with a passcode").focus()
+    page.keyboard.press("Enter")
+    expect(passcode_field(page)).to_be_focused()
+    assert run_axe(page) == []
+    page.keyboard.type(PASSCODE)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSCODE)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Lock now")).to_be_focused(timeout=20_000)
+    page.keyboard.press("Enter")
+    expect(passcode_field(page)).to_be_focused()
+    assert run_axe(page) == []
+    page.keyboard.type(PASSCODE)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Lock now")).to_be_focused(timeout=20_000)
