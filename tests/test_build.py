@@ -8,9 +8,12 @@ import re
 import zipfile
 
 import pytest
+from mkdocs.config import load_config
 
 from py_client.content import WORKSHEET
 from site_tools import build
+
+ROOT = build.ROOT
 
 
 def test_pyodide_core_files_are_published_with_their_pinned_checksums(built_site):
@@ -106,9 +109,16 @@ def test_py_client_archive_holds_the_package(built_site):
 
 
 def test_built_pages_name_no_other_host(built_site):
-    pattern = re.compile(r"""(?:src|href|action)=["']?(?:https?:)?//""")
-    offenders = [page.relative_to(built_site) for page in built_site.rglob("*.html") if pattern.search(page.read_text())]
-    assert offenders == []
+    """Nothing is loaded from, or sent to, another host. The one link elsewhere is "Exit this page", on every
+    page and nowhere else: a plain link to the neutral site, followed only when the person leaves."""
+    neutral = load_config(str(ROOT / "mkdocs.yml")).extra["quick_exit_url"]
+    pattern = re.compile(r"""(?:src|href|action)=["']?((?:https?:)?//[^"' >]*)""")
+    pages = list(built_site.rglob("*.html"))
+    found = {str(page.relative_to(built_site)): pattern.findall(page.read_text()) for page in pages}
+    assert found == {name: [neutral] for name in found}
+    for page in pages:
+        exit_link = re.search(rf"""<a [^>]*href="{re.escape(neutral)}"[^>]*>""", page.read_text()).group(0)
+        assert 'rel="nofollow noreferrer"' in exit_link and "data-quick-exit-link" in exit_link
 
 
 def test_no_inline_script_in_any_page(built_site):
