@@ -5,10 +5,19 @@ idle time and two tabs."""
 
 from __future__ import annotations
 
+import base64
+import json
+import os
+import unicodedata
+
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from playwright.sync_api import expect
 
 from conftest import run_axe
+from py_client import answers
 from worksheet_helpers import PYTHON_TIMEOUT, eventually, open_worksheet
 
 pytestmark = pytest.mark.browser
@@ -187,3 +196,55 @@ def test_lock_and_unlock_by_keyboard_alone_and_axe_clean(page, live_server):
     page.keyboard.type(PASSCODE)
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Lock now")).to_be_focused(timeout=20_000)
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def sealed(payload: dict, code: str = PASSCODE, iterations: int = 600_000) -> str:
+    """A locked record made by an independent implementation of the format described in passcode.mjs."""
+    salt, iv = os.urandom(16), os.urandom(12)
+    key = PBKDF2HMAC(hashes.SHA256(), 32, salt, iterations).derive(unicodedata.normalize("NFC", code).encode())
+    header = f"{answers.FORMAT}/lock-v1/{iterations}/{b64(salt)}".encode()
+    data = AESGCM(key).encrypt(iv, json.dumps(payload).encode(), header)
+    return json.dumps({"format": answers.FORMAT, "lock": 1, "iterations": iterations, "salt": b64(salt), "iv": b64(iv), "data": b64(data)})
+
+
+def opened(record: str, code: str = PASSCODE) -> dict:
+    fields = json.loads(record)
+    unb64 = lambda text: base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))  # noqa: E731
+    salt = unb64(fields["salt"])
+    key = PBKDF2HMAC(hashes.SHA256(), 32, salt, fields["iterations"]).derive(code.encode())
+    header = f"{answers.FORMAT}/lock-v1/{fields['iterations']}/{fields['salt']}".encode()
+    return json.loads(AESGCM(key).decrypt(unb64(fields["iv"]), unb64(fields["data"]), header))
+
+
+def test_an_old_format_under_the_lock_is_migrated_and_kept_aside_inside_the_lock(page, live_server):
+    version_1 = {"format": answers.FORMAT, "version": 1, "saved_at": "2025-12-01T09:00:00Z",
+                 "fields": {"reflections.feedback": "Gently, at the end"},
+                 "log": [{"id": "old1", "date": "2025-11-20", "topic": "First", "trust": "2", "safety": "3", "role": "Explain more"}]}
+    open_worksheet(page, live_server.url, wait_for_python=False)
+    page.evaluate("record => localStorage.setItem('trust-safety-worksheet/answers-locked', record)",
+                  sealed({"doc": version_1, "kept_aside": []}))
+    page.reload()
+    expect_locked(page)
+    page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
+    unlock(page)
+    expect(page.locator('[name="reflections.feedback"]')).to_have_value("Gently, at the end", timeout=20_000)
+    expect(page.locator("[data-ws-session]").first.get_by_label("Therapist Role")).to_have_value("Explain more")
+    eventually(lambda: opened(locked_record(page))["doc"]["version"] == answers.VERSION)
+    payload = opened(locked_record(page))
+    assert [json.loads(entry["text"]) for entry in payload["kept_aside"]] == [version_1]  # the original, kept inside
+    assert "Gently" not in page.evaluate(EVERYTHING_STORED)
+
+
+def test_a_damaged_locked_record_is_reported_and_kept(page, live_server):
+    open_worksheet(page, live_server.url, wait_for_python=False)
+    page.evaluate("localStorage.setItem('trust-safety-worksheet/answers-locked', '{\"format\": \"not ours\"')")
+    page.reload()
+    expect_locked(page)
+    unlock(page)
+    expect(page.locator("#ws-unlock-message")).to_have_text(
+        "Your locked answers could not be read (the locked answers are not valid JSON). They are kept on this device as they are.")
+    assert locked_record(page) == '{"format": "not ours"'
