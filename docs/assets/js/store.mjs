@@ -148,7 +148,8 @@ export function isUnlocked() {
 function saveSealed(change) {
   const state = unlocked;
   state.changes.push(change);
-  state.saving = state.saving.then(() => navigator.locks.request(STORE_LOCK, async () => {
+  // A save that failed was reported to its own caller; the next one still runs (and carries its changes).
+  state.saving = state.saving.catch(() => {}).then(() => navigator.locks.request(STORE_LOCK, async () => {
     if (!state.changes.length) return;
     const changes = state.changes.splice(0);
     const raw = localStorage.getItem(KEYS.locked);
