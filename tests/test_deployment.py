@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,11 +35,15 @@ def test_redis_that_goes_away_gives_clear_503s_and_the_server_recovers_without_a
     creating and claiming answer 503 (not 500, and never let through uncounted) and readiness fails while
     liveness holds; when it is back, everything works again in the same server processes."""
     redis = RedisServer(tmp_path / "redis", persistent=True).start()
-    server = ServerProcess(tmp_path / "data", "--store", redis.url).start()
+    server = ServerProcess(tmp_path / "data", "--store", redis.url, "--workers", "2").start()
     try:
         body, token = create_body()
         status, created = call(f"{server.url}/api/shares", "POST", body)
         assert status == 201
+        deadline = time.monotonic() + 15
+        while len(worker_pids(server)) < 2:  # the second worker may still be starting: it serves once it listens
+            assert time.monotonic() < deadline, "the second worker never started"
+            time.sleep(0.1)
         pids = set(worker_pids(server))
         redis.stop(kill=True)
         for path, method, payload in (("/api/shares", "POST", create_body()[0]),
