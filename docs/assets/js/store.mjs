@@ -144,6 +144,15 @@ export function isUnlocked() {
   return unlocked !== null;
 }
 
+/** Take what another tab sealed as the base, with this tab's `pending` changes and kept-aside data on top. */
+async function rebase(state, raw, pending) {
+  const latest = await passcode.reopen(raw, FORMAT, state.lock);
+  for (const apply of pending) apply(latest.doc);
+  state.doc = latest.doc;
+  const theirs = new Set(latest.kept_aside.map((entry) => entry.key));
+  state.keptAside = [...latest.kept_aside, ...state.keptAside.filter((entry) => !theirs.has(entry.key))];
+}
+
 /** Seal the changes made so far on top of the latest record (another tab may have saved since). */
 function saveSealed(change) {
   const state = unlocked;
@@ -154,12 +163,7 @@ function saveSealed(change) {
     const changes = state.changes.splice(0);
     const raw = localStorage.getItem(KEYS.locked);
     if (raw === null) return; // the passcode was removed in another tab: that tab wrote the answers out
-    if (raw !== state.written) {
-      const latest = await passcode.reopen(raw, FORMAT, state.lock);
-      for (const apply of changes) apply(latest.doc);
-      state.doc = latest.doc;
-      state.keptAside = [...latest.kept_aside, ...state.keptAside.filter((entry) => !latest.kept_aside.some((other) => other.key === entry.key))];
-    }
+    if (raw !== state.written) await rebase(state, raw, changes);
     state.doc.saved_at = new Date().toISOString();
     const record = await passcode.seal(state.lock, FORMAT, { doc: state.doc, kept_aside: state.keptAside });
     try {
@@ -209,10 +213,7 @@ export async function reload() {
   const state = unlocked;
   const raw = localStorage.getItem(KEYS.locked);
   if (!state || raw === null || raw === state.written) return state?.doc;
-  const latest = await passcode.reopen(raw, FORMAT, state.lock);
-  for (const apply of state.changes) apply(latest.doc);
-  state.doc = latest.doc;
-  state.keptAside = latest.kept_aside;
+  await rebase(state, raw, state.changes);
   state.written = raw;
   return state.doc;
 }
