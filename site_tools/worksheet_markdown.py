@@ -18,7 +18,12 @@ from markdown.preprocessors import Preprocessor
 from py_client.content import WORKSHEET, Column, Prompt, Section, Worksheet
 from py_client.sharing import MAX_NOTE
 
-MARKER = re.compile(r"^\{worksheet-(?:section: *(?P<section>[a-z-]+)|(?P<part>status|lock|tools|share|open))\}$")
+# Any paragraph that looks like a marker is one: a misspelt marker stops the build rather than showing as text.
+MARKER = re.compile(r"^\{worksheet-(?P<name>[^}:]*)(?:: *(?P<argument>[^}]*))?\}$")
+
+
+class WorksheetMarkupError(ValueError):
+    """A marker in the Markdown that the worksheet's content cannot fill: the build stops on it."""
 
 
 def field_id(name: str) -> str:
@@ -296,23 +301,41 @@ class WorksheetPreprocessor(Preprocessor):
     def __init__(self, md, worksheet: Worksheet):
         super().__init__(md)
         self.worksheet = worksheet
+        self.parts = {"status": STATUS, "lock": LOCK, "tools": TOOLS, "share": share_panel(worksheet), "open": OPEN_PAGE}
 
     def run(self, lines: list[str]) -> list[str]:
         output = []
+        placed: list[str] = []
         for line in lines:
             match = MARKER.match(line.strip())
             if not match:
                 output.append(line)
                 continue
-            if match["section"]:
-                section = self.worksheet.section(match["section"])
+            if match["name"] == "section":
+                section = self._section(match["argument"], placed)
                 # The title stays a Markdown heading so it appears in the table of contents.
                 output += ["", f"## {section.title} {{ #ws-{section.id}-title }}"]
                 html = render_section(section)
+            elif match["name"] in self.parts and match["argument"] is None:
+                html = self.parts[match["name"]]
             else:
-                html = {"status": STATUS, "lock": LOCK, "tools": TOOLS, "share": share_panel(self.worksheet), "open": OPEN_PAGE}[match["part"]]
+                known = ", ".join(f"{{worksheet-{name}}}" for name in ["section: ID", *self.parts])
+                raise WorksheetMarkupError(f"unknown marker {line.strip()!r}; the known ones are {known}")
             output += ["", self.md.htmlStash.store(html), ""]
+        missing = [section.id for section in self.worksheet.sections if section.id not in placed]
+        if placed and missing:
+            raise WorksheetMarkupError(f"the page places some of the worksheet's sections but not {', '.join(missing)}")
         return output
+
+    def _section(self, section_id: str | None, placed: list[str]) -> Section:
+        """The section a marker names; each must be placed once, so the form holds every answer field once."""
+        ids = [section.id for section in self.worksheet.sections]
+        if section_id not in ids:
+            raise WorksheetMarkupError(f"{{worksheet-section: {section_id}}} names no section; the sections are {', '.join(ids)}")
+        if section_id in placed:
+            raise WorksheetMarkupError(f"{{worksheet-section: {section_id}}} is placed twice")
+        placed.append(section_id)
+        return self.worksheet.section(section_id)
 
 
 class WorksheetExtension(Extension):

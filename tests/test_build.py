@@ -150,3 +150,51 @@ def test_precache_manifest_lists_what_pages_use(built_site):
     for name, digest in {**pages, **runtime}.items():
         path = built_site / (name + "index.html" if name.endswith("/") or not name else name)
         assert hashlib.sha256(path.read_bytes()).hexdigest().startswith(digest), name
+
+
+def _render_worksheet_markdown(text: str) -> str:
+    import markdown
+
+    return markdown.markdown(text, extensions=["attr_list", "md_in_html", "site_tools.worksheet_markdown"])
+
+
+@pytest.mark.parametrize(
+    ("markdown_text", "message"),
+    [
+        ("{worksheet-tols}", "unknown marker '{worksheet-tols}'; the known ones are {worksheet-section: ID}, {worksheet-status}"),
+        ("{worksheet-tools: extra}", "unknown marker '{worksheet-tools: extra}'"),
+        ("{worksheet-section: sings}", "{worksheet-section: sings} names no section; the sections are signs, "),
+        ("\n\n".join(f"{{worksheet-section: {s.id}}}" for s in [*WORKSHEET.sections, WORKSHEET.sections[0]]), "is placed twice"),
+        ("{worksheet-section: signs}", "places some of the worksheet's sections but not "),
+    ],
+)
+def test_a_marker_the_content_cannot_fill_stops_the_build(markdown_text, message):
+    from site_tools.worksheet_markdown import WorksheetMarkupError
+
+    with pytest.raises(WorksheetMarkupError, match=re.escape(message)):
+        _render_worksheet_markdown(markdown_text)
+
+
+def test_every_known_marker_renders():
+    every_section = "\n\n".join(f"{{worksheet-section: {section.id}}}" for section in WORKSHEET.sections)
+    html = _render_worksheet_markdown(every_section + "\n\n{worksheet-status}\n\n{worksheet-tools}\n\n{worksheet-share}")
+    assert "{worksheet" not in html and 'id="ws-tools"' in html and 'id="ws-share"' in html
+
+
+def test_the_material_templates_the_overrides_stand_on_are_the_reviewed_ones():
+    from site_tools import material_overrides
+
+    assert material_overrides.drifted() == [], "run `python -m site_tools.material_overrides` after reviewing"
+
+
+def test_a_changed_material_template_is_named(tmp_path, monkeypatch):
+    import shutil
+
+    from site_tools import material_overrides
+
+    copy = tmp_path / "templates"
+    shutil.copytree(material_overrides.MATERIAL_TEMPLATES, copy)
+    (copy / "partials" / "search.html").write_text("<div>a new search</div>")
+    monkeypatch.setattr(material_overrides, "MATERIAL_TEMPLATES", copy)
+    [line] = material_overrides.drifted()
+    assert line.startswith("partials/search.html: Material ") and "changed it since" in line

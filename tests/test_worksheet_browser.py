@@ -300,3 +300,18 @@ def test_installable_manifest(page, live_server):
     manifest = page.evaluate("async href => (await fetch(href)).json()", href)
     assert manifest["display"] == "standalone" and manifest["icons"]
     assert manifest["start_url"] == "worksheet/"
+
+
+def test_markup_the_module_needs_is_missing_fails_loudly_by_name(page, live_server):
+    """A page whose HTML lacks an element its module needs stops at start with an error naming it."""
+    def without_add_button(route):
+        html = route.fetch().text()
+        assert 'id="ws-add-session"' in html
+        route.fulfill(status=200, content_type="text/html", body=html.replace('id="ws-add-session"', 'id="renamed"'))
+
+    page.route(re.compile(r".*/worksheet/$"), without_add_button)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(f"{error.name}: {error.message}"))
+    page.goto(f"{live_server.url}/worksheet/")
+    eventually(lambda: errors)
+    assert errors == ["MissingMarkupError: The page's markup has no #ws-add-session, which this module needs."]

@@ -1,7 +1,19 @@
 // Small DOM helpers shared by the page modules.
 
+/** Markup a module needs is not on the page: the page's HTML and its module disagree. */
+export class MissingMarkupError extends Error {
+  constructor(selector) {
+    super(`The page's markup has no ${selector}, which this module needs.`);
+    this.name = "MissingMarkupError";
+  }
+}
+
+/** The element that `selector` names under `root`; throws MissingMarkupError when there is none, so wrong
+ *  markup fails where it is first used and says what is missing, not later as "null has no properties". */
 export function $(selector, root = document) {
-  return root.querySelector(selector);
+  const found = root.querySelector(selector);
+  if (!found) throw new MissingMarkupError(selector);
+  return found;
 }
 
 export function element(tag, properties = {}, ...children) {
@@ -25,7 +37,5 @@ export function download(text, filename, type) {
  * names, so a missing root means the page's markup is wrong: fail loudly at start, never silently.
  */
 export function startPage(selector, makeController) {
-  const root = document.querySelector(selector);
-  if (!root) throw new Error(`The page's markup has no ${selector}, which this module needs.`);
-  makeController(root).start();
+  makeController($(selector)).start();
 }

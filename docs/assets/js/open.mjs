@@ -128,7 +128,7 @@ class OpenPage {
     $("#ws-open-answers", this.root).replaceChildren(...renderSnapshot(view));
     $("#ws-open-result", this.root).hidden = false;
     addEventListener("beforeunload", (event) => event.preventDefault());
-    $("#ws-open-answers h2", this.root)?.focus();
+    this.root.querySelector("#ws-open-answers h2")?.focus();
   }
 }
 

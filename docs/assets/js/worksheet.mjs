@@ -428,7 +428,7 @@ class WorksheetPage {
     this.save((doc) => doc.sessions.push(session));
     this.showLogAs("cards");
     this.renderSessions({ reorder: true });
-    $(`[data-id="${id}"] input[type="date"]`, this.sessionList)?.focus();
+    this.sessionList.querySelector(`[data-id="${CSS.escape(id)}"] input[type="date"]`)?.focus();
   }
 
   async deleteSession(id, title) {
@@ -601,7 +601,7 @@ class WorksheetPage {
 
   async refreshView() {
     const outcome = await python().call("view", { document: this.doc });
-    const problems = $("#ws-problems") || this.createProblemsArea();
+    const problems = document.getElementById("ws-problems") || this.createProblemsArea();
     if (outcome.error) {
       problems.hidden = false;
       $("ul", problems).replaceChildren(...outcome.error.map((text) => element("li", { textContent: text })));
