@@ -23,12 +23,13 @@ import time
 from pathlib import Path
 
 from common import ACCEPT_ENCODING, CHROMIUM, CHROMIUM_ARGS, ROOT, http2_bytes, median, serve_site
+from site_tools.pyodide_pin import PYODIDE_VERSION
 
 BARE_PAGE = """<!doctype html><html lang="en"><title>Bare Pyodide</title><script type="module" src="boot.mjs"></script></html>"""
 BARE_BOOT = """const worker = new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
 worker.onmessage = () => { document.documentElement.dataset.ready = String(performance.now()); };"""
-BARE_WORKER = """import { loadPyodide } from "../pyodide/314.0.7/pyodide.mjs";
-const pyodide = await loadPyodide({ indexURL: new URL("../pyodide/314.0.7/", import.meta.url).href });
+BARE_WORKER = f"""import {{ loadPyodide }} from "../pyodide/{PYODIDE_VERSION}/pyodide.mjs";
+const pyodide = await loadPyodide({{ indexURL: new URL("../pyodide/{PYODIDE_VERSION}/", import.meta.url).href }});
 pyodide.runPython("1 + 1");
 postMessage("ready");"""
 

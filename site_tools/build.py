@@ -18,7 +18,9 @@ import sys
 import zipfile
 from pathlib import Path
 
+from site_tools import pyodide_pin
 from site_tools.compress import compress_site
+from site_tools.pyodide_pin import PYODIDE_FILES, PYODIDE_VERSION
 from sync_server.headers import NOT_INDEXED, content_security_policy, static_headers
 from sync_server.site import IMMUTABLE, IMMUTABLE_CACHE
 
@@ -28,17 +30,6 @@ STAMP_NAME = ".build-stamp"
 # Settings read by mkdocs.yml from the environment; a change in them is a change of input.
 BUILD_SETTINGS = ("SYNC_API_URL",)
 
-PYODIDE_VERSION = "314.0.7"
-# The core files the browser needs, with their SHA-256. npm already checks the package tarball against
-# package-lock.json's integrity hash; these catch a changed or partial node_modules as well.
-PYODIDE_FILES = {
-    "pyodide.mjs": "6f1d60f7bf529beb300f0f47983c921d3982363640ba20af0e38efdddbc66109",
-    "pyodide.asm.mjs": "f7cdc8ece80678ceb712f8e65ebe6d3a83203a180c399865f49612a051693635",
-    "pyodide.asm.wasm": "cc36e3cab04fdfc9a63ff13eb52eae2b911bf46c025cc7b281f394bd3de1d5e6",
-    "python_stdlib.zip": "fa1957e5777068fc4f7437f96d860ae2fbe9c19732ba06c84e004ec16dd7dd7a",
-    "pyodide-lock.json": "5dc2fc119108bc148c7457dc86e7675b5c87e1cafd420b9c34c1eaef7b36c010",
-}
-PYODIDE_SOURCE = ROOT / "node_modules" / "pyodide"
 # Other browser libraries published with the site: target path, source in node_modules, SHA-256.
 VENDORED = {
     "vendor/uqr.mjs": ("uqr/dist/index.mjs", "7f0e61c2f13bb3724edee7bfb876e13c54ac9ee4fcfa283c9fa93cfb1241c325"),  # QR codes for share links (uqr 0.1.3)
@@ -85,8 +76,12 @@ def inputs_fingerprint() -> str:
 def publish_pyodide(site: Path) -> None:
     target = site / PYODIDE_TARGET
     target.mkdir(parents=True, exist_ok=True)
+    package = pyodide_pin.PYODIDE_SOURCE / "package.json"
+    installed = json.loads(package.read_text())["version"] if package.is_file() else "nothing"
+    if installed != PYODIDE_VERSION:
+        raise BuildError(f"node_modules holds Pyodide {installed}, package.json pins {PYODIDE_VERSION}: run `npm ci`.")
     for name, expected in PYODIDE_FILES.items():
-        source = PYODIDE_SOURCE / name
+        source = pyodide_pin.PYODIDE_SOURCE / name
         if not source.is_file():
             raise BuildError(f"{source} is missing: run `npm ci` to fetch Pyodide {PYODIDE_VERSION}.")
         actual = sha256(source)

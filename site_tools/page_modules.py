@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from pathlib import Path
+from collections.abc import Callable
 
 from mkdocs.exceptions import PluginError
 
@@ -18,8 +18,9 @@ from site_tools.build import VENDORED
 IMPORT = re.compile(r"""^\s*import\s+(?:[\w*{}\s,]+\s+from\s+)?["'](\.{1,2}/[^"']+)["']""", re.MULTILINE)
 
 
-def module_graph(docs: Path, entries: list[str]) -> list[str]:
-    """The entries and every module they import, as site paths, entries first."""
+def module_graph(read: Callable[[str], str | None], entries: list[str]) -> list[str]:
+    """The entries and every module they import, as site paths, entries first. ``read`` gives a module's
+    source, or None when the site has no such file (generated modules, such as facts.mjs, included)."""
     graph: list[str] = []
     pending = list(entries)
     while pending:
@@ -29,10 +30,10 @@ def module_graph(docs: Path, entries: list[str]) -> list[str]:
         graph.append(module)
         if module in VENDORED:
             continue  # published by the build from node_modules, and imports nothing of ours
-        source = docs / module
-        if not source.is_file():
-            raise PluginError(f"module {module} does not exist under {docs}")
-        for target in IMPORT.findall(source.read_text()):
+        source = read(module)
+        if source is None:
+            raise PluginError(f"module {module} does not exist in the site")
+        for target in IMPORT.findall(source):
             pending.append(posixpath.normpath(posixpath.join(posixpath.dirname(module), target)))
     return graph
 
@@ -45,5 +46,9 @@ def on_page_markdown(markdown, page, config, files):
         if not isinstance(named, list) or not all(isinstance(entry, str) for entry in named):
             raise PluginError(f"{page.file.src_uri}: '{key}' must be a list of module paths")
         entries += named
-    page.meta["module_graph"] = module_graph(Path(config["docs_dir"]), entries)
+    def read(module: str) -> str | None:
+        file = files.get_file_from_path(module)
+        return file.content_string if file else None
+
+    page.meta["module_graph"] = module_graph(read, entries)
     return markdown

@@ -162,6 +162,7 @@ STATUS = (
 )
 
 LOCK_AFTER_CHOICES = ((60, "1 minute"), (300, "5 minutes"), (600, "10 minutes"), (1800, "30 minutes"))
+LOCK_AFTER_DEFAULT = 600
 LOCK = (
     '<section class="ws-lock" id="ws-lock" aria-labelledby="ws-lock-title">'
     '<h2 class="ws-lock-title" id="ws-lock-title">Passcode lock</h2>'
@@ -181,7 +182,7 @@ LOCK = (
     '<div id="ws-lock-controls" hidden><p>Your answers are stored encrypted with your passcode.</p>'
     '<p><label for="ws-lock-after">Lock again after this long without typing</label>'
     '<select id="ws-lock-after">'
-    + "".join(f'<option value="{seconds}">{label}</option>' for seconds, label in LOCK_AFTER_CHOICES)
+    + "".join(f'<option value="{seconds}"{" selected" if seconds == LOCK_AFTER_DEFAULT else ""}>{label}</option>' for seconds, label in LOCK_AFTER_CHOICES)
     + "</select></p>"
     '<div class="ws-buttons"><button type="button" class="md-button md-button--primary" id="ws-lock-now">Lock now</button>'
     '<button type="button" class="md-button" id="ws-lock-remove">Remove passcode</button></div></div>'

@@ -11,7 +11,7 @@ import pytest
 from mkdocs.config import load_config
 
 from py_client.content import WORKSHEET
-from site_tools import build
+from site_tools import build, pyodide_pin
 
 ROOT = build.ROOT
 
@@ -29,7 +29,7 @@ def test_the_trimmed_standard_library_comes_from_the_verified_original(built_sit
     published = built_site / "pyodide" / build.PYODIDE_VERSION / build.STDLIB
     assert record["source_sha256"] == build.PYODIDE_FILES[build.STDLIB]
     assert record["sha256"] == hashlib.sha256(published.read_bytes()).hexdigest()
-    with zipfile.ZipFile(build.PYODIDE_SOURCE / build.STDLIB) as original, zipfile.ZipFile(published) as trimmed:
+    with zipfile.ZipFile(pyodide_pin.PYODIDE_SOURCE / build.STDLIB) as original, zipfile.ZipFile(published) as trimmed:
         assert trimmed.namelist() == record["modules"]
         assert 100 < len(trimmed.namelist()) < len(original.namelist()) / 2
         for name in trimmed.namelist():
@@ -74,9 +74,9 @@ def test_a_page_naming_a_missing_module_stops_the_build(tmp_path):
 
     from site_tools.page_modules import module_graph
 
-    (tmp_path / "a.mjs").write_text('import { x } from "./b.mjs";\n')
+    sources = {"a.mjs": 'import { x } from "./b.mjs";\n'}
     with pytest.raises(PluginError, match="b.mjs does not exist"):
-        module_graph(tmp_path, ["a.mjs"])
+        module_graph(sources.get, ["a.mjs"])
 
 
 def test_pyodide_version_matches_the_npm_lock():
@@ -89,11 +89,20 @@ def test_pyodide_version_matches_the_npm_lock():
 def test_a_tampered_pyodide_file_is_refused(tmp_path, monkeypatch):
     source = tmp_path / "pyodide"
     source.mkdir()
-    for name in build.PYODIDE_FILES:
-        (source / name).write_bytes((build.PYODIDE_SOURCE / name).read_bytes())
+    for name in [*build.PYODIDE_FILES, "package.json"]:
+        (source / name).write_bytes((pyodide_pin.PYODIDE_SOURCE / name).read_bytes())
     (source / "pyodide.asm.wasm").write_bytes(b"\0asm-not-the-real-one")
-    monkeypatch.setattr(build, "PYODIDE_SOURCE", source)
+    monkeypatch.setattr(pyodide_pin, "PYODIDE_SOURCE", source)
     with pytest.raises(build.BuildError, match="pyodide.asm.wasm has SHA-256"):
+        build.publish_pyodide(tmp_path / "site")
+
+
+def test_a_different_installed_pyodide_is_refused(tmp_path, monkeypatch):
+    source = tmp_path / "pyodide"
+    source.mkdir()
+    (source / "package.json").write_text(json.dumps({"name": "pyodide", "version": "0.1.0"}))
+    monkeypatch.setattr(pyodide_pin, "PYODIDE_SOURCE", source)
+    with pytest.raises(build.BuildError, match=f"node_modules holds Pyodide 0.1.0, package.json pins {build.PYODIDE_VERSION}"):
         build.publish_pyodide(tmp_path / "site")
 
 
@@ -198,3 +207,39 @@ def test_a_changed_material_template_is_named(tmp_path, monkeypatch):
     monkeypatch.setattr(material_overrides, "MATERIAL_TEMPLATES", copy)
     [line] = material_overrides.drifted()
     assert line.startswith("partials/search.html: Material ") and "changed it since" in line
+
+
+def _literal_forms(value) -> list[str]:
+    """How a module could write a fact itself: a string, or a number (with or without _ separators,
+    or as a product such as 5 * 1024 * 1024)."""
+    if isinstance(value, str):
+        return [rf"(?<![\w.-]){re.escape(value)}(?![\w-])"]
+    forms = [rf"(?<![\w.]){value}(?![\w.])", rf"(?<![\w.]){value:_}(?![\w.])"]
+    if value >= 1024 and value % 1024 == 0:
+        forms.append(rf"(?<![\w.]){value // 1024 // 1024} \* 1024 \* 1024|(?<![\w.]){value // 1024} \* 1024(?![\w.])")
+    return forms
+
+
+def test_no_module_states_a_fact_that_python_declares():
+    """Each fact in facts.mjs is declared once in Python; the modules import it instead of writing it again.
+    Small numbers (versions, 14) are left out: they stand for too many other things to search for."""
+    from site_tools.browser_facts import facts
+
+    modules = {path.name: path.read_text() for path in (ROOT / "docs" / "assets" / "js").rglob("*.mjs")}
+    modules["sw.js"] = (ROOT / "docs" / "sw.js").read_text()
+    searched = {name: value for name, value in facts().items() if isinstance(value, str) or (isinstance(value, int) and value >= 100)}
+    assert {"ANSWERS_FORMAT", "MAX_DOCUMENT_BYTES", "PYODIDE_VERSION"} <= set(searched)
+    found = [
+        f"{module} states {name} ({value!r})"
+        for name, value in searched.items()
+        for module, text in modules.items()
+        for form in _literal_forms(value)
+        if re.search(form, text)
+    ]
+    assert found == []
+
+
+def test_the_literal_check_finds_a_fact_written_again():
+    text = 'const PREFIX = "trust-safety-worksheet/"; if (size > 5 * 1024 * 1024) load("../pyodide/314.0.7/x.mjs");'
+    for value in ("trust-safety-worksheet", 5 * 1024 * 1024, "314.0.7"):
+        assert any(re.search(form, text) for form in _literal_forms(value)), value

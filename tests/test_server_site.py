@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 import brotli
 import pytest
 
+from site_tools.pyodide_pin import PYODIDE_VERSION
 from sync_server import create_app
 from sync_server.headers import HEADERS
 from sync_server.config import Settings
@@ -50,7 +51,7 @@ def test_an_index_page_has_one_address(client):
 
 
 @pytest.mark.parametrize("accept, encoding", [("br, gzip", "br"), ("gzip, deflate, br;q=1", "br"), ("gzip", "gzip"), ("", None), ("identity", None)])
-@pytest.mark.parametrize("path", ["/worksheet/", "/pyodide/314.0.7/pyodide.asm.wasm", "/assets/js/worksheet.mjs", "/pyodide/314.0.7/python_stdlib.zip"])
+@pytest.mark.parametrize("path", ["/worksheet/", f"/pyodide/{PYODIDE_VERSION}/pyodide.asm.wasm", "/assets/js/worksheet.mjs", f"/pyodide/{PYODIDE_VERSION}/python_stdlib.zip"])
 def test_precompressed_copies_are_chosen_by_accept_encoding(client, built_site, path, accept, encoding):
     plain = (built_site / path.lstrip("/")).joinpath("index.html") if path.endswith("/") else built_site / path.lstrip("/")
     response = client.get(path, headers={"Accept-Encoding": accept} if accept else {})
@@ -68,7 +69,7 @@ def test_precompressed_copies_are_chosen_by_accept_encoding(client, built_site, 
 
 
 def test_head_range_and_etag_revalidation(client):
-    wasm = "/pyodide/314.0.7/pyodide.asm.wasm"
+    wasm = f"/pyodide/{PYODIDE_VERSION}/pyodide.asm.wasm"
     head = client.head(wasm, headers={"Accept-Encoding": "br"})
     assert head.status_code == 200 and head.data == b"" and head.headers["Content-Encoding"] == "br"
     assert int(head.headers["Content-Length"]) == len(client.get(wasm, headers={"Accept-Encoding": "br"}).data)
@@ -86,7 +87,7 @@ def test_compressed_copies_are_not_addresses_of_their_own(client):
         assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/pyodide/314.0.7/pyodide.asm.wasm", "/pyodide/314.0.7/python_stdlib.zip"])
+@pytest.mark.parametrize("path", [f"/pyodide/{PYODIDE_VERSION}/pyodide.asm.wasm", f"/pyodide/{PYODIDE_VERSION}/python_stdlib.zip"])
 def test_versioned_files_are_immutable(client, path):
     assert client.get(path).headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
@@ -106,8 +107,8 @@ def test_material_hashed_bundles_are_immutable_and_everything_else_revalidated(c
     "path, content_type",
     [
         ("assets/js/worksheet.mjs", "text/javascript"),
-        ("pyodide/314.0.7/pyodide.asm.wasm", "application/wasm"),
-        ("pyodide/314.0.7/pyodide.mjs", "text/javascript"),
+        (f"pyodide/{PYODIDE_VERSION}/pyodide.asm.wasm", "application/wasm"),
+        (f"pyodide/{PYODIDE_VERSION}/pyodide.mjs", "text/javascript"),
     ],
 )
 def test_module_scripts_and_wasm_get_their_types(client, path, content_type):
@@ -115,7 +116,7 @@ def test_module_scripts_and_wasm_get_their_types(client, path, content_type):
 
 
 def test_versioned_pyodide_is_cached_for_good_and_pages_are_revalidated(client):
-    assert "immutable" in client.get("/pyodide/314.0.7/pyodide.mjs").headers["Cache-Control"]
+    assert "immutable" in client.get(f"/pyodide/{PYODIDE_VERSION}/pyodide.mjs").headers["Cache-Control"]
     assert "no-cache" in client.get("/worksheet/").headers["Cache-Control"]
 
 
@@ -206,4 +207,4 @@ def test_readme_nginx_lines_say_what_the_server_sends(client):
     location = re.search(r'^location ~ "(\S+)" \{', block, flags=re.M).group(1)  # quoted: nginx needs it for {8,}
     assert location == IMMUTABLE.pattern
     assert re.search(r'add_header Cache-Control "(.*)" always;\n\}', block).group(1) == client.get(
-        "/pyodide/314.0.7/pyodide.mjs").headers["Cache-Control"]
+        f"/pyodide/{PYODIDE_VERSION}/pyodide.mjs").headers["Cache-Control"]

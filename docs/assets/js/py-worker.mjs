@@ -1,11 +1,13 @@
 // The worksheet's Python, off the main thread: boots the site's own copy of Pyodide, unpacks py_client
 // and answers {id, operation, payload} messages with py_client.bridge.call's JSON.
-import { loadPyodide } from "../../pyodide/314.0.7/pyodide.mjs";
+import { PYODIDE_VERSION } from "./facts.mjs";
 
-const pyodideURL = new URL("../../pyodide/314.0.7/", import.meta.url).href;
+// The runtime's folder is named after its version, which the build declares once (site_tools/pyodide_pin.py).
+const pyodideURL = new URL(`../../pyodide/${PYODIDE_VERSION}/`, import.meta.url).href;
 const clientURL = new URL("../../py/py_client.zip", import.meta.url).href;
 
 async function boot() {
+  const { loadPyodide } = await import(`${pyodideURL}pyodide.mjs`);
   const [pyodide, archive] = await Promise.all([
     loadPyodide({ indexURL: pyodideURL, packages: [], stdout: () => {}, stderr: () => {} }),
     fetch(clientURL).then((response) => {

@@ -11,9 +11,9 @@
 //
 // The HKDF salt is empty (K is already uniformly random). sync_server/envelope.py documents the same
 // layout; tests/vectors/share-envelope-v1.json holds vectors that a Python implementation also checks.
-export const VERSION = 1;
+import { ENVELOPE_VERSION, ENVELOPE_HEADER_BYTES as HEADER_BYTES } from "./facts.mjs";
+
 export const PBKDF2_ITERATIONS = 600_000;
-const HEADER_BYTES = 14;
 const FLAG_PASSPHRASE = 1;
 const encoder = new TextEncoder();
 
@@ -64,7 +64,7 @@ export async function seal(plaintext, passphrase = "", fixed = {}) {
   const iv = fixed.iv || crypto.getRandomValues(new Uint8Array(12));
   const { key, claimToken, claimHash } = await deriveSecrets(linkKey, passphrase);
   const header = new Uint8Array(HEADER_BYTES);
-  header[0] = VERSION;
+  header[0] = ENVELOPE_VERSION;
   header[1] = passphrase ? FLAG_PASSPHRASE : 0;
   header.set(iv, 2);
   const sealed = new Uint8Array(await crypto.subtle.encrypt(
@@ -85,7 +85,7 @@ export async function open(envelopeText, key) {
   } catch {
     throw new DecryptionError("the envelope is not base64url");
   }
-  if (envelope.length < HEADER_BYTES + 16 || envelope[0] !== VERSION) throw new DecryptionError("unknown envelope version");
+  if (envelope.length < HEADER_BYTES + 16 || envelope[0] !== ENVELOPE_VERSION) throw new DecryptionError("unknown envelope version");
   const header = envelope.slice(0, HEADER_BYTES);
   try {
     const plain = await crypto.subtle.decrypt(

@@ -9,11 +9,10 @@ import { formatDateTime } from "./format.mjs";
 import { renderSnapshot } from "./snapshot-view.mjs";
 import { $, startPage } from "./dom.mjs";
 
-const SHARES_KEY = "trust-safety-worksheet/shares";
 
 function remembered() {
   try {
-    const shares = JSON.parse(localStorage.getItem(SHARES_KEY) || "[]");
+    const shares = JSON.parse(localStorage.getItem(store.KEYS.shares) || "[]");
     return Array.isArray(shares) ? shares.filter((share) => share && typeof share.id === "string") : [];
   } catch {
     return [];
@@ -21,7 +20,7 @@ function remembered() {
 }
 
 function remember(shares) {
-  localStorage.setItem(SHARES_KEY, JSON.stringify(shares));
+  localStorage.setItem(store.KEYS.shares, JSON.stringify(shares));
 }
 
 const STATE_TEXT = {

@@ -4,8 +4,12 @@
 // unlocked, each change is applied at once to the copy in memory and sealed into storage moments later,
 // in a Web Lock shared by every tab of the site, on top of what another tab may have saved meanwhile.
 import * as passcode from "./passcode.mjs";
+import { ANSWERS_FORMAT, ANSWERS_VERSION } from "./facts.mjs";
 
-const PREFIX = "trust-safety-worksheet/";
+export const FORMAT = ANSWERS_FORMAT;
+export const VERSION = ANSWERS_VERSION;
+// Every key this site uses in localStorage starts with the format's name.
+const PREFIX = `${FORMAT}/`;
 export const KEYS = {
   answers: `${PREFIX}answers`,
   lastBackup: `${PREFIX}last-backup`,
@@ -13,10 +17,9 @@ export const KEYS = {
   asideMarker: `${PREFIX}kept-aside/`,
   locked: `${PREFIX}answers-locked`,
   lockAfterSeconds: `${PREFIX}lock-after-seconds`,
+  shares: `${PREFIX}shares`,
 };
 const STORE_LOCK = `${PREFIX}store`;
-export const FORMAT = "trust-safety-worksheet";
-export const VERSION = 2;
 
 export function emptyDocument() {
   return { format: FORMAT, version: VERSION, saved_at: null, answers: {}, sessions: [] };

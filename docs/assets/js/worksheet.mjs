@@ -7,12 +7,14 @@ import { formatShortDate, formatTime } from "./format.mjs";
 import { sessionTable } from "./snapshot-view.mjs";
 import { keepOffline } from "./offline.mjs";
 import { WrongPasscodeError } from "./passcode.mjs";
+import { MAX_DOCUMENT_BYTES, SESSION_COLUMNS } from "./facts.mjs";
 
+// The column the log is ordered by.
+const DATE = SESSION_COLUMNS.find((column) => column.kind === "date").id;
 const BACKUP_REMINDER_DAYS = 14;
 const VIEW_DELAY_MS = 250;
 // With more sessions than this, a page load shows the newest card open and folds the older ones.
 const OPEN_CARDS_ON_LOAD = 3;
-const DEFAULT_LOCK_AFTER_SECONDS = 600;
 const MIN_PASSCODE_CHARS = 4;
 
 function todayStamp() {
@@ -27,12 +29,7 @@ class WorksheetPage {
     this.sessionList = $("#ws-session-list");
     this.template = $("#ws-session-template");
     this.log = $("#ws-log");
-    // The log's columns (id and label) as the build wrote them into the row template.
-    this.columns = [...this.template.content.querySelectorAll("[data-ws-column]")].map((control) => ({
-      id: control.dataset.wsColumn,
-      label: $(`label[for="${control.id}"]`, this.template.content).textContent,
-      rating: control.tagName === "SELECT",
-    }));
+    this.columns = SESSION_COLUMNS;
     this.viewTimer = null;
     this.pythonReady = false;
   }
@@ -267,8 +264,9 @@ class WorksheetPage {
 
   bindLock() {
     this.lockAfter = $("#ws-lock-after");
+    // Without a stored choice, the option the markup marks as selected is the default.
     const stored = Number(localStorage.getItem(store.KEYS.lockAfterSeconds));
-    this.lockAfterSeconds = Number.isFinite(stored) && stored > 0 ? stored : DEFAULT_LOCK_AFTER_SECONDS;
+    this.lockAfterSeconds = Number.isFinite(stored) && stored > 0 ? stored : Number(this.lockAfter.value);
     if ([...this.lockAfter.options].some((option) => Number(option.value) === this.lockAfterSeconds)) {
       this.lockAfter.value = String(this.lockAfterSeconds);
     }
@@ -424,7 +422,7 @@ class WorksheetPage {
   addSession() {
     const id = `s${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     const session = Object.fromEntries(this.columns.map((column) => [column.id, null]));
-    Object.assign(session, { id, date: todayStamp() });
+    Object.assign(session, { id, [DATE]: todayStamp() });
     this.save((doc) => doc.sessions.push(session));
     this.showLogAs("cards");
     this.renderSessions({ reorder: true });
@@ -443,7 +441,7 @@ class WorksheetPage {
   orderedSessions() {
     const order = new Map(this.doc.sessions.map((session, index) => [session.id, index]));
     return [...this.doc.sessions].sort((a, b) =>
-      (a.date ? 0 : 1) - (b.date ? 0 : 1) || (a.date || "").localeCompare(b.date || "") || order.get(a.id) - order.get(b.id));
+      (a[DATE] ? 0 : 1) - (b[DATE] ? 0 : 1) || (a[DATE] || "").localeCompare(b[DATE] || "") || order.get(a.id) - order.get(b.id));
   }
 
   /** The sessions in the order their cards stand now; sessions without a card go last, by date. */
@@ -467,7 +465,7 @@ class WorksheetPage {
         row = this.createRow(session.id, !foldOlder);
       }
       rows.delete(session.id);
-      const date = session.date ? formatLongDate(session.date) : "no date yet";
+      const date = session[DATE] ? formatLongDate(session[DATE]) : "no date yet";
       for (const title of row.querySelectorAll("[data-ws-session-title]")) title.textContent = `Session ${index + 1}, ${date}`;
       $("[data-ws-session-figures]", row).textContent = this.ratings(session);
       $("[data-ws-delete-session]", row).setAttribute("aria-label", `Delete session ${index + 1} (${date})`);
@@ -495,7 +493,7 @@ class WorksheetPage {
   renderLogTable(sessions) {
     const rows = sessions.map((session, index) => this.columns.map((column) => {
       const value = session[column.id];
-      if (column.id === "date") return value ? formatShortDate(value) : "no date";
+      if (column.kind === "date") return value ? formatShortDate(value) : "no date";
       return value === null || value === undefined ? "" : String(value);
     }));
     const edit = (index) => {
@@ -509,7 +507,7 @@ class WorksheetPage {
 
   /** A card's ratings in one line, shown beside its title so a folded card still says the most. */
   ratings(session) {
-    const given = this.columns.filter((column) => column.rating && session[column.id] !== null && session[column.id] !== undefined);
+    const given = this.columns.filter((column) => column.kind === "scale" && session[column.id] !== null && session[column.id] !== undefined);
     // "Trust (1-10)" reads as "Trust: 6" here: the scale is in the card's own labels.
     const name = (column) => column.label.replace(/\s*\(.*\)$/, "");
     return given.length ? ` · ${given.map((column) => `${name(column)}: ${session[column.id]}`).join(", ")}` : "";
@@ -654,7 +652,7 @@ class WorksheetPage {
     const file = input.files[0];
     input.value = "";
     if (!file) return;
-    if (file.size > 5 * 1024 * 1024) {
+    if (file.size > MAX_DOCUMENT_BYTES) {
       this.showNotice("This file is too large to be a worksheet backup. Nothing was changed.");
       return;
     }

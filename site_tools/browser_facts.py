@@ -1,0 +1,46 @@
+"""MkDocs hook: the facts the browser's modules share with Python, handed over as one generated ES module.
+
+Limits, format names and versions are declared once, in ``py_client`` (and, for the share envelope, in
+``sync_server.envelope``; for Pyodide, in ``package.json``). The build writes them into
+``assets/js/facts.mjs``, which the page modules import; ``tests/test_build.py`` fails when a module states
+one of them itself. The module is made in memory on every build, ``mkdocs serve`` included, and never
+stands in ``docs/``, so there is no copy to drift.
+"""
+
+from __future__ import annotations
+
+import json
+
+from mkdocs.structure.files import File
+
+from py_client import answers
+from site_tools.pyodide_pin import PYODIDE_VERSION
+from sync_server import envelope
+
+MODULE = "assets/js/facts.mjs"
+
+
+def facts() -> dict[str, object]:
+    """Each fact by the name the modules import it under."""
+    log = answers.session_columns()
+    return {
+        "ANSWERS_FORMAT": answers.FORMAT,
+        "ANSWERS_VERSION": answers.VERSION,
+        "MAX_DOCUMENT_BYTES": answers.MAX_DOCUMENT_BYTES,
+        # The session log's columns (id, label and kind), in the form's order.
+        "SESSION_COLUMNS": [{"id": column.id, "label": column.label, "kind": column.kind} for column in log],
+        "ENVELOPE_VERSION": envelope.VERSION,
+        "ENVELOPE_HEADER_BYTES": envelope.HEADER_BYTES,
+        "PYODIDE_VERSION": PYODIDE_VERSION,
+    }
+
+
+def module_source() -> str:
+    lines = ["// Made by site_tools/browser_facts.py at build time from the Python that declares each fact.", ""]
+    lines += [f"export const {name} = {json.dumps(value, ensure_ascii=False)};" for name, value in facts().items()]
+    return "\n".join(lines) + "\n"
+
+
+def on_files(files, config):
+    files.append(File.generated(config, MODULE, content=module_source()))
+    return files
