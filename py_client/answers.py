@@ -15,7 +15,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .content import WORKSHEET, Column, Prompt, Worksheet
+from .content import WORKSHEET, Column, Worksheet
+from .prompt_kinds import PROMPT_KINDS, FieldSpec, field_name
 
 FORMAT = "trust-safety-worksheet"
 VERSION = 2
@@ -38,37 +39,17 @@ class AnswersError(ValueError):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class FieldSpec:
-    """What one answer field may hold, derived from the worksheet content."""
-
-    name: str
-    label: str
-    kind: str  # 'check', 'text', 'line' or 'scale'
-    low: int = 0
-    high: int = 0
-
-
 def field_specs(worksheet: Worksheet = WORKSHEET) -> dict[str, FieldSpec]:
     """Every answer field of the worksheet, keyed by its form name."""
     specs: dict[str, FieldSpec] = {}
     for section in worksheet.sections:
         for item in section.items:
-            name = f"{section.id}.{item.id}"
+            name = field_name(section.id, item.id)
             specs[name] = FieldSpec(name, item.label, "check")
         for prompt in section.prompts:
-            specs.update((spec.name, spec) for spec in _prompt_specs(section.id, prompt))
+            fields = PROMPT_KINDS[prompt.kind].fields(field_name(section.id, prompt.id), prompt)
+            specs.update((spec.name, spec) for spec in fields)
     return specs
-
-
-def _prompt_specs(section_id: str, prompt: Prompt) -> list[FieldSpec]:
-    name = f"{section_id}.{prompt.id}"
-    if prompt.kind == "list":
-        return [FieldSpec(f"{name}.{n}", f"{prompt.label} ({n})", "line") for n in range(1, prompt.items + 1)]
-    if prompt.kind == "scale":
-        assert prompt.scale is not None
-        return [FieldSpec(name, prompt.label, "scale", prompt.scale.low, prompt.scale.high)]
-    return [FieldSpec(name, prompt.label, "text")]
 
 
 def session_columns(worksheet: Worksheet = WORKSHEET) -> tuple[Column, ...]:

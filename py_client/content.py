@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .prompt_kinds import PROMPT_KINDS
+
 
 @dataclass(frozen=True)
 class Scale:
@@ -34,7 +36,8 @@ class ChecklistItem:
 
 @dataclass(frozen=True)
 class Prompt:
-    """One answerable question. ``kind`` is 'text' (free text), 'list' (``items`` short lines) or 'scale'."""
+    """One answerable question. ``kind`` names its entry in ``prompt_kinds.PROMPT_KINDS``: 'text' (free
+    text), 'list' (``items`` short lines) or 'scale'."""
 
     id: str
     label: str
@@ -44,6 +47,10 @@ class Prompt:
     scale: Scale | None = None
     # Where the source lost part of this prompt, a plain word to the reader about what is restored.
     source_note: str = ""
+
+    def __post_init__(self):
+        if self.kind not in PROMPT_KINDS:
+            raise ValueError(f"prompt {self.id!r} is of kind {self.kind!r}; the kinds are {', '.join(PROMPT_KINDS)}")
 
 
 @dataclass(frozen=True)

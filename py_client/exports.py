@@ -11,6 +11,7 @@ import io
 from .answers import session_columns
 from .content import WORKSHEET, Section, Worksheet
 from .progress import describe, summarise
+from .prompt_kinds import PROMPT_KINDS, field_name
 
 # A spreadsheet treats a cell starting with one of these as a formula; a leading apostrophe keeps an
 # answer such as "=)" or "-2 since last week" as the text it is.
@@ -42,7 +43,7 @@ def _section_markdown(section: Section, doc: dict) -> list[str]:
     if section.kind == "checklist":
         lines += [section.intro, ""]
         for item in section.items:
-            mark = "x" if answers.get(f"{section.id}.{item.id}") else " "
+            mark = "x" if answers.get(field_name(section.id, item.id)) else " "
             lines.append(f"- [{mark}] **{item.label}.** {item.explanation}")
         return lines + [""]
     if section.kind == "log":
@@ -56,18 +57,9 @@ def _section_markdown(section: Section, doc: dict) -> list[str]:
             lines.append("| " + " | ".join(cells) + " |")
         return lines + [""]
     for prompt in section.prompts:
-        name = f"{section.id}.{prompt.id}"
-        lines += [f"### {prompt.label}", ""]
-        if prompt.kind == "list":
-            for n in range(1, prompt.items + 1):
-                lines.append(f"{n}. {as_text(answers.get(f'{name}.{n}', ''))}".rstrip())
-            lines.append("")
-        elif prompt.kind == "scale":
-            value = answers.get(name)
-            lines += [f"{value} out of {prompt.scale.high}" if value else "_Not answered._", ""]
-        else:
-            text = answers.get(name)
-            lines += [*(f"> {as_text(line)}".rstrip() for line in text.split("\n")), ""] if text else ["_Not answered._", ""]
+        kind = PROMPT_KINDS[prompt.kind]
+        shown = kind.shown(field_name(section.id, prompt.id), prompt, answers)
+        lines += [f"### {prompt.label}", "", *kind.markdown(shown, as_text), ""]
     return lines
 
 

@@ -13,16 +13,13 @@ from collections.abc import Iterable, Mapping
 from . import answers
 from .content import WORKSHEET, Section, Worksheet
 from .progress import describe, summarise
+from .prompt_kinds import PROMPT_KINDS, field_name, section_of
 
 FORMAT = "trust-safety-worksheet-share"
 VERSION = 1
 # The person's optional note to the therapist ("from Sam, for Thursday"): one short line, so that a
 # therapist with several clients can tell who sent the answers. It travels inside the encrypted snapshot.
 MAX_NOTE = answers.MAX_LINE
-
-
-def _section_of(name: str) -> str:
-    return name.split(".", 1)[0]
 
 
 def make_snapshot(
@@ -41,7 +38,7 @@ def make_snapshot(
     log_ids = {section.id for section in worksheet.sections if section.kind == "log"}
     document = {
         **normalised,
-        "answers": {name: value for name, value in normalised["answers"].items() if _section_of(name) in chosen},
+        "answers": {name: value for name, value in normalised["answers"].items() if section_of(name) in chosen},
         "sessions": normalised["sessions"] if log_ids & set(chosen) else [],
     }
     ordered = [section_id for section_id in known if section_id in chosen]
@@ -97,7 +94,7 @@ def _section_view(section: Section, doc: dict) -> dict:
     given = doc["answers"]
     if section.kind == "checklist":
         view["items"] = [
-            {"label": item.label, "explanation": item.explanation, "checked": bool(given.get(f"{section.id}.{item.id}"))}
+            {"label": item.label, "explanation": item.explanation, "checked": bool(given.get(field_name(section.id, item.id)))}
             for item in section.items
         ]
     elif section.kind == "log":
@@ -106,16 +103,9 @@ def _section_view(section: Section, doc: dict) -> dict:
                         for session in doc["sessions"]]
         view["description"] = describe(summarise(doc))
     else:
-        view["prompts"] = []
-        for prompt in section.prompts:
-            name = f"{section.id}.{prompt.id}"
-            entry = {"label": prompt.label, "hint": prompt.hint, "kind": prompt.kind}
-            if prompt.kind == "list":
-                entry["lines"] = [given.get(f"{name}.{n}", "") for n in range(1, prompt.items + 1)]
-            elif prompt.kind == "scale":
-                value = given.get(name)
-                entry["answer"] = f"{value} out of {prompt.scale.high}" if value else None
-            else:
-                entry["answer"] = given.get(name)
-            view["prompts"].append(entry)
+        view["prompts"] = [
+            {"label": prompt.label, "hint": prompt.hint, "kind": prompt.kind,
+             **PROMPT_KINDS[prompt.kind].shown(field_name(section.id, prompt.id), prompt, given)}
+            for prompt in section.prompts
+        ]
     return view

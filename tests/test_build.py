@@ -243,3 +243,11 @@ def test_the_literal_check_finds_a_fact_written_again():
     text = 'const PREFIX = "trust-safety-worksheet/"; if (size > 5 * 1024 * 1024) load("../pyodide/314.0.7/x.mjs");'
     for value in ("trust-safety-worksheet", 5 * 1024 * 1024, "314.0.7"):
         assert any(re.search(form, text) for form in _literal_forms(value)), value
+
+
+def test_a_prompt_kind_without_its_template_stops_the_build(monkeypatch):
+    from site_tools import worksheet_markdown
+
+    monkeypatch.setitem(worksheet_markdown.PROMPT_KINDS, "slider", object())
+    with pytest.raises(worksheet_markdown.WorksheetMarkupError, match=r"prompt kinds without a template: \['slider'\]"):
+        worksheet_markdown.check_templates(worksheet_markdown.template_environment())

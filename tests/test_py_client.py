@@ -269,3 +269,26 @@ def test_bridge_answers_json_and_reports_problems_instead_of_raising():
     assert ok["ok"]["document"]["answers"] == {"exercise.helpfulness": 4}
     bad = json.loads(bridge.call("import", json.dumps({"text": "nope"})))
     assert bad["error"][0].startswith("This file is not a readable backup")
+
+
+def test_a_prompt_of_an_unknown_kind_fails_at_once():
+    from py_client.content import Prompt
+
+    with pytest.raises(ValueError, match="prompt 'x' is of kind 'slider'; the kinds are text, list, scale"):
+        Prompt("x", "A question", kind="slider")
+
+
+def test_every_prompt_kind_gives_fields_a_view_and_markdown():
+    """The registry is what validation, the therapist's view and the export share: each kind does all three."""
+    from py_client.exports import as_text
+    from py_client.prompt_kinds import PROMPT_KINDS, field_name
+
+    for section in WORKSHEET.sections:
+        for prompt in section.prompts:
+            kind = PROMPT_KINDS[prompt.kind]
+            name = field_name(section.id, prompt.id)
+            fields = kind.fields(name, prompt)
+            given = {spec.name: 3 if spec.kind == "scale" else "an answer" for spec in fields}
+            shown = kind.shown(name, prompt, given)
+            assert "an answer" in str(shown) or "3 out of" in str(shown)
+            assert kind.markdown(shown, as_text) != kind.markdown(kind.shown(name, prompt, {}), as_text)

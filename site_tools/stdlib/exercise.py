@@ -9,26 +9,18 @@ import json
 import sys
 
 from py_client import bridge
-from py_client.content import WORKSHEET
+from py_client.answers import FORMAT, field_specs
+
+# An answer of each field kind, with characters that exercise escaping and the CSV formula guard.
+ANSWER_OF_KIND = {"check": True, "line": "A line – «quoted» & <b>", "scale": 7,
+                  "text": "=1+1, an answer\r\nwith two lines and émojis 🙂"}
 
 
 def full_document(version=2):
-    answers = {}
-    for section in WORKSHEET.sections:
-        for item in section.items:
-            answers[f"{section.id}.{item.id}"] = True
-        for prompt in section.prompts:
-            name = f"{section.id}.{prompt.id}"
-            if prompt.kind == "list":
-                for n in range(1, prompt.items + 1):
-                    answers[f"{name}.{n}"] = f"Line {n} – «quoted» & <b>"
-            elif prompt.kind == "scale":
-                answers[name] = 7
-            else:
-                answers[name] = "=1+1, an answer\r\nwith two lines and émojis 🙂"
+    answers = {spec.name: ANSWER_OF_KIND[spec.kind] for spec in field_specs().values()}
     sessions = [{"id": f"s{n}", "date": f"2026-0{n}-1{n}", "topic": "Work", "trust": n, "safety": 9 - n,
                  "therapist_role": "Listen"} for n in range(1, 5)]
-    return {"format": "trust-safety-worksheet", "version": version, "saved_at": "2026-01-01T10:00:00Z",
+    return {"format": FORMAT, "version": version, "saved_at": "2026-01-01T10:00:00Z",
             "answers": answers, "sessions": sessions}
 
 

@@ -55,7 +55,7 @@ export function renderSnapshot(view, { headingLevel = 2 } = {}) {
     } else {
       for (const prompt of section.prompts) {
         part.append(element(subheading, { textContent: prompt.label }));
-        if (prompt.kind === "list") {
+        if (prompt.lines) {  // a list prompt's answer is its lines (py_client/prompt_kinds.py)
           part.append(element("ol", {}, ...prompt.lines.map((line) => element("li", { textContent: line || "—" }))));
         } else {
           part.append(element("p", { className: prompt.answer ? "ws-answer" : "ws-unanswered", textContent: prompt.answer || "Not answered." }));
