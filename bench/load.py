@@ -110,6 +110,7 @@ response = function(status, headers, body)
 end
 """
 
+
 def sum_over_process_tree(root_pid: int, read_one) -> float:
     """read_one(pid) summed over a process and all its descendants (gunicorn's arbiter and workers);
     processes that end meanwhile count for nothing."""
@@ -163,8 +164,23 @@ def wrk(url: str, script: str, connections: int, seconds: int, server_pid: int) 
     cpu_before = cpu_seconds(server_pid)
     try:
         output = subprocess.run(
-            ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "-s", file.name, url],
-            capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                "-t",
+                str(WRK_THREADS),
+                "-c",
+                str(connections),
+                "-d",
+                f"{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                file.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     finally:
         os.unlink(file.name)
@@ -195,14 +211,26 @@ class Gunicorn:
         for name, value in GUNICORN_SETTINGS.items():
             flag = "--" + name.replace("_", "-")
             flags += [flag] if value is True else [flag, str(value)]
-        self.args = [str(python), "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-                     *flags, "--log-level", "warning", app]
+        self.args = [
+            str(python),
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            *flags,
+            "--log-level",
+            "warning",
+            app,
+        ]
         self.env, self.folder = {**os.environ, **(env or {})}, folder
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "Gunicorn":
-        self.process = subprocess.Popen(self.args, cwd=self.folder, env=self.env, start_new_session=True,
-                                        stdout=subprocess.DEVNULL)
+    def start(self) -> Gunicorn:
+        self.process = subprocess.Popen(
+            self.args, cwd=self.folder, env=self.env, start_new_session=True, stdout=subprocess.DEVNULL
+        )
         wait_until_serving(self.url + "/", self.process)
         return self
 
@@ -219,16 +247,21 @@ def snappass_python() -> Path:
     lock = (ROOT / "bench" / "snappass.lock").read_text()
     if not (python.exists() and stamp.exists() and stamp.read_text() == lock):
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(SNAPPASS_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "--require-hashes", "-r",
-                        str(ROOT / "bench" / "snappass.lock")], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--require-hashes", "-r", str(ROOT / "bench" / "snappass.lock")],
+            check=True,
+        )
         stamp.write_text(lock)
     return python
 
 
 def same_gunicorn(python: Path) -> str:
     """Both environments must run the same gunicorn, or the comparison says nothing."""
-    version = lambda interpreter: subprocess.run([str(interpreter), "-c", "import gunicorn; print(gunicorn.__version__)"],  # noqa: E731
-                                                 capture_output=True, text=True, check=True).stdout.strip()
+
+    def version(interpreter: Path | str) -> str:
+        command = [str(interpreter), "-c", "import gunicorn; print(gunicorn.__version__)"]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
     ours, theirs = version(sys.executable), version(python)
     if ours != theirs:
         raise SystemExit(f"gunicorn differs: {ours} here, {theirs} for Snappass; update bench/snappass.in and its lock")
@@ -239,8 +272,12 @@ def run(system: dict, seconds: int) -> dict:
     result = wrk(system["server"].url, system["script"], CONNECTIONS, seconds, system["server"].process.pid)
     pairs = result["requests"] / system["requests_per_pair"]
     cpu = result["server_cpu_us_per_request"] * result["requests"] / 1e6
-    return {"pairs_per_s": pairs / (result["duration_us"] / 1e6), "cpu_s_per_1000_pairs": cpu / pairs * 1000,
-            "errors": result["non_2xx"] + result["socket_errors"], "p99_ms": result["p99_ms"]}
+    return {
+        "pairs_per_s": pairs / (result["duration_us"] / 1e6),
+        "cpu_s_per_1000_pairs": cpu / pairs * 1000,
+        "errors": result["non_2xx"] + result["socket_errors"],
+        "p99_ms": result["p99_ms"],
+    }
 
 
 def compare(systems: dict, seconds: int, rounds: int) -> dict:
@@ -253,7 +290,9 @@ def compare(systems: dict, seconds: int, rounds: int) -> dict:
             runs[name].append(run(system, seconds))
     table = {}
     for name, results in runs.items():
-        table[name] = {figure: round(median([r[figure] for r in results]), 3) for figure in ("pairs_per_s", "cpu_s_per_1000_pairs", "p99_ms")}
+        table[name] = {
+            figure: round(median([r[figure] for r in results]), 3) for figure in ("pairs_per_s", "cpu_s_per_1000_pairs", "p99_ms")
+        }
         table[name]["pairs_per_s_per_round"] = [round(r["pairs_per_s"]) for r in results]
         table[name]["errors"] = sum(r["errors"] for r in results)
     return table
@@ -280,9 +319,12 @@ def balance(workers: int, runs: int, seconds: int, folder: Path) -> dict:
     finally:
         server.stop()
     middle = median(rates)
-    return {"workers": workers, "pairs_per_s_per_run": [round(rate) for rate in rates],
-            "slowest_over_median": round(min(rates) / middle, 3),
-            "least_busy_worker_share_of_even": round(min(least_shares), 3)}
+    return {
+        "workers": workers,
+        "pairs_per_s_per_run": [round(rate) for rate in rates],
+        "slowest_over_median": round(min(rates) / middle, 3),
+        "least_busy_worker_share_of_even": round(min(least_shares), 3),
+    }
 
 
 def soak(server: ServerProcess, seconds: int) -> dict:
@@ -294,9 +336,14 @@ def soak(server: ServerProcess, seconds: int) -> dict:
     sampler.join()
     mib = [round(sample / 1024, 1) for sample in sampler.samples]
     quarter = max(1, len(mib) // 4)
-    return {"seconds": seconds, "rps": result["rps"], "errors": result["non_2xx"] + result["socket_errors"],
-            "rss_mib_first_quarter_avg": round(sum(mib[:quarter]) / quarter, 1),
-            "rss_mib_last_quarter_avg": round(sum(mib[-quarter:]) / quarter, 1), "rss_mib_max": max(mib)}
+    return {
+        "seconds": seconds,
+        "rps": result["rps"],
+        "errors": result["non_2xx"] + result["socket_errors"],
+        "rss_mib_first_quarter_avg": round(sum(mib[:quarter]) / quarter, 1),
+        "rss_mib_last_quarter_avg": round(sum(mib[-quarter:]) / quarter, 1),
+        "rss_mib_max": max(mib),
+    }
 
 
 def main() -> None:
@@ -319,11 +366,23 @@ def main() -> None:
         servers = {
             "floor": Gunicorn(Path(sys.executable), "floor_app:app", arguments.workers, folder=ROOT / "bench"),
             "json_floor": Gunicorn(Path(sys.executable), "floor_app:json_app", arguments.workers, folder=ROOT / "bench"),
-            "ours_no_store": Gunicorn(Path(sys.executable), "floor_app:project_without_store()", arguments.workers,
-                                      folder=ROOT / "bench", env={"BENCH_DATA_DIR": str(folder / "no-store-data"), "PYTHONPATH": str(ROOT)}),
-            "snappass": Gunicorn(snappass, "snappass.main:app", arguments.workers, folder=folder,
-                                 env={"REDIS_URL": redis.url, "NO_SSL": "True", "SECRET_KEY": secrets.token_hex(16)}),
-            "ours_redis": ServerProcess(folder / "redis-data", "--workers", str(arguments.workers), "--rate-limits", "off", "--store", redis.url),
+            "ours_no_store": Gunicorn(
+                Path(sys.executable),
+                "floor_app:project_without_store()",
+                arguments.workers,
+                folder=ROOT / "bench",
+                env={"BENCH_DATA_DIR": str(folder / "no-store-data"), "PYTHONPATH": str(ROOT)},
+            ),
+            "snappass": Gunicorn(
+                snappass,
+                "snappass.main:app",
+                arguments.workers,
+                folder=folder,
+                env={"REDIS_URL": redis.url, "NO_SSL": "True", "SECRET_KEY": secrets.token_hex(16)},
+            ),
+            "ours_redis": ServerProcess(
+                folder / "redis-data", "--workers", str(arguments.workers), "--rate-limits", "off", "--store", redis.url
+            ),
             "ours_sqlite": ServerProcess(folder / "sqlite-data", "--workers", str(arguments.workers), "--rate-limits", "off"),
         }
         systems = {
@@ -359,27 +418,42 @@ def report(results: dict) -> None:
         # A floor's "pair" is one request: a create+claim pair is measured against two of them.
         floor, json_floor = (2 * table[name]["cpu_s_per_1000_pairs"] for name in ("floor", "json_floor"))
         print(f"gunicorn {results['gunicorn']}, {results['settings']['workers']} workers, {CONNECTIONS} connections\n")
-        print("| system | flow (one pair) | pairs/s (median; rounds) | server CPU s per 1,000 pairs | "
-              "÷ two no-op POSTs | ÷ two JSON POSTs | p99 ms | errors |")
+        print(
+            "| system | flow (one pair) | pairs/s (median; rounds) | server CPU s per 1,000 pairs | "
+            "÷ two no-op POSTs | ÷ two JSON POSTs | p99 ms | errors |"
+        )
         print("|---|---|---|---|---|---|---|---|")
-        flows = {"floor": "one no-op POST", "json_floor": "one JSON POST, JSON 201", "snappass": "create, open, reveal",
-                 "ours_no_store": "create, claim; a store that keeps nothing",
-                 "ours_redis": "create, claim", "ours_sqlite": "create, claim"}
+        flows = {
+            "floor": "one no-op POST",
+            "json_floor": "one JSON POST, JSON 201",
+            "snappass": "create, open, reveal",
+            "ours_no_store": "create, claim; a store that keeps nothing",
+            "ours_redis": "create, claim",
+            "ours_sqlite": "create, claim",
+        }
         for name, row in table.items():
             cpu = row["cpu_s_per_1000_pairs"]
             ratios = f"{cpu / floor:.2f} | {cpu / json_floor:.2f}" if name not in ("floor", "json_floor") else "| "
-            print(f"| {name} | {flows[name]} | {row['pairs_per_s']:,.0f} ({', '.join(map(str, row['pairs_per_s_per_round']))}) | "
-                  f"{cpu:.2f} | {ratios} | {row['p99_ms']:.1f} | {row['errors']} |")
+            print(
+                f"| {name} | {flows[name]} | {row['pairs_per_s']:,.0f} ({', '.join(map(str, row['pairs_per_s_per_round']))}) | "
+                f"{cpu:.2f} | {ratios} | {row['p99_ms']:.1f} | {row['errors']} |"
+            )
         for name in ("ours_redis", "ours_sqlite"):
-            print(f"{name}: {table[name]['pairs_per_s'] / table['snappass']['pairs_per_s']:.2f}× Snappass's pairs/s at "
-                  f"{table[name]['cpu_s_per_1000_pairs'] / table['snappass']['cpu_s_per_1000_pairs']:.2f}× its CPU per pair")
+            print(
+                f"{name}: {table[name]['pairs_per_s'] / table['snappass']['pairs_per_s']:.2f}× Snappass's pairs/s at "
+                f"{table[name]['cpu_s_per_1000_pairs'] / table['snappass']['cpu_s_per_1000_pairs']:.2f}× its CPU per pair"
+            )
     for row in results.get("balance", []):
-        print(f"balance, {row['workers']} workers: slowest run {row['slowest_over_median']} × the median "
-              f"(pairs/s {row['pairs_per_s_per_run']}); least busy worker {row['least_busy_worker_share_of_even']} × an even share")
+        print(
+            f"balance, {row['workers']} workers: slowest run {row['slowest_over_median']} × the median "
+            f"(pairs/s {row['pairs_per_s_per_run']}); least busy worker {row['least_busy_worker_share_of_even']} × an even share"
+        )
     for name, figures in results.get("soak", {}).items():
-        print(f"{name} soak {figures['seconds']} s: {figures['rps']} req/s, {figures['errors']} errors, memory "
-              f"{figures['rss_mib_first_quarter_avg']} MiB (first quarter) → {figures['rss_mib_last_quarter_avg']} MiB "
-              f"(last quarter), max {figures['rss_mib_max']} MiB")
+        print(
+            f"{name} soak {figures['seconds']} s: {figures['rps']} req/s, {figures['errors']} errors, memory "
+            f"{figures['rss_mib_first_quarter_avg']} MiB (first quarter) → {figures['rss_mib_last_quarter_avg']} MiB "
+            f"(last quarter), max {figures['rss_mib_max']} MiB"
+        )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from common import ACCEPT_ENCODING, CHROMIUM, CHROMIUM_ARGS, ROOT, http2_bytes, median, serve_site
+
 from site_tools.pyodide_pin import PYODIDE_VERSION
 
 BARE_PAGE = """<!doctype html><html lang="en"><title>Bare Pyodide</title><script type="module" src="boot.mjs"></script></html>"""
@@ -130,7 +131,9 @@ def weigh(fresh, url: str, counter) -> dict:
             "first_visit_http2_bytes": http2_bytes(first),
             "first_visit_body_bytes": sum(r["body_bytes"] for r in first),
             "return_visit_bytes": sum(r["bytes"] for r in again),
-            "return_visit_pyodide_bytes": sum(r["bytes"] for r in again if r["path"].startswith("/pyodide/") and r["status"] == 200),
+            "return_visit_pyodide_bytes": sum(
+                r["bytes"] for r in again if r["path"].startswith("/pyodide/") and r["status"] == 200
+            ),
             "resources": [{key: value for key, value in r.items() if key != "headers"} for r in first],
         }
     return weights
@@ -162,8 +165,14 @@ def main() -> None:
             def fresh(service_workers="allow"):
                 # A persistent profile, as a person's browser has: its HTTP cache keeps large files such as
                 # the WebAssembly module, which an in-memory (incognito) cache may drop.
-                made.append(playwright.chromium.launch_persistent_context(
-                    f"{profiles.name}/{len(made)}", executable_path=CHROMIUM, args=CHROMIUM_ARGS, service_workers=service_workers))
+                made.append(
+                    playwright.chromium.launch_persistent_context(
+                        f"{profiles.name}/{len(made)}",
+                        executable_path=CHROMIUM,
+                        args=CHROMIUM_ARGS,
+                        service_workers=service_workers,
+                    )
+                )
                 return made[-1]
 
             results["bytes"] = {}
@@ -194,8 +203,10 @@ def main() -> None:
 
     if samples["worksheet_cold"]:
         ready = {key: median(values) for key, values in samples.items() if key != "first_save"}
-        ratios = {visit: [round(w / b, 2) for w, b in zip(samples[f"worksheet_{visit}"], samples[f"bare_{visit}"])]
-                  for visit in ("cold", "warm")}
+        ratios = {
+            visit: [round(w / b, 2) for w, b in zip(samples[f"worksheet_{visit}"], samples[f"bare_{visit}"], strict=True)]
+            for visit in ("cold", "warm")
+        }
         saves = samples["first_save"]
         results["python_ready_ms"] = ready
         results["python_ready_samples_ms"] = {key: values for key, values in samples.items() if key != "first_save"}
@@ -203,7 +214,9 @@ def main() -> None:
         # figures to judge are the ratio of the medians and the median of the paired runs' ratios.
         results["ratio_worksheet_to_bare"] = {
             visit: {
-                "of_medians": round(statistics.median(samples[f"worksheet_{visit}"]) / statistics.median(samples[f"bare_{visit}"]), 3),
+                "of_medians": round(
+                    statistics.median(samples[f"worksheet_{visit}"]) / statistics.median(samples[f"bare_{visit}"]), 3
+                ),
                 "median_of_runs": round(statistics.median(values), 3),
                 "runs": values,
                 "bare_spread": round(max(samples[f"bare_{visit}"]) / min(samples[f"bare_{visit}"]), 2),
@@ -233,13 +246,17 @@ def report(results: dict) -> None:
 def report_bytes(results: dict) -> None:
     print("First visit: bytes on the wire as HTTP/1.1 sends them (every header in full), as one HTTP/2")
     print("connection sends them (headers HPACK-compressed), and the bodies alone. Then the return visit.")
-    print(f"{'page':10} {'encoding':8} {'HTTP/1.1':>11} {'HTTP/2':>11} {'bodies':>11} {'target':>10} {'return':>8} {'Pyodide':>8}")
+    print(
+        f"{'page':10} {'encoding':8} {'HTTP/1.1':>11} {'HTTP/2':>11} {'bodies':>11} {'target':>10} {'return':>8} {'Pyodide':>8}"
+    )
     for encoding, pages in results["bytes"].items():
         for name, weight in pages.items():
             target = TARGETS.get(name, {}).get(encoding)
-            print(f"{name:10} {encoding:8} {weight['first_visit_bytes']:>11,} {weight['first_visit_http2_bytes']:>11,} "
-                  f"{weight['first_visit_body_bytes']:>11,} {target or '':>10} {weight['return_visit_bytes']:>8,} "
-                  f"{weight['return_visit_pyodide_bytes']:>8,}")
+            print(
+                f"{name:10} {encoding:8} {weight['first_visit_bytes']:>11,} {weight['first_visit_http2_bytes']:>11,} "
+                f"{weight['first_visit_body_bytes']:>11,} {target or '':>10} {weight['return_visit_bytes']:>8,} "
+                f"{weight['return_visit_pyodide_bytes']:>8,}"
+            )
     print("\nworksheet first visit (br), largest resources:")
     largest = sorted(results["bytes"]["br"]["worksheet"]["resources"], key=lambda r: -r["bytes"])[:12]
     for resource in largest:
@@ -251,8 +268,10 @@ def report_python(results: dict) -> None:
     for key, value in results["python_ready_ms"].items():
         print(f"{'Python ready, ' + key.replace('_', ' ') + ' (ms, median)':46} {value:>10}")
     for visit, ratio in results["ratio_worksheet_to_bare"].items():
-        print(f"{'ratio worksheet / bare, ' + visit + ', of medians':46} {ratio['of_medians']:>10}  "
-              f"median of runs {ratio['median_of_runs']}, runs {ratio['runs']}, the bare page's own spread {ratio['bare_spread']}x")
+        print(
+            f"{'ratio worksheet / bare, ' + visit + ', of medians':46} {ratio['of_medians']:>10}  "
+            f"median of runs {ratio['median_of_runs']}, runs {ratio['runs']}, the bare page's own spread {ratio['bare_spread']}x"
+        )
     for visit, first in results["first_change"].items():
         print(f"{'page interactive, ' + visit + ' (domInteractive, ms)':46} {first['interactive_ms']:>10}")
         print(f"{'first change saved after interactive, ' + visit + ' (ms)':46} {first['saved_after_interactive_ms']:>10}")

@@ -30,8 +30,14 @@ def free_port() -> int:
 def time_to_serving(checkout: Path, env: dict) -> float:
     port = free_port()
     started = time.monotonic()
-    process = subprocess.Popen(["bash", "scripts/run.sh", "--port", str(port)], cwd=checkout, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        ["bash", "scripts/run.sh", "--port", str(port)],
+        cwd=checkout,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         while True:
             if process.poll() is not None:

@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from .content import WORKSHEET, Column, Worksheet
 from .prompt_kinds import PROMPT_KINDS, FieldSpec, field_name
@@ -96,8 +95,10 @@ def migrate(doc: object) -> dict:
         raise AnswersError(["The saved answers have no valid version number."])
     if version > VERSION:
         raise AnswersError(
-            [f"These answers were saved by a newer version of this site (format {version}); "
-             "reload the page to get the newest version, then try again."]
+            [
+                f"These answers were saved by a newer version of this site (format {version}); "
+                "reload the page to get the newest version, then try again."
+            ]
         )
     current = dict(doc)
     while current["version"] < VERSION:
@@ -246,12 +247,17 @@ def to_backup(doc: dict) -> str:
 def from_backup(text: str) -> dict:
     """Read a backup file's text; raise AnswersError with a message fit to show the person."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES:
-        raise AnswersError([f"This file is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; "
-                            "a worksheet backup is much smaller. Is it the right file?"])
+        raise AnswersError(
+            [
+                f"This file is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; "
+                "a worksheet backup is much smaller. Is it the right file?"
+            ]
+        )
     try:
         doc = json.loads(text)
     except (ValueError, RecursionError) as error:
         where = f" (line {error.lineno}, column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
-        raise AnswersError([f"This file is not a readable backup: it is not valid JSON{where}. "
-                            "It may be damaged or cut short."]) from None
+        raise AnswersError(
+            [f"This file is not a readable backup: it is not valid JSON{where}. It may be damaged or cut short."]
+        ) from None
     return normalise(doc)

@@ -143,14 +143,12 @@ WORKSHEET = Worksheet(
                 ChecklistItem(
                     "dishonesty-or-concealment",
                     "Dishonesty or Concealment",
-                    "You withhold essential information or present a curated version of yourself, fearing "
-                    "judgment or rejection.",
+                    "You withhold essential information or present a curated version of yourself, fearing judgment or rejection.",
                 ),
                 ChecklistItem(
                     "difficulty-establishing-boundaries",
                     "Difficulty Establishing Boundaries",
-                    "You struggle to assert your boundaries or advocate for needs, leading to discomfort or "
-                    "resentment.",
+                    "You struggle to assert your boundaries or advocate for needs, leading to discomfort or resentment.",
                 ),
                 ChecklistItem(
                     "inconsistency-in-attendance-or-engagement",
@@ -168,8 +166,7 @@ WORKSHEET = Worksheet(
                 Prompt(
                     "trust-meaning",
                     "What does trust mean to you?",
-                    "Describe in your own words what trust looks like in any relationship, including with "
-                    "your therapist.",
+                    "Describe in your own words what trust looks like in any relationship, including with your therapist.",
                 ),
                 Prompt(
                     "trust-experience",

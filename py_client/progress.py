@@ -135,7 +135,7 @@ def chart_svg(doc: dict, summary: dict) -> str:
             f'<text class="axis date" x="{x(index):.1f}" y="{height - bottom + 18}" text-anchor="middle">'
             f"{day.day} {day:%b}</text>"
         )
-    for key, label, _scale in SERIES:
+    for key, _label, _scale in SERIES:
         points = [(x(i), y(s[key])) for i, s in enumerate(sessions) if s[key] is not None]
         if len(points) > 1:
             path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
@@ -148,9 +148,7 @@ def chart_svg(doc: dict, summary: dict) -> str:
     legend_y = height - 12
     parts.append(f'<line class="series trust" x1="{left}" x2="{left + 24}" y1="{legend_y - 4}" y2="{legend_y - 4}"/>')
     parts.append(f'<text class="legend" x="{left + 30}" y="{legend_y}">Trust</text>')
-    parts.append(
-        f'<line class="series safety" x1="{left + 100}" x2="{left + 124}" y1="{legend_y - 4}" y2="{legend_y - 4}"/>'
-    )
+    parts.append(f'<line class="series safety" x1="{left + 100}" x2="{left + 124}" y1="{legend_y - 4}" y2="{legend_y - 4}"/>')
     parts.append(f'<text class="legend" x="{left + 130}" y="{legend_y}">Safety</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+
 def field_name(section_id: str, entry_id: str) -> str:
     """The name an answer is stored under: ``section.prompt`` (or ``section.item`` for the checklist)."""
     return f"{section_id}.{entry_id}"

@@ -70,8 +70,10 @@ def read_snapshot(text: str, worksheet: Worksheet = WORKSHEET) -> dict:
         raise answers.AnswersError(["The shared answers could not be read: they are not in the expected format."])
     if snapshot.get("version") != VERSION:
         raise answers.AnswersError(
-            [f"These answers were shared from a different version of the site (format {snapshot.get('version')!r}); "
-             "reload this page to get the newest version."]
+            [
+                f"These answers were shared from a different version of the site (format {snapshot.get('version')!r}); "
+                "reload this page to get the newest version."
+            ]
         )
     sections = snapshot.get("sections")
     if not isinstance(sections, list) or not all(isinstance(name, str) for name in sections):
@@ -99,13 +101,19 @@ def _section_view(section: Section, doc: dict) -> dict:
         ]
     elif section.kind == "log":
         view["columns"] = [column.label for column in section.columns]
-        view["rows"] = [["" if session[column.id] is None else str(session[column.id]) for column in section.columns]
-                        for session in doc["sessions"]]
+        view["rows"] = [
+            ["" if session[column.id] is None else str(session[column.id]) for column in section.columns]
+            for session in doc["sessions"]
+        ]
         view["description"] = describe(summarise(doc))
     else:
         view["prompts"] = [
-            {"label": prompt.label, "hint": prompt.hint, "kind": prompt.kind,
-             **PROMPT_KINDS[prompt.kind].shown(field_name(section.id, prompt.id), prompt, given)}
+            {
+                "label": prompt.label,
+                "hint": prompt.hint,
+                "kind": prompt.kind,
+                **PROMPT_KINDS[prompt.kind].shown(field_name(section.id, prompt.id), prompt, given),
+            }
             for prompt in section.prompts
         ]
     return view

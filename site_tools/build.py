@@ -32,7 +32,10 @@ BUILD_SETTINGS = ("SYNC_API_URL",)
 
 # Other browser libraries published with the site: target path, source in node_modules, SHA-256.
 VENDORED = {
-    "vendor/uqr.mjs": ("uqr/dist/index.mjs", "7f0e61c2f13bb3724edee7bfb876e13c54ac9ee4fcfa283c9fa93cfb1241c325"),  # QR codes for share links (uqr 0.1.3)
+    "vendor/uqr.mjs": (
+        "uqr/dist/index.mjs",
+        "7f0e61c2f13bb3724edee7bfb876e13c54ac9ee4fcfa283c9fa93cfb1241c325",
+    ),  # QR codes for share links (uqr 0.1.3)
 }
 PYODIDE_TARGET = Path("pyodide") / PYODIDE_VERSION
 PY_CLIENT_ARCHIVE = Path("py") / "py_client.zip"
@@ -45,7 +48,16 @@ PRECACHE_MANIFEST = "precache.json"
 # The headers file that Netlify and Cloudflare Pages read, made from the server's own definitions.
 STATIC_HOST_HEADERS = "_headers"
 SERVICE_WORKER = "sw.js"
-BUILD_INPUTS = ("mkdocs.yml", "docs", "overrides", "py_client", "site_tools", "package-lock.json", "sync_server/headers.py", "sync_server/site.py")
+BUILD_INPUTS = (
+    "mkdocs.yml",
+    "docs",
+    "overrides",
+    "py_client",
+    "site_tools",
+    "package-lock.json",
+    "sync_server/headers.py",
+    "sync_server/site.py",
+)
 
 
 class BuildError(RuntimeError):
@@ -118,8 +130,9 @@ def trim_stdlib(site: Path) -> None:
     compress across files, do better than the zip's own per-file deflate."""
     folder = site / PYODIDE_TARGET
     original = folder / STDLIB
-    traced = subprocess.run(["node", str(STDLIB_TRACE), str(folder), str(site / PY_CLIENT_ARCHIVE)],
-                            capture_output=True, text=True, cwd=ROOT)
+    traced = subprocess.run(
+        ["node", str(STDLIB_TRACE), str(folder), str(site / PY_CLIENT_ARCHIVE)], capture_output=True, text=True, cwd=ROOT
+    )
     if traced.returncode != 0:
         raise BuildError(f"tracing the standard library under Pyodide failed:\n{traced.stderr[-2000:]}")
     files = json.loads(traced.stdout.strip().splitlines()[-1])
@@ -160,8 +173,10 @@ def write_static_host_headers(site: Path) -> None:
 
 
 # Published but used by no page: source maps, and the search's language plugins (the site is in English).
-NOT_PRECACHED = re.compile(r"(\.map|\.br|\.gz)$|^assets/javascripts/lunr/|^\.|^(sitemap\.xml|_headers|robots\.txt)$"
-                           r"|^assets/images/favicon\.png$")  # Material's default icon; the pages use assets/icon.svg
+NOT_PRECACHED = re.compile(
+    r"(\.map|\.br|\.gz)$|^assets/javascripts/lunr/|^\.|^(sitemap\.xml|_headers|robots\.txt)$"
+    r"|^assets/images/favicon\.png$"
+)  # Material's default icon; the pages use assets/icon.svg
 # Pyodide's files: kept by the service worker only once the worksheet has loaded them (see docs/sw.js).
 RUNTIME = re.compile(r"^pyodide/")
 

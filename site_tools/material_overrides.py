@@ -43,7 +43,11 @@ def drifted() -> list[str]:
     """One line for each template whose installed version differs from the one the overrides were written for."""
     reviewed = json.loads(RECORD.read_text())
     now = current_hashes()
-    lines = [f"{path}: overridden or extended in overrides/, but not recorded as reviewed" for path in now if path not in reviewed["sha256"]]
+    lines = [
+        f"{path}: overridden or extended in overrides/, but not recorded as reviewed"
+        for path in now
+        if path not in reviewed["sha256"]
+    ]
     lines += [
         f"{path}: Material {version('mkdocs-material')} changed it since {reviewed['mkdocs-material']}; review the override"
         for path, digest in now.items()

@@ -46,6 +46,7 @@ def on_page_markdown(markdown, page, config, files):
         if not isinstance(named, list) or not all(isinstance(entry, str) for entry in named):
             raise PluginError(f"{page.file.src_uri}: '{key}' must be a list of module paths")
         entries += named
+
     def read(module: str) -> str | None:
         file = files.get_file_from_path(module)
         return file.content_string if file else None

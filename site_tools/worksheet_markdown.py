@@ -74,7 +74,9 @@ def template_environment() -> Environment:
 
 def check_templates(environment: Environment) -> None:
     """Every prompt kind has its template and every prompt template has its kind, or the build stops."""
-    templates = {name.removeprefix("prompt-").removesuffix(".html") for name in environment.list_templates() if name.startswith("prompt-")}
+    templates = {
+        name.removeprefix("prompt-").removesuffix(".html") for name in environment.list_templates() if name.startswith("prompt-")
+    }
     if templates != set(PROMPT_KINDS):
         raise WorksheetMarkupError(
             f"prompt kinds without a template: {sorted(set(PROMPT_KINDS) - templates)}; "

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
@@ -18,7 +17,6 @@ from . import create_app
 from .body import BODY_DEADLINE_SECONDS
 from .config import Settings, options
 from .logs import NoAccessLog, configure, logging_config
-
 
 # How gunicorn runs the app, whatever the options (bench/load.py runs its peers with these same settings).
 GUNICORN_SETTINGS = {
@@ -55,11 +53,13 @@ class Server(BaseApplication):
 
 def _argument_type(spec):
     """``spec.parse`` with its own message shown on a bad value (argparse hides a ValueError's)."""
+
     def parse(raw: str):
         try:
             return spec.parse(raw)
         except ValueError as error:
             raise argparse.ArgumentTypeError(str(error)) from None
+
     return parse
 
 
@@ -70,12 +70,20 @@ def parse_arguments(argv: list[str]) -> Settings:
         settings = Settings.from_env()
     except ValueError as error:
         raise SystemExit(f"python -m sync_server: {error}") from None
-    parser = argparse.ArgumentParser(prog="python -m sync_server", description=__doc__.splitlines()[0],
-                                     epilog="Each option can also be set in the environment, as shown.")
+    parser = argparse.ArgumentParser(
+        prog="python -m sync_server",
+        description=__doc__.splitlines()[0],
+        epilog="Each option can also be set in the environment, as shown.",
+    )
     for spec in options():
-        parser.add_argument(spec.flag, dest=spec.name, type=_argument_type(spec), default=getattr(settings, spec.name),
-                            metavar=spec.name.upper(),
-                            help=f"{spec.help} Default: {spec.shown_default}. Environment: {spec.env}.".replace("%", "%%"))
+        parser.add_argument(
+            spec.flag,
+            dest=spec.name,
+            type=_argument_type(spec),
+            default=getattr(settings, spec.name),
+            metavar=spec.name.upper(),
+            help=f"{spec.help} Default: {spec.shown_default}. Environment: {spec.env}.".replace("%", "%%"),
+        )
     arguments = parser.parse_args(argv)
     for name, value in vars(arguments).items():
         setattr(settings, name, value)
@@ -87,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     configure(settings.log_format)
     log = logging.getLogger(__package__)
     if not (settings.site_dir / "index.html").is_file():
-        log.warning("no built site in %s; serving the API only (build it with `python -m site_tools.build`)",
-                    settings.site_dir)
+        log.warning("no built site in %s; serving the API only (build it with `python -m site_tools.build`)", settings.site_dir)
     settings.ensure_secret_keys()  # once, before the workers start, so they all share one key
     log.info("Serving on http://%s:%s", settings.host, settings.port)
     Server(settings).run()

@@ -32,7 +32,7 @@ def _now() -> int:
 def _iso(timestamp: int | None) -> str | None:
     if timestamp is None:
         return None
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _store():
@@ -81,7 +81,12 @@ def _managed_key(public_id: str) -> str:
     key = _storage_key(public_id)
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_CHARS or not _tokens().manage_token_matches(key, token.strip()):
+    if (
+        scheme.lower() != "bearer"
+        or not token
+        or len(token) > MAX_TOKEN_CHARS
+        or not _tokens().manage_token_matches(key, token.strip())
+    ):
         raise ApiError(401, "unauthorized", "A valid manage token is needed (Authorization: Bearer <manage_token>).")
     return key
 
@@ -146,8 +151,9 @@ def claim_share(public_id: str):
     if outcome.kind == "ok":
         return jsonify(ciphertext=envelope.encode_base64url(outcome.ciphertext), created_at=_iso(outcome.created_at))
     if outcome.kind == "wrong_proof":
-        message = ("The proof does not match this share (a wrong passphrase or a damaged link). "
-                   + (f"{outcome.attempts_left} attempt(s) left." if outcome.attempts_left else "The share has been destroyed."))
+        message = "The proof does not match this share (a wrong passphrase or a damaged link). " + (
+            f"{outcome.attempts_left} attempt(s) left." if outcome.attempts_left else "The share has been destroyed."
+        )
         raise ApiError(403, "wrong_proof", message, attempts_left=outcome.attempts_left)
     if outcome.kind == "gone":
         status = outcome.status

@@ -13,6 +13,7 @@ variable's notify and the GIL hand-over that follows), each cost more than the r
 from __future__ import annotations
 
 import collections
+import contextlib
 import io
 import os
 import socket
@@ -90,10 +91,8 @@ class Watchdog:
                 if watch.done:
                     continue
                 watch.expired = True
-                try:
+                with contextlib.suppress(OSError):  # the client may already have gone
                     watch.connection.shutdown(socket.SHUT_RD)
-                except OSError:
-                    pass
 
 
 _watchdog = Watchdog(BODY_DEADLINE_SECONDS)
@@ -117,8 +116,9 @@ def read_body_within_deadline() -> None:
         _watchdog.finish(watch)
     if watch.expired or len(data) < length:
         request.environ["wsgi.input"] = io.BytesIO(b"")
-        raise ApiError(408, "request_timeout", f"The request body did not arrive within {BODY_DEADLINE_SECONDS} seconds.",
-                       close=True)
+        raise ApiError(
+            408, "request_timeout", f"The request body did not arrive within {BODY_DEADLINE_SECONDS} seconds.", close=True
+        )
     request.environ["wsgi.input"] = io.BytesIO(data)
 
 

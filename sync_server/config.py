@@ -61,32 +61,52 @@ class Settings:
     host: str = option("127.0.0.1", "Address to listen on.")
     port: int = option(8000, "Port to listen on.")
     workers: int = option(2, "Gunicorn worker processes (16 threads each).")
-    site_dir: Path = option(ROOT / "site", "The built site to serve; without one only the API is served.",
-                            shown_default="site/")
-    data_dir: Path = option(ROOT / "var", "Where the SQLite files and the generated secret key live. Made (or "
-                            "tightened to) 0700 on start, its files 0600.", shown_default="var/")
-    store: str = option("", "Where shares are kept: `sqlite:///PATH` or `redis://HOST:PORT/DB`.",
-                        shown_default="SQLite in the data folder")
-    secret_keys: list[str] = option([], "Signing keys, comma-separated, newest first; older ones still verify, "
-                                    "so keys can be rotated.", shown_default="one generated on first start, kept in the data folder")
-    allowed_origin: str = option("", "Origin of a site hosted elsewhere that may call the API.",
-                                 shown_default="none: no CORS headers at all")
-    rate_limits: str = option("create=20/hour;50/day,claim=30/hour", "Limits per person, as Flask-Limiter "
-                              "writes them, or `off` (for load tests on loopback).")
-    rate_limit_storage: str = option("", "Where the limiter counts, so that every worker and instance spends one "
-                                     "budget: a `limits` storage URL such as `redis://HOST:PORT/DB`.",
-                                     shown_default="the Redis store when there is one, else a SQLite file in the data folder")
-    proxy_count: int = option(0, "How many reverse proxies (nginx, Caddy) stand in front and set "
-                              "`X-Forwarded-For`/`-Proto`/`-Host`. With 0 those headers are ignored, so a forged one "
-                              "buys nothing; behind one proxy set 1, so the limits count each person's address.")
-    sqlite_synchronous: str = option("NORMAL", "SQLite's durability: with `NORMAL` an acknowledged share survives "
-                                     "a crash or kill of the server; `FULL` pays an fsync per write to survive a "
-                                     "power cut too.", choices=("NORMAL", "FULL"))
-    log_format: str = option("text", "`text` for people, `json` for one JSON object per line (log collectors).",
-                             choices=("text", "json"))
+    site_dir: Path = option(ROOT / "site", "The built site to serve; without one only the API is served.", shown_default="site/")
+    data_dir: Path = option(
+        ROOT / "var",
+        "Where the SQLite files and the generated secret key live. Made (or tightened to) 0700 on start, its files 0600.",
+        shown_default="var/",
+    )
+    store: str = option(
+        "", "Where shares are kept: `sqlite:///PATH` or `redis://HOST:PORT/DB`.", shown_default="SQLite in the data folder"
+    )
+    secret_keys: list[str] = option(
+        [],
+        "Signing keys, comma-separated, newest first; older ones still verify, so keys can be rotated.",
+        shown_default="one generated on first start, kept in the data folder",
+    )
+    allowed_origin: str = option(
+        "", "Origin of a site hosted elsewhere that may call the API.", shown_default="none: no CORS headers at all"
+    )
+    rate_limits: str = option(
+        "create=20/hour;50/day,claim=30/hour",
+        "Limits per person, as Flask-Limiter writes them, or `off` (for load tests on loopback).",
+    )
+    rate_limit_storage: str = option(
+        "",
+        "Where the limiter counts, so that every worker and instance spends one "
+        "budget: a `limits` storage URL such as `redis://HOST:PORT/DB`.",
+        shown_default="the Redis store when there is one, else a SQLite file in the data folder",
+    )
+    proxy_count: int = option(
+        0,
+        "How many reverse proxies (nginx, Caddy) stand in front and set "
+        "`X-Forwarded-For`/`-Proto`/`-Host`. With 0 those headers are ignored, so a forged one "
+        "buys nothing; behind one proxy set 1, so the limits count each person's address.",
+    )
+    sqlite_synchronous: str = option(
+        "NORMAL",
+        "SQLite's durability: with `NORMAL` an acknowledged share survives "
+        "a crash or kill of the server; `FULL` pays an fsync per write to survive a "
+        "power cut too.",
+        choices=("NORMAL", "FULL"),
+    )
+    log_format: str = option(
+        "text", "`text` for people, `json` for one JSON object per line (log collectors).", choices=("text", "json")
+    )
 
     @classmethod
-    def from_env(cls, environ=os.environ) -> "Settings":
+    def from_env(cls, environ=os.environ) -> Settings:
         settings = cls()
         for spec in options():
             raw = environ.get(spec.env)
@@ -175,8 +195,16 @@ def options() -> list[OptionSpec]:
     for spec_field in fields(Settings):
         default = getattr(defaults, spec_field.name)
         shown = spec_field.metadata["shown_default"] or str(default)
-        specs.append(OptionSpec(spec_field.name, hints[spec_field.name], default, spec_field.metadata["help"],
-                                shown, spec_field.metadata["choices"]))
+        specs.append(
+            OptionSpec(
+                spec_field.name,
+                hints[spec_field.name],
+                default,
+                spec_field.metadata["help"],
+                shown,
+                spec_field.metadata["choices"],
+            )
+        )
     return specs
 
 

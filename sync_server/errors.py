@@ -66,7 +66,9 @@ def _handle_store_unavailable(error: StoreUnavailable | StorageError):
     else:
         what, cause = "share store", error
     current_app.logger.error("%s unavailable in %s %s: %s", what, request.method, _route(), cause)
-    return error_response(503, "store_unavailable", "Sharing is unavailable right now. Nothing was changed; please try again later.")
+    return error_response(
+        503, "store_unavailable", "Sharing is unavailable right now. Nothing was changed; please try again later."
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import Flask
 from flask_cors import CORS
 
-
 # Each directive of the Content-Security-Policy.
 POLICY = (
     "default-src 'self'",
@@ -76,14 +75,17 @@ class SecurityHeaders:
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith("/api/"):
+
             def start_api_response(status, headers, exc_info=None):
                 kept = [header for header in headers if header[0].lower() != "cache-control"]
                 return start_response(status, kept + self.api, exc_info)
+
             return self.app(environ, start_api_response)
         extra = self.not_indexed if path.startswith(NOT_INDEXED) else self.page
 
         def start_page_response(status, headers, exc_info=None):
             return start_response(status, headers + extra, exc_info)
+
         return self.app(environ, start_page_response)
 
 
@@ -92,5 +94,10 @@ def init_app(app: Flask, allowed_origin: str = "") -> None:
     if allowed_origin:
         # Only for a site hosted on another origin than the API; without it the browser's same-origin
         # rule stands and no CORS header is ever sent.
-        CORS(app, resources={r"/api/*": {"origins": [allowed_origin]}}, allow_headers=["Content-Type", "Authorization"],
-             methods=["GET", "POST", "DELETE"], max_age=600)
+        CORS(
+            app,
+            resources={r"/api/*": {"origins": [allowed_origin]}},
+            allow_headers=["Content-Type", "Authorization"],
+            methods=["GET", "POST", "DELETE"],
+            max_age=600,
+        )

@@ -77,14 +77,18 @@ class SQLiteLimitStorage(Storage):
         return row[0]
 
     def get(self, key: str) -> int:
-        row = self._connection().execute("SELECT count FROM counters WHERE key = ? AND expires_at > ?",
-                                         (key, time.time())).fetchone()
+        row = (
+            self._connection()
+            .execute("SELECT count FROM counters WHERE key = ? AND expires_at > ?", (key, time.time()))
+            .fetchone()
+        )
         return row[0] if row else 0
 
     def get_expiry(self, key: str) -> float:
         now = time.time()
-        row = self._connection().execute("SELECT expires_at FROM counters WHERE key = ? AND expires_at > ?",
-                                         (key, now)).fetchone()
+        row = (
+            self._connection().execute("SELECT expires_at FROM counters WHERE key = ? AND expires_at > ?", (key, now)).fetchone()
+        )
         return row[0] if row else now
 
     def check(self) -> bool:

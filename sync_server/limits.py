@@ -50,8 +50,14 @@ def init_app(app: Flask, settings: Settings, secret: str) -> None:
     app.config["RATE_LIMIT_KEY"] = hmac.new(secret.encode(), b"rate-limit-client", hashlib.sha256).digest()
     # The storage's own errors arrive wrapped as limits.errors.StorageError: sync_server.errors answers them
     # with a 503, as for the share store, rather than letting a request through uncounted.
-    limiter = Limiter(client_fingerprint, app=app, storage_uri=storage_uri, storage_options={"wrap_exceptions": True},
-                      default_limits=[], headers_enabled=True)
+    limiter = Limiter(
+        client_fingerprint,
+        app=app,
+        storage_uri=storage_uri,
+        storage_options={"wrap_exceptions": True},
+        default_limits=[],
+        headers_enabled=True,
+    )
     for name, limit in limits.items():
         endpoint = LIMITED_VIEWS[name]
         app.view_functions[endpoint] = limiter.limit(limit)(app.view_functions[endpoint])

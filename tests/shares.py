@@ -35,7 +35,9 @@ def create_body(expires_in: int | None = None, body_bytes: int = 300) -> tuple[d
 
 def call(url: str, method: str = "GET", body: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             text = response.read()
@@ -48,4 +50,4 @@ def altered(text: str) -> str:
     """The text with one character changed, mid-string: a last base64 character may carry only padding
     bits, so changing it can leave the decoded value (and so a signature) as it was."""
     middle = len(text) // 2
-    return text[:middle] + ("B" if text[middle] == "A" else "A") + text[middle + 1:]
+    return text[:middle] + ("B" if text[middle] == "A" else "A") + text[middle + 1 :]

@@ -40,8 +40,9 @@ def test_the_trimmed_standard_library_comes_from_the_verified_original(built_sit
 
 
 def test_every_compressible_file_has_brotli_and_gzip_copies(built_site):
-    import brotli
     import gzip
+
+    import brotli
 
     from site_tools.compress import COMPRESSIBLE
 
@@ -227,7 +228,9 @@ def test_no_module_states_a_fact_that_python_declares():
 
     modules = {path.name: path.read_text() for path in (ROOT / "docs" / "assets" / "js").rglob("*.mjs")}
     modules["sw.js"] = (ROOT / "docs" / "sw.js").read_text()
-    searched = {name: value for name, value in facts().items() if isinstance(value, str) or (isinstance(value, int) and value >= 100)}
+    searched = {
+        name: value for name, value in facts().items() if isinstance(value, str) or (isinstance(value, int) and value >= 100)
+    }
     assert {"ANSWERS_FORMAT", "MAX_DOCUMENT_BYTES", "PYODIDE_VERSION"} <= set(searched)
     found = [
         f"{module} states {name} ({value!r})"

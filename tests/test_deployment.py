@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from conftest import RedisServer, ServerProcess, damage_database
 from shares import call, create_body
 
@@ -46,9 +45,11 @@ def test_redis_that_goes_away_gives_clear_503s_and_the_server_recovers_without_a
             time.sleep(0.1)
         pids = set(worker_pids(server))
         redis.stop(kill=True)
-        for path, method, payload in (("/api/shares", "POST", create_body()[0]),
-                                      (f"/api/shares/{created['id']}/claim", "POST", {"claim_token": token}),
-                                      ("/api/ready", "GET", None)):
+        for path, method, payload in (
+            ("/api/shares", "POST", create_body()[0]),
+            (f"/api/shares/{created['id']}/claim", "POST", {"claim_token": token}),
+            ("/api/ready", "GET", None),
+        ):
             status, answer = call(f"{server.url}{path}", method, payload)
             assert (status, answer["error"]) == (503, "store_unavailable"), (path, answer)
         assert call(f"{server.url}/api/health") == (200, {"status": "ok"})
@@ -88,12 +89,20 @@ def test_json_logs_are_one_object_per_line_with_tracebacks_inside(tmp_path):
     lines = [json.loads(line) for line in log.splitlines()]  # every line is JSON
     assert {"time", "process", "level", "logger", "message"} <= set(lines[0])
     assert any(line["message"] == f"Serving on http://127.0.0.1:{server.port}" for line in lines)
-    assert any(line["level"] == "ERROR" and line["message"] == "share store unavailable in POST "
-               "/api/shares/<public_id>/claim: file is not a database" for line in lines)
-    assert created["id"] not in log and token not in log and "127.0.0.1\"" not in log
+    assert any(
+        line["level"] == "ERROR"
+        and line["message"] == "share store unavailable in POST /api/shares/<public_id>/claim: file is not a database"
+        for line in lines
+    )
+    assert created["id"] not in log and token not in log and '127.0.0.1"' not in log
 
-    crash = subprocess.run([sys.executable, "-c", CRASH_WITH_JSON_LOGS, str(tmp_path / "crash")], capture_output=True,
-                           text=True, cwd=ROOT, check=True)
+    crash = subprocess.run(
+        [sys.executable, "-c", CRASH_WITH_JSON_LOGS, str(tmp_path / "crash")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
     records = [json.loads(line) for line in crash.stderr.splitlines()]
     assert [record["message"] for record in records] == ["unexpected error in POST /api/shares"]
     assert records[0]["level"] == "ERROR" and "RuntimeError: boom" in records[0]["exc_info"]

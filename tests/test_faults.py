@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ServerProcess, damage_database
 from shares import call, create_body
 
@@ -105,8 +104,10 @@ def test_sigterm_under_load_finishes_requests_in_flight_and_loses_no_acknowledge
     slow_body, slow_token = create_body()
     payload = json.dumps(slow_body).encode()
     slow = socket.create_connection(("127.0.0.1", server.port))
-    slow.sendall(b"POST /api/shares HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(payload) + payload[:100])
+    slow.sendall(
+        b"POST /api/shares HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(payload) + payload[:100]
+    )
     time.sleep(0.5)
     server.process.terminate()
     time.sleep(1)
@@ -214,9 +215,8 @@ def test_damaged_store_is_a_clear_503_and_recovers(tmp_path):
 
 def ciphertext_left_in(folder: Path, envelope: bytes) -> list[str]:
     """The files under ``folder`` that still hold any 24 bytes of the envelope's body."""
-    pieces = [envelope[start:start + 24] for start in range(14, len(envelope) - 24, 24)]
-    return [path.name for path in folder.rglob("*") if path.is_file()
-            and any(piece in path.read_bytes() for piece in pieces)]
+    pieces = [envelope[start : start + 24] for start in range(14, len(envelope) - 24, 24)]
+    return [path.name for path in folder.rglob("*") if path.is_file() and any(piece in path.read_bytes() for piece in pieces)]
 
 
 def test_claimed_cancelled_destroyed_and_expired_shares_leave_no_ciphertext_on_disk(tmp_path):
@@ -238,8 +238,14 @@ def test_claimed_cancelled_destroyed_and_expired_shares_leave_no_ciphertext_on_d
         (opened, opened_token, opened_bytes), (cancelled, _, cancelled_bytes), (destroyed, _, destroyed_bytes) = made
         assert ciphertext_left_in(tmp_path / "data", opened_bytes), "the test cannot see stored bytes"
         assert claim(server, opened["id"], opened_token)[0] == 200
-        assert call(f"{server.url}/api/shares/{cancelled['id']}", "DELETE",
-                    headers={"Authorization": f"Bearer {cancelled['manage_token']}"})[0] == 204
+        assert (
+            call(
+                f"{server.url}/api/shares/{cancelled['id']}",
+                "DELETE",
+                headers={"Authorization": f"Bearer {cancelled['manage_token']}"},
+            )[0]
+            == 204
+        )
         for _ in range(5):
             claim(server, destroyed["id"], create_body()[1])
         deadline = time.monotonic() + 5

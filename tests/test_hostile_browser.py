@@ -6,12 +6,12 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import run_axe
+from playwright.sync_api import expect
+from worksheet_helpers import PYTHON_TIMEOUT, eventually, open_worksheet, stored
+
 from py_client import answers
 from py_client.exports import as_text
-from worksheet_helpers import PYTHON_TIMEOUT, STORAGE_KEY, eventually, open_worksheet, stored
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +28,13 @@ def crafted_backup() -> dict:
     for name, spec in specs.items():
         crafted[name] = {"check": True, "scale": 5}.get(spec.kind, PAYLOAD)
     sessions = [{"id": "s1", "date": "2026-01-05", "topic": PAYLOAD, "trust": 3, "safety": 4, "therapist_role": PAYLOAD}]
-    return {"format": answers.FORMAT, "version": answers.VERSION, "saved_at": "2026-01-06T10:00:00Z",
-            "answers": crafted, "sessions": sessions}
+    return {
+        "format": answers.FORMAT,
+        "version": answers.VERSION,
+        "saved_at": "2026-01-06T10:00:00Z",
+        "answers": crafted,
+        "sessions": sessions,
+    }
 
 
 @pytest.fixture
@@ -81,7 +86,11 @@ def test_huge_backup_is_refused_with_a_clear_message(watched_page, live_server, 
     open_worksheet(page, live_server.url)
     page.get_by_label("What does trust mean to you?").fill("Keep me")
     huge = tmp_path / "huge.json"
-    huge.write_text('{"format": "trust-safety-worksheet", "version": 2, "answers": {}, "sessions": [], "pad": "' + "x" * (6 * 1024 * 1024) + '"}')
+    huge.write_text(
+        '{"format": "trust-safety-worksheet", "version": 2, "answers": {}, "sessions": [], "pad": "'
+        + "x" * (6 * 1024 * 1024)
+        + '"}'
+    )
     page.get_by_label("Restore answers from a backup file").set_input_files(huge)
     expect(page.locator("#ws-notice")).to_contain_text("too large to be a worksheet backup. Nothing was changed.")
     assert stored(page)["answers"]["reflections.trust-meaning"] == "Keep me"
@@ -90,9 +99,13 @@ def test_huge_backup_is_refused_with_a_clear_message(watched_page, live_server, 
 def test_hand_edited_storage_is_reported_and_kept(watched_page, live_server):
     page = watched_page
     open_worksheet(page, live_server.url, wait_for_python=False)
-    edited = {"format": answers.FORMAT, "version": answers.VERSION, "saved_at": None,
-              "answers": {"exercise.helpfulness": "eleven", "reflections.feedback": "Kind and direct"},
-              "sessions": [{"id": "s1", "date": "2026-13-40", "topic": "x", "trust": 3, "safety": 99, "therapist_role": None}]}
+    edited = {
+        "format": answers.FORMAT,
+        "version": answers.VERSION,
+        "saved_at": None,
+        "answers": {"exercise.helpfulness": "eleven", "reflections.feedback": "Kind and direct"},
+        "sessions": [{"id": "s1", "date": "2026-13-40", "topic": "x", "trust": 3, "safety": 99, "therapist_role": None}],
+    }
     page.evaluate("doc => localStorage.setItem('trust-safety-worksheet/answers', JSON.stringify(doc))", edited)
     page.reload()
     page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)

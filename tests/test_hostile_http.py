@@ -8,10 +8,10 @@ import threading
 import time
 
 import pytest
-
 from conftest import ServerProcess
-from sync_server.body import BODY_DEADLINE_SECONDS as BODY_DEADLINE
 from shares import altered, call, create_body, new_claim
+
+from sync_server.body import BODY_DEADLINE_SECONDS as BODY_DEADLINE
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def raw_request(server, data: bytes, timeout: float = 10) -> bytes:
         while True:
             try:
                 chunk = connection.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 break
             if not chunk:
                 break
@@ -43,14 +43,16 @@ def test_slow_bodies_do_not_stop_the_server_answering_others(server):
 
     def drip():
         with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
-            connection.sendall(b"POST /api/shares HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n")
+            connection.sendall(
+                b"POST /api/shares HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n"
+            )
             connection.settimeout(0.2)
             while not stop.is_set():
                 try:
                     connection.sendall(b" ")
                     answer = connection.recv(4096)
                     return answer.split(b"\r\n", 1)[0]  # the server gave up on this body
-                except socket.timeout:
+                except TimeoutError:
                     continue
                 except OSError:
                     return b"closed"
@@ -78,7 +80,9 @@ def test_slow_bodies_do_not_stop_the_server_answering_others(server):
 
 
 def test_crlf_in_the_path_injects_no_header(server):
-    response = raw_request(server, b"GET /worksheet%0d%0aSet-Cookie:%20stolen=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    response = raw_request(
+        server, b"GET /worksheet%0d%0aSet-Cookie:%20stolen=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
     head = response.split(b"\r\n\r\n", 1)[0].lower()
     assert b"set-cookie" not in head
     assert head.startswith(b"http/1.1 404") or head.startswith(b"http/1.1 302")
@@ -93,7 +97,10 @@ def test_redirects_never_point_at_the_host_the_client_claims(server):
 
 
 def test_invalid_utf8_and_control_bytes_in_paths_are_json_404s(server):
-    response = raw_request(server, b"POST /api/shares/%ff%fe.%00/claim HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+    response = raw_request(
+        server,
+        b"POST /api/shares/%ff%fe.%00/claim HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+    )
     assert response.startswith(b"HTTP/1.1 404") and b'"error":"not_found"' in response.replace(b" ", b"")
 
 
@@ -114,10 +121,18 @@ def test_enumerating_ids_learns_nothing(server):
     """Guessed ids, well-formed or not, all get the same answer, and none reaches the store."""
     _, real = call(f"{server.url}/api/shares", "POST", create_body()[0])
     raw, signature = real["id"].split(".")
-    guesses = [f"{altered(raw)}.{signature}", f"{raw}.{altered(signature)}", raw, "x" * 40,
-               "AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAA"]
-    answers = {call(f"{server.url}/api/shares/{guess}/claim", "POST", {"claim_token": new_claim()[0]}) == (404, {"error": "not_found", "message": "There is no share with this id."})
-               for guess in guesses}
+    guesses = [
+        f"{altered(raw)}.{signature}",
+        f"{raw}.{altered(signature)}",
+        raw,
+        "x" * 40,
+        "AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ]
+    answers = {
+        call(f"{server.url}/api/shares/{guess}/claim", "POST", {"claim_token": new_claim()[0]})
+        == (404, {"error": "not_found", "message": "There is no share with this id."})
+        for guess in guesses
+    }
     assert answers == {True}
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import ServerProcess
+from playwright.sync_api import expect
+from worksheet_helpers import PYTHON_TIMEOUT, eventually, open_worksheet, stored
+
 from site_tools import build
 from site_tools.compress import compress_site
-from worksheet_helpers import PYTHON_TIMEOUT, eventually, open_worksheet, stored
 
 pytestmark = pytest.mark.browser
 
@@ -50,8 +50,14 @@ def test_a_new_build_reaches_a_returning_person_and_leaves_answers_alone(browser
     assert "A new paragraph of this build" not in page.locator("article").inner_text()
 
     server.stop()
-    rebuild_with(site, lambda folder: (folder / "article" / "index.html").write_text(
-        (folder / "article" / "index.html").read_text().replace("</article>", "<p>A new paragraph of this build.</p></article>")))
+    rebuild_with(
+        site,
+        lambda folder: (folder / "article" / "index.html").write_text(
+            (folder / "article" / "index.html")
+            .read_text()
+            .replace("</article>", "<p>A new paragraph of this build.</p></article>")
+        ),
+    )
     server.start()
     page.goto(f"{server.url}/article/")  # the next visit
     expect(page.locator("article")).to_contain_text("A new paragraph of this build")

@@ -21,7 +21,8 @@ def test_readme_option_table_is_the_declared_one():
     found = README_TABLE.search((ROOT / "README.md").read_text())
     assert found, "README.md lost its option table markers"
     assert found.group(1) == options_markdown(), (
-        "README.md's option table drifted from sync_server/config.py; paste this between its markers:\n\n" + options_markdown())
+        "README.md's option table drifted from sync_server/config.py; paste this between its markers:\n\n" + options_markdown()
+    )
 
 
 def test_every_setting_has_a_flag_a_variable_and_help_text():
@@ -33,18 +34,30 @@ def test_every_setting_has_a_flag_a_variable_and_help_text():
 
 
 def test_help_lists_every_option_with_its_variable():
-    shown = subprocess.run([sys.executable, "-m", "sync_server", "--help"], capture_output=True, text=True,
-                           cwd=ROOT, check=True).stdout
+    shown = subprocess.run(
+        [sys.executable, "-m", "sync_server", "--help"], capture_output=True, text=True, cwd=ROOT, check=True
+    ).stdout
     flat = " ".join(shown.split())
     for spec in options():
         assert spec.flag in flat and f"Environment: {spec.env}." in flat
 
 
 def test_each_option_reads_from_the_environment_and_the_command_line_wins(monkeypatch):
-    samples = {"host": "0.0.0.0", "port": "9001", "workers": "4", "site_dir": "/srv/site", "data_dir": "/srv/data",
-               "store": "redis://localhost:6379/2", "secret_keys": "new-key,old-key", "allowed_origin": "https://a.example",
-               "rate_limits": "create=5/hour", "rate_limit_storage": "redis://localhost:6379/3", "proxy_count": "1",
-               "sqlite_synchronous": "full", "log_format": "json"}
+    samples = {
+        "host": "0.0.0.0",
+        "port": "9001",
+        "workers": "4",
+        "site_dir": "/srv/site",
+        "data_dir": "/srv/data",
+        "store": "redis://localhost:6379/2",
+        "secret_keys": "new-key,old-key",
+        "allowed_origin": "https://a.example",
+        "rate_limits": "create=5/hour",
+        "rate_limit_storage": "redis://localhost:6379/3",
+        "proxy_count": "1",
+        "sqlite_synchronous": "full",
+        "log_format": "json",
+    }
     assert set(samples) == {spec.name for spec in options()}, "give the new option a sample value here"
     for spec in options():
         monkeypatch.setenv(spec.env, samples[spec.name])
@@ -55,11 +68,14 @@ def test_each_option_reads_from_the_environment_and_the_command_line_wins(monkey
     assert parse_arguments(["--port", "9002", "--log-format", "text"]).port == 9002
 
 
-@pytest.mark.parametrize(("variable", "raw", "message"), [
-    ("SYNC_PORT", "eighty", "a whole number is needed; got 'eighty'"),
-    ("SYNC_SQLITE_SYNCHRONOUS", "sometimes", "choose one of NORMAL, FULL; got 'sometimes'"),
-    ("SYNC_LOG_FORMAT", "xml", "choose one of text, json; got 'xml'"),
-])
+@pytest.mark.parametrize(
+    ("variable", "raw", "message"),
+    [
+        ("SYNC_PORT", "eighty", "a whole number is needed; got 'eighty'"),
+        ("SYNC_SQLITE_SYNCHRONOUS", "sometimes", "choose one of NORMAL, FULL; got 'sometimes'"),
+        ("SYNC_LOG_FORMAT", "xml", "choose one of text, json; got 'xml'"),
+    ],
+)
 def test_a_bad_value_names_the_variable_and_what_it_takes(monkeypatch, variable, raw, message):
     monkeypatch.setenv(variable, raw)
     with pytest.raises(SystemExit) as stopped:

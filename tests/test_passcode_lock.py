@@ -11,14 +11,14 @@ import os
 import unicodedata
 
 import pytest
+from conftest import run_axe
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from playwright.sync_api import expect
-
-from conftest import run_axe
-from py_client import answers
 from worksheet_helpers import PYTHON_TIMEOUT, eventually, open_worksheet
+
+from py_client import answers
 
 pytestmark = pytest.mark.browser
 
@@ -84,7 +84,9 @@ def test_locked_answers_are_in_no_storage_and_come_back_only_with_the_right_pass
     passcode_field(page).fill(PASSCODE)
     page.get_by_label("Repeat passcode").fill("something else")
     page.get_by_role("button", name="Lock", exact=True).click()
-    expect(page.locator("#ws-lock-set-message")).to_have_text("The two passcodes are not the same. Type the same passcode in both fields.")
+    expect(page.locator("#ws-lock-set-message")).to_have_text(
+        "The two passcodes are not the same. Type the same passcode in both fields."
+    )
     page.get_by_label("Repeat passcode").fill(PASSCODE)
     page.get_by_role("button", name="Lock", exact=True).click()
     expect(page.get_by_role("button", name="Lock now")).to_be_visible(timeout=20_000)
@@ -101,12 +103,12 @@ def test_locked_answers_are_in_no_storage_and_come_back_only_with_the_right_pass
 
     record = locked_record(page)
     unlock(page, "not the passcode")
-    expect(page.locator("#ws-unlock-message")).to_have_text("That passcode is not right. Nothing was changed; try again.",
-                                                           timeout=20_000)
+    expect(page.locator("#ws-unlock-message")).to_have_text(
+        "That passcode is not right. Nothing was changed; try again.", timeout=20_000
+    )
     assert locked_record(page) == record
     unlock(page)
-    expect(page.get_by_label("What does trust mean to you?", exact=True)).to_have_value(
-        "harbour lantern whisper", timeout=20_000)
+    expect(page.get_by_label("What does trust mean to you?", exact=True)).to_have_value("harbour lantern whisper", timeout=20_000)
     expect(page.get_by_label("What does safety mean to you?", exact=True)).to_have_value("velvet thunder")
     expect(page.locator("[data-ws-session]").first.get_by_label("Topic")).to_have_value("orchard quokka")
 
@@ -117,7 +119,8 @@ def test_locked_answers_are_in_no_storage_and_come_back_only_with_the_right_pass
     expect_locked(page)
     unlock(page)
     expect(page.get_by_label("What does safety mean to you?", exact=True)).to_have_value(
-        "velvet thunder, quiet moss", timeout=20_000)
+        "velvet thunder, quiet moss", timeout=20_000
+    )
     assert "moss" not in page.evaluate(EVERYTHING_STORED)
 
 
@@ -147,16 +150,13 @@ def test_two_tabs_each_keep_the_others_words_while_locked(context, live_server):
     unlock(second)
     expect(second.get_by_role("button", name="Lock now")).to_be_visible(timeout=20_000)
     first.get_by_label("What does trust mean to you?", exact=True).fill("from the first tab")
-    expect(second.get_by_label("What does trust mean to you?", exact=True)).to_have_value(
-        "from the first tab", timeout=10_000)
+    expect(second.get_by_label("What does trust mean to you?", exact=True)).to_have_value("from the first tab", timeout=10_000)
     second.get_by_label("What does safety mean to you?", exact=True).fill("from the second tab")
-    expect(first.get_by_label("What does safety mean to you?", exact=True)).to_have_value(
-        "from the second tab", timeout=10_000)
+    expect(first.get_by_label("What does safety mean to you?", exact=True)).to_have_value("from the second tab", timeout=10_000)
     first.reload()
     expect_locked(first)
     unlock(first)
-    expect(first.get_by_label("What does trust mean to you?", exact=True)).to_have_value(
-        "from the first tab", timeout=20_000)
+    expect(first.get_by_label("What does trust mean to you?", exact=True)).to_have_value("from the first tab", timeout=20_000)
     expect(first.get_by_label("What does safety mean to you?", exact=True)).to_have_value("from the second tab")
 
 
@@ -172,7 +172,9 @@ def test_remove_passcode_and_forgotten_passcode(page, live_server):
     page.reload()
     expect_locked(page)
     page.get_by_role("button", name="Forgot passcode").click()
-    expect(page.get_by_role("dialog", name="Erase everything on this device?")).to_contain_text("Without the passcode nobody can open the locked answers")
+    expect(page.get_by_role("dialog", name="Erase everything on this device?")).to_contain_text(
+        "Without the passcode nobody can open the locked answers"
+    )
     page.get_by_role("button", name="Erase everything").click()
     expect(page.get_by_role("button", name="Lock with a passcode")).to_be_visible()
     assert page.evaluate("Object.keys(localStorage).filter((key) => key.startsWith('trust-safety-worksheet/'))") == []
@@ -208,7 +210,9 @@ def sealed(payload: dict, code: str = PASSCODE, iterations: int = 600_000) -> st
     key = PBKDF2HMAC(hashes.SHA256(), 32, salt, iterations).derive(unicodedata.normalize("NFC", code).encode())
     header = f"{answers.FORMAT}/lock-v1/{iterations}/{b64(salt)}".encode()
     data = AESGCM(key).encrypt(iv, json.dumps(payload).encode(), header)
-    return json.dumps({"format": answers.FORMAT, "lock": 1, "iterations": iterations, "salt": b64(salt), "iv": b64(iv), "data": b64(data)})
+    return json.dumps(
+        {"format": answers.FORMAT, "lock": 1, "iterations": iterations, "salt": b64(salt), "iv": b64(iv), "data": b64(data)}
+    )
 
 
 def opened(record: str, code: str = PASSCODE) -> dict:
@@ -221,12 +225,18 @@ def opened(record: str, code: str = PASSCODE) -> dict:
 
 
 def test_an_old_format_under_the_lock_is_migrated_and_kept_aside_inside_the_lock(page, live_server):
-    version_1 = {"format": answers.FORMAT, "version": 1, "saved_at": "2025-12-01T09:00:00Z",
-                 "fields": {"reflections.feedback": "Gently, at the end"},
-                 "log": [{"id": "old1", "date": "2025-11-20", "topic": "First", "trust": "2", "safety": "3", "role": "Explain more"}]}
+    version_1 = {
+        "format": answers.FORMAT,
+        "version": 1,
+        "saved_at": "2025-12-01T09:00:00Z",
+        "fields": {"reflections.feedback": "Gently, at the end"},
+        "log": [{"id": "old1", "date": "2025-11-20", "topic": "First", "trust": "2", "safety": "3", "role": "Explain more"}],
+    }
     open_worksheet(page, live_server.url, wait_for_python=False)
-    page.evaluate("record => localStorage.setItem('trust-safety-worksheet/answers-locked', record)",
-                  sealed({"doc": version_1, "kept_aside": []}))
+    page.evaluate(
+        "record => localStorage.setItem('trust-safety-worksheet/answers-locked', record)",
+        sealed({"doc": version_1, "kept_aside": []}),
+    )
     page.reload()
     expect_locked(page)
     page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
@@ -246,5 +256,6 @@ def test_a_damaged_locked_record_is_reported_and_kept(page, live_server):
     expect_locked(page)
     unlock(page)
     expect(page.locator("#ws-unlock-message")).to_have_text(
-        "Your locked answers could not be read (the locked answers are not valid JSON). They are kept on this device as they are.")
+        "Your locked answers could not be read (the locked answers are not valid JSON). They are kept on this device as they are."
+    )
     assert locked_record(page) == '{"format": "not ours"'

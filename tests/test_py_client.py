@@ -21,8 +21,13 @@ COLUMNS = answers.session_columns()
 
 
 def document(answers_map=None, sessions=None, version=answers.VERSION):
-    return {"format": answers.FORMAT, "version": version, "saved_at": "2026-03-01T10:00:00.000Z",
-            "answers": answers_map or {}, "sessions": sessions or []}
+    return {
+        "format": answers.FORMAT,
+        "version": version,
+        "saved_at": "2026-03-01T10:00:00.000Z",
+        "answers": answers_map or {},
+        "sessions": sessions or [],
+    }
 
 
 def session(id_, date, trust=None, safety=None, topic=None, role=None):
@@ -42,8 +47,12 @@ def answer_maps(draw):
     for name, spec in SPECS.items():
         if not draw(st.booleans()):
             continue
-        value = {"check": st.just(True), "text": text.filter(bool), "line": line.filter(bool),
-                 "scale": st.integers(spec.low or 1, spec.high or 10)}[spec.kind]
+        value = {
+            "check": st.just(True),
+            "text": text.filter(bool),
+            "line": line.filter(bool),
+            "scale": st.integers(spec.low or 1, spec.high or 10),
+        }[spec.kind]
         chosen[name] = draw(value)
     return chosen
 
@@ -51,8 +60,17 @@ def answer_maps(draw):
 @st.composite
 def session_lists(draw):
     dates = draw(st.lists(st.one_of(st.none(), st.dates().filter(lambda d: 1900 <= d.year <= 2100).map(str)), max_size=12))
-    rows = [session(f"s{i}", date, draw(rating), draw(rating), draw(st.one_of(st.none(), line.filter(bool))),
-                    draw(st.one_of(st.none(), line.filter(bool)))) for i, date in enumerate(dates)]
+    rows = [
+        session(
+            f"s{i}",
+            date,
+            draw(rating),
+            draw(rating),
+            draw(st.one_of(st.none(), line.filter(bool))),
+            draw(st.one_of(st.none(), line.filter(bool))),
+        )
+        for i, date in enumerate(dates)
+    ]
     return rows
 
 
@@ -73,15 +91,27 @@ def test_any_valid_answers_survive_export_then_import_unchanged(doc):
 @settings(max_examples=100, deadline=None)
 @given(valid_documents)
 def test_version_1_documents_migrate_to_the_same_answers(doc):
-    old = {"format": answers.FORMAT, "version": 1, "saved_at": doc["saved_at"], "fields": doc["answers"],
-           "log": [{**{k: v for k, v in row.items() if k != "therapist_role"}, "role": row["therapist_role"]}
-                   for row in doc["sessions"]]}
+    old = {
+        "format": answers.FORMAT,
+        "version": 1,
+        "saved_at": doc["saved_at"],
+        "fields": doc["answers"],
+        "log": [
+            {**{k: v for k, v in row.items() if k != "therapist_role"}, "role": row["therapist_role"]} for row in doc["sessions"]
+        ],
+    }
     assert answers.normalise(old) == answers.normalise(doc)
 
 
 @settings(max_examples=100, deadline=None)
-@given(valid_documents, st.sampled_from(sorted(n for n, s in SPECS.items() if s.kind == "scale")),
-       st.one_of(st.integers().filter(lambda n: not 1 <= n <= 10), st.text(max_size=5).filter(lambda t: t.strip() not in {str(n) for n in range(1, 11)} | {""})))
+@given(
+    valid_documents,
+    st.sampled_from(sorted(n for n, s in SPECS.items() if s.kind == "scale")),
+    st.one_of(
+        st.integers().filter(lambda n: not 1 <= n <= 10),
+        st.text(max_size=5).filter(lambda t: t.strip() not in {str(n) for n in range(1, 11)} | {""}),
+    ),
+)
 def test_out_of_range_ratings_are_rejected_with_a_specific_message(doc, name, bad):
     doc["answers"][name] = bad
     with pytest.raises(answers.AnswersError) as caught:
@@ -93,8 +123,9 @@ def test_out_of_range_ratings_are_rejected_with_a_specific_message(doc, name, ba
 
 
 def test_ratings_typed_as_text_become_numbers_and_empty_answers_are_dropped():
-    doc = answers.normalise(document({"exercise.helpfulness": "7", "reflections.trust-meaning": "",
-                                      "signs.minimal-engagement": False}))
+    doc = answers.normalise(
+        document({"exercise.helpfulness": "7", "reflections.trust-meaning": "", "signs.minimal-engagement": False})
+    )
     assert doc["answers"] == {"exercise.helpfulness": 7}
 
 
@@ -138,7 +169,7 @@ def test_invalid_input_is_rejected_with_a_specific_message(bad, message):
         ("{not json", "not valid JSON (line 1, column 2)"),
         ('{"format": "trust-safety-worksheet", "version": 2, "answers": {}, "sessions": [', "not valid JSON"),
         ('{"hello": 1}', "This is not a worksheet backup"),
-        ('[1, 2]', "not a JSON object"),
+        ("[1, 2]", "not a JSON object"),
         ('{"format": "trust-safety-worksheet", "version": 99}', "saved by a newer version"),
         ('{"format": "trust-safety-worksheet", "version": "2"}', "no valid version number"),
         ("[" * 100_000, "not valid JSON"),
@@ -156,10 +187,16 @@ def test_huge_backup_is_refused_before_parsing():
 
 
 def test_summary_reports_counts_dates_averages_and_trends():
-    doc = answers.normalise(document(sessions=[
-        session("a", "2026-01-05", 3, 8), session("b", "2026-01-12", 5, 8), session("c", "2026-01-19", 8, 7),
-        session("d", None, 1, 1),
-    ]))
+    doc = answers.normalise(
+        document(
+            sessions=[
+                session("a", "2026-01-05", 3, 8),
+                session("b", "2026-01-12", 5, 8),
+                session("c", "2026-01-19", 8, 7),
+                session("d", None, 1, 1),
+            ]
+        )
+    )
     summary = progress.summarise(doc)
     assert summary["sessions"] == 4
     assert (summary["first_date"], summary["latest_date"]) == ("2026-01-05", "2026-01-19")
@@ -185,11 +222,17 @@ def test_chart_is_accessible_svg_with_one_marker_per_rating():
 
 
 def test_markdown_export_follows_the_worksheet_and_holds_every_answer():
-    doc = answers.normalise(document(
-        {"signs.limited-disclosure": True, "reflections.trust-meaning": "Being heard\nand believed",
-         "reflections.relationship-needs.2": "Honesty", "exercise.helpfulness": 8},
-        [session("a", "2026-01-05", 3, 8, "Work | stress", "Slow down")],
-    ))
+    doc = answers.normalise(
+        document(
+            {
+                "signs.limited-disclosure": True,
+                "reflections.trust-meaning": "Being heard\nand believed",
+                "reflections.relationship-needs.2": "Honesty",
+                "exercise.helpfulness": 8,
+            },
+            [session("a", "2026-01-05", 3, 8, "Work | stress", "Slow down")],
+        )
+    )
     markdown = exports.to_markdown(doc)
     for section in WORKSHEET.sections:
         assert f"## {section.title}" in markdown
@@ -210,8 +253,28 @@ HOSTILE = [
 ]
 # Markdown's own structure, which an answer may take on (a line starting "- " is a list) but nothing that
 # loads, links, runs or carries attributes.
-HARMLESS_TAGS = {"h1", "h2", "h3", "p", "em", "strong", "ul", "ol", "li", "blockquote", "table", "thead", "tbody",
-                 "tr", "th", "td", "pre", "code", "hr", "br"}
+HARMLESS_TAGS = {
+    "h1",
+    "h2",
+    "h3",
+    "p",
+    "em",
+    "strong",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "pre",
+    "code",
+    "hr",
+    "br",
+}
 
 
 class RenderedMarkdown(HTMLParser):
@@ -233,10 +296,18 @@ class RenderedMarkdown(HTMLParser):
 def test_hostile_answers_export_as_their_own_text_and_never_as_markup():
     """Both exports that leave the browser as Markdown (the person's, and the therapist's from a share) come
     from to_markdown; opened in a Markdown viewer, an answer is shown as typed, never run or followed."""
-    texts = {f"{section.id}.{prompt.id}": hostile for (section, prompt), hostile in zip(
-        [(s, p) for s in WORKSHEET.sections for p in s.prompts if p.kind == "text"], HOSTILE, strict=False)}
-    lists = {f"{section.id}.{prompt.id}.1": HOSTILE[0] for section in WORKSHEET.sections for prompt in section.prompts
-             if prompt.kind == "list"}
+    texts = {
+        f"{section.id}.{prompt.id}": hostile
+        for (section, prompt), hostile in zip(
+            [(s, p) for s in WORKSHEET.sections for p in s.prompts if p.kind == "text"], HOSTILE, strict=False
+        )
+    }
+    lists = {
+        f"{section.id}.{prompt.id}.1": HOSTILE[0]
+        for section in WORKSHEET.sections
+        for prompt in section.prompts
+        if prompt.kind == "list"
+    }
     doc = answers.normalise(document({**texts, **lists}, [session("a", "2026-01-05", 3, 8, HOSTILE[1], HOSTILE[2])]))
     rendered = RenderedMarkdown(exports.to_markdown(doc))
     assert {tag for tag, _ in rendered.elements} <= HARMLESS_TAGS
@@ -250,18 +321,19 @@ def test_hostile_answers_export_as_their_own_text_and_never_as_markup():
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.sampled_from("<>&[]()!*_`#|\\-+=:/ .\naj"), max_size=60))
 def test_no_answer_becomes_an_element_that_loads_links_or_runs(answer):
-    doc = answers.normalise(document({"reflections.trust-meaning": answer},
-                                     [session("a", "2026-01-05", topic=answer.replace("\n", " "))]))
+    doc = answers.normalise(
+        document({"reflections.trust-meaning": answer}, [session("a", "2026-01-05", topic=answer.replace("\n", " "))])
+    )
     rendered = RenderedMarkdown(exports.to_markdown(doc))
     assert {tag for tag, _ in rendered.elements} <= HARMLESS_TAGS
     assert all(not attributes for _, attributes in rendered.elements)
 
 
 def test_csv_export_has_one_row_per_session_and_defuses_formulas():
-    doc = answers.normalise(document(sessions=[session("a", "2026-01-05", 3, 8, "=HYPERLINK(\"x\")", "-listen more")]))
+    doc = answers.normalise(document(sessions=[session("a", "2026-01-05", 3, 8, '=HYPERLINK("x")', "-listen more")]))
     rows = list(csv.reader(io.StringIO(exports.sessions_csv(doc))))
     assert rows[0] == [column.label for column in COLUMNS]
-    assert rows[1] == ["2026-01-05", "'=HYPERLINK(\"x\")", "3", "8", "'-listen more"]
+    assert rows[1] == ["2026-01-05", '\'=HYPERLINK("x")', "3", "8", "'-listen more"]
 
 
 def test_bridge_answers_json_and_reports_problems_instead_of_raising():

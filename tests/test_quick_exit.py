@@ -1,4 +1,4 @@
-""""Exit this page" (GOV.UK Design System's pattern) on every page, for a person who must leave at once:
+""" "Exit this page" (GOV.UK Design System's pattern) on every page, for a person who must leave at once:
 named and in view on desktop and phone, a plain link without JavaScript, and with it a cover, a history
 entry replaced so Back does not show the page, and Shift pressed three times from anywhere."""
 
@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from mkdocs.config import load_config
 from playwright.sync_api import expect
-
 from worksheet_helpers import STORAGE_KEY, open_worksheet
 
 pytestmark = pytest.mark.browser

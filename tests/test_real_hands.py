@@ -13,12 +13,12 @@ import random
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import ServerProcess
+from playwright.sync_api import expect
+from worksheet_helpers import PYTHON_TIMEOUT, STORAGE_KEY, eventually, open_worksheet, stored
+
 from py_client import progress
 from py_client.content import WORKSHEET
-from worksheet_helpers import PYTHON_TIMEOUT, STORAGE_KEY, eventually, open_worksheet, stored
 
 pytestmark = pytest.mark.browser
 
@@ -72,6 +72,11 @@ def full_document(sessions: int = 13) -> dict:
     return {"format": "trust-safety-worksheet", "version": 2, "saved_at": None, "answers": answers, "sessions": log}
 
 
+def shown_dates(page) -> list[str]:
+    """The session cards' dates, in the order the cards stand."""
+    return page.locator("[data-ws-session] input[type=date]").evaluate_all("(fields) => fields.map((f) => f.value)")
+
+
 def typed_words(doc: dict) -> list[str]:
     texts = [v for v in doc["answers"].values() if isinstance(v, str)]
     texts += [s[key] for s in doc["sessions"] for key in ("topic", "therapist_role")]
@@ -111,6 +116,7 @@ def reveal(page, link: str) -> None:
 
 # --- dates ----------------------------------------------------------------------------------------------
 
+
 def date_field_order(page, field) -> tuple[str, ...]:
     """The order of the date field's parts as this browser lays them out (Chromium follows its interface
     language: month first in US English, day first in British), found by typing into the field."""
@@ -143,9 +149,8 @@ def test_dates_typed_digit_by_digit_are_kept_exactly(browser, server):
         assert page.evaluate("document.activeElement.type") == "date"
         assert {s["id"]: s["date"] for s in stored(page)["sessions"]}[typed_id] == date.isoformat()
         field.blur()  # leaving the session re-sorts the log, once the focus has landed
-        shown = lambda: page.locator("[data-ws-session] input[type=date]").evaluate_all("(fields) => fields.map((f) => f.value)")  # noqa: E731
-        eventually(lambda: shown() == sorted(shown()))
-        assert date.isoformat() in shown()
+        eventually(lambda: shown_dates(page) == sorted(shown_dates(page)))
+        assert date.isoformat() in shown_dates(page)
     status = page.locator("#ws-status").inner_text()
     assert re.search(r"at \d{1,2}:\d\d\s?[AP]M", status) and not re.search(r"\b0\d:\d\d", status), status
     page.context.close()
@@ -175,8 +180,8 @@ def test_chart_date_labels_never_overlap(page, server):
     )
     for count, labels in enumerate(boxes, start=1):
         assert len(labels) >= min(count, 2), count
-        assert all(0 <= left and right <= 480 for left, right in labels), (count, labels)
-        for (_, right), (left, _) in zip(labels, labels[1:]):
+        assert all(left >= 0 and right <= 480 for left, right in labels), (count, labels)
+        for (_, right), (left, _) in zip(labels, labels[1:], strict=False):
             assert left - right >= 4, (count, labels)  # a visible gap between neighbours
 
 

@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
 import pytest
-
 from conftest import RedisServer, ServerProcess
 from shares import call, create_body
 
@@ -17,8 +16,17 @@ def redis_pair(tmp_path):
     """A persistent Redis and two server instances (two workers each) using it."""
     redis = RedisServer(tmp_path / "redis", persistent=True).start()
     servers = [
-        ServerProcess(tmp_path / f"instance-{n}", "--workers", "2", "--store", redis.url, "--rate-limits", "off",
-                      "--secret-keys", "shared-secret-for-both-instances-0123456789").start()
+        ServerProcess(
+            tmp_path / f"instance-{n}",
+            "--workers",
+            "2",
+            "--store",
+            redis.url,
+            "--rate-limits",
+            "off",
+            "--secret-keys",
+            "shared-secret-for-both-instances-0123456789",
+        ).start()
         for n in (1, 2)
     ]
     yield redis, servers
@@ -71,8 +79,15 @@ def test_redis_restart_with_persistence_keeps_waiting_shares(redis_pair):
 def test_instances_share_one_rate_limit_budget(tmp_path):
     redis = RedisServer(tmp_path / "redis").start()
     servers = [
-        ServerProcess(tmp_path / f"instance-{n}", "--store", redis.url, "--rate-limits", "create=3/minute",
-                      "--secret-keys", "shared-secret-for-both-instances-0123456789").start()
+        ServerProcess(
+            tmp_path / f"instance-{n}",
+            "--store",
+            redis.url,
+            "--rate-limits",
+            "create=3/minute",
+            "--secret-keys",
+            "shared-secret-for-both-instances-0123456789",
+        ).start()
         for n in (1, 2)
     ]
     try:
@@ -90,19 +105,23 @@ def test_site_hosted_apart_from_the_api(browser, tmp_path, monkeypatch):
     import subprocess
     import sys
 
-    from playwright.sync_api import expect
-
     from conftest import free_port, wait_until_serving
-    from site_tools.build import build
+    from playwright.sync_api import expect
     from worksheet_helpers import PYTHON_TIMEOUT, open_worksheet
+
+    from site_tools.build import build
 
     static_port = free_port()
     static_origin = f"http://127.0.0.1:{static_port}"
     api = ServerProcess(tmp_path / "api", "--allowed-origin", static_origin, "--site-dir", str(tmp_path / "none")).start()
     monkeypatch.setenv("SYNC_API_URL", f"{api.url}/api/")
     build(site=tmp_path / "static-site")
-    static = subprocess.Popen([sys.executable, "-m", "http.server", str(static_port), "--bind", "127.0.0.1"],
-                              cwd=tmp_path / "static-site", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    static = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(static_port), "--bind", "127.0.0.1"],
+        cwd=tmp_path / "static-site",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_serving(f"{static_origin}/")
         context = browser.new_context(service_workers="block")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 import re
+from pathlib import Path
 from urllib.parse import urljoin
 
 import brotli
@@ -12,8 +12,8 @@ import pytest
 
 from site_tools.pyodide_pin import PYODIDE_VERSION
 from sync_server import create_app
-from sync_server.headers import HEADERS
 from sync_server.config import Settings
+from sync_server.headers import HEADERS
 
 
 @pytest.fixture
@@ -41,17 +41,33 @@ def test_pages_are_served_with_security_headers(client):
 
 def test_directory_without_slash_redirects(client):
     response = client.get("/worksheet")
-    assert response.status_code in (301, 302, 308) and urljoin("http://host/worksheet", response.headers["Location"]) == "http://host/worksheet/"
+    assert (
+        response.status_code in (301, 302, 308)
+        and urljoin("http://host/worksheet", response.headers["Location"]) == "http://host/worksheet/"
+    )
 
 
 def test_an_index_page_has_one_address(client):
     """The worksheet is fetched once: its index.html address leads to the folder's."""
     response = client.get("/worksheet/index.html")
-    assert response.status_code in (301, 302, 308) and urljoin("http://host/worksheet/index.html", response.headers["Location"]) == "http://host/worksheet/"
+    assert (
+        response.status_code in (301, 302, 308)
+        and urljoin("http://host/worksheet/index.html", response.headers["Location"]) == "http://host/worksheet/"
+    )
 
 
-@pytest.mark.parametrize("accept, encoding", [("br, gzip", "br"), ("gzip, deflate, br;q=1", "br"), ("gzip", "gzip"), ("", None), ("identity", None)])
-@pytest.mark.parametrize("path", ["/worksheet/", f"/pyodide/{PYODIDE_VERSION}/pyodide.asm.wasm", "/assets/js/worksheet.mjs", f"/pyodide/{PYODIDE_VERSION}/python_stdlib.zip"])
+@pytest.mark.parametrize(
+    "accept, encoding", [("br, gzip", "br"), ("gzip, deflate, br;q=1", "br"), ("gzip", "gzip"), ("", None), ("identity", None)]
+)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/worksheet/",
+        f"/pyodide/{PYODIDE_VERSION}/pyodide.asm.wasm",
+        "/assets/js/worksheet.mjs",
+        f"/pyodide/{PYODIDE_VERSION}/python_stdlib.zip",
+    ],
+)
 def test_precompressed_copies_are_chosen_by_accept_encoding(client, built_site, path, accept, encoding):
     plain = (built_site / path.lstrip("/")).joinpath("index.html") if path.endswith("/") else built_site / path.lstrip("/")
     response = client.get(path, headers={"Accept-Encoding": accept} if accept else {})
@@ -87,7 +103,9 @@ def test_compressed_copies_are_not_addresses_of_their_own(client):
         assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("path", [f"/pyodide/{PYODIDE_VERSION}/pyodide.asm.wasm", f"/pyodide/{PYODIDE_VERSION}/python_stdlib.zip"])
+@pytest.mark.parametrize(
+    "path", [f"/pyodide/{PYODIDE_VERSION}/pyodide.asm.wasm", f"/pyodide/{PYODIDE_VERSION}/python_stdlib.zip"]
+)
 def test_versioned_files_are_immutable(client, path):
     assert client.get(path).headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
@@ -206,5 +224,7 @@ def test_readme_nginx_lines_say_what_the_server_sends(client):
     assert server_level == {**HEADERS, "Cache-Control": page.headers["Cache-Control"]}
     location = re.search(r'^location ~ "(\S+)" \{', block, flags=re.M).group(1)  # quoted: nginx needs it for {8,}
     assert location == IMMUTABLE.pattern
-    assert re.search(r'add_header Cache-Control "(.*)" always;\n\}', block).group(1) == client.get(
-        f"/pyodide/{PYODIDE_VERSION}/pyodide.mjs").headers["Cache-Control"]
+    assert (
+        re.search(r'add_header Cache-Control "(.*)" always;\n\}', block).group(1)
+        == client.get(f"/pyodide/{PYODIDE_VERSION}/pyodide.mjs").headers["Cache-Control"]
+    )

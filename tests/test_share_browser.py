@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import re
 import urllib.request
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import RequestLog, run_axe
+from playwright.sync_api import expect
 from worksheet_helpers import PYTHON_TIMEOUT, fill_everything, open_worksheet
 
 pytestmark = pytest.mark.browser
-VECTORS = json.loads(open(__file__.replace("test_share_browser.py", "vectors/share-envelope-v1.json")).read())
+VECTORS = json.loads((Path(__file__).parent / "vectors" / "share-envelope-v1.json").read_text())
 
 
 def separate_browser(browser, live_server):
@@ -102,7 +102,9 @@ def test_wrong_passphrase_then_the_right_one(person, therapist, live_server):
     expect(therapist.locator("#ws-open-message")).to_contain_text("That passphrase does not match. 4 attempts left")
     therapist.get_by_label("Passphrase", exact=True).fill("blue heron")
     therapist.get_by_role("button", name="Reveal answers").click()
-    expect(therapist.locator("#ws-open-answers")).to_contain_text(typed["reflections.feedback"].split("\n")[0], timeout=PYTHON_TIMEOUT)
+    expect(therapist.locator("#ws-open-answers")).to_contain_text(
+        typed["reflections.feedback"].split("\n")[0], timeout=PYTHON_TIMEOUT
+    )
 
 
 def test_a_preview_fetch_of_the_link_leaves_the_share_intact(person, therapist, live_server):

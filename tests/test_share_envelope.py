@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
-
 from shares import b64
+
 from sync_server import envelope as server_envelope
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "share-envelope-v1.json").read_text())
@@ -35,7 +35,8 @@ def derive(link_key: bytes, passphrase: str) -> tuple[bytes, bytes]:
     if passphrase:
         salt = hkdf(link_key, "tsw-share-v1 passphrase salt", 16)
         stretched = PBKDF2HMAC(hashes.SHA256(), 32, salt, VECTORS["pbkdf2_iterations"]).derive(
-            unicodedata.normalize("NFC", passphrase).encode())
+            unicodedata.normalize("NFC", passphrase).encode()
+        )
         ikm = link_key + stretched
     return hkdf(ikm, "tsw-share-v1 encryption", 32), hkdf(ikm, "tsw-share-v1 claim", 32)
 

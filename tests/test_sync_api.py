@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from itsdangerous import Signer
-
 from shares import altered, b64, create_body, fake_envelope, new_claim
+
 from sync_server import api, create_app
 from sync_server.config import Settings
 from sync_server.store import base as store_base
@@ -144,7 +144,14 @@ def test_forged_and_altered_ids_are_refused_before_any_lookup(client, app, monke
     store = app.extensions["share_store"]
     monkeypatch.setattr(store, "claim", lambda *a: looked_up.append(a))
     raw, signature = created["id"].split(".")
-    for forged in (f"{raw}.{'A' * len(signature)}", f"{altered(raw)}.{signature}", f"{raw}.{altered(signature)}", raw, "x", "a.b.c"):
+    for forged in (
+        f"{raw}.{'A' * len(signature)}",
+        f"{altered(raw)}.{signature}",
+        f"{raw}.{altered(signature)}",
+        raw,
+        "x",
+        "a.b.c",
+    ):
         response = claim(client, forged, token)
         assert response.status_code == 404 and response.json["error"] == "not_found"
     assert looked_up == []
@@ -180,7 +187,9 @@ def test_rotated_secret_still_verifies_old_ids_and_signs_with_the_new(settings, 
     old_settings = Settings(**{**vars(settings), "secret_keys": ["old-secret-key-0123456789"]})
     old_client = create_app(old_settings).test_client()
     created, token, _ = create(old_client)
-    rotated = create_app(Settings(**{**vars(settings), "secret_keys": ["new-secret-key-9876543210", "old-secret-key-0123456789"]})).test_client()
+    rotated = create_app(
+        Settings(**{**vars(settings), "secret_keys": ["new-secret-key-9876543210", "old-secret-key-0123456789"]})
+    ).test_client()
     assert status(rotated, created).json["state"] == "waiting"
     new, _, _ = create(rotated)
     assert status(old_client, new).status_code == 404  # the old key alone cannot verify new ids
@@ -288,8 +297,10 @@ ARTICLE_TEXT = (Path(__file__).resolve().parent.parent / "docs" / "article.md").
         json.dumps({"reflections.trust-meaning": "I feel unheard when my therapist looks at the clock " * 10}).encode(),
         ARTICLE_TEXT[:100].encode(),  # short, never-repeating prose
         ARTICLE_TEXT.encode(),  # long: only its start is sampled, which is still text
-        json.dumps({"answers": {"r": "Мне нужно чувствовать, что меня слушают, и знать, что сказанное останется между нами."}},
-                   ensure_ascii=False).encode(),
+        json.dumps(
+            {"answers": {"r": "Мне нужно чувствовать, что меня слушают, и знать, что сказанное останется между нами."}},
+            ensure_ascii=False,
+        ).encode(),
     ],
     ids=["repetitive", "short-prose", "long-prose", "non-latin"],
 )
@@ -347,7 +358,9 @@ def test_api_responses_are_never_cached_nor_indexed(client):
 
 def test_cors_only_for_the_configured_origin(settings):
     client = create_app(Settings(**{**vars(settings), "allowed_origin": "https://worksheet.example"})).test_client()
-    allowed = client.options("/api/shares", headers={"Origin": "https://worksheet.example", "Access-Control-Request-Method": "POST"})
+    allowed = client.options(
+        "/api/shares", headers={"Origin": "https://worksheet.example", "Access-Control-Request-Method": "POST"}
+    )
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://worksheet.example"
     other = client.get("/api/health", headers={"Origin": "https://elsewhere.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
@@ -413,10 +426,18 @@ def test_store_unreachable_is_a_clear_503(client, app, monkeypatch):
 def test_behind_a_trusted_proxy_each_person_has_their_own_budget(settings):
     """With --proxy-count 1 the limits count the address the proxy saw; without it, X-Forwarded-For is
     ignored, and a client that forges one, or prepends hops, gains nothing."""
+
     def creates(app, forwarded_for):
         client = app.test_client()
-        return [client.post("/api/shares", json=create_body()[0], environ_base={"REMOTE_ADDR": "10.0.0.1"},
-                            headers={"X-Forwarded-For": forwarded_for}).status_code for _ in range(3)]
+        return [
+            client.post(
+                "/api/shares",
+                json=create_body()[0],
+                environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                headers={"X-Forwarded-For": forwarded_for},
+            ).status_code
+            for _ in range(3)
+        ]
 
     limited = {**vars(settings), "rate_limits": "create=2/minute"}
     proxied = create_app(Settings(**{**limited, "proxy_count": 1}))

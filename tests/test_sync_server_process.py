@@ -8,10 +8,9 @@ from threading import Barrier
 
 import pytest
 import schemathesis
+from conftest import ServerProcess
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-
-from conftest import ServerProcess
 from shares import call, create_body
 
 OPENAPI_PATH = Path(__file__).parent.parent / "sync_server" / "openapi.json"

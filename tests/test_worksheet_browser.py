@@ -6,14 +6,15 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import RequestLog, run_axe
-from py_client import answers
-from py_client.content import WORKSHEET
+from playwright.sync_api import expect
 from worksheet_helpers import PYTHON_TIMEOUT, STORAGE_KEY, eventually, fill_everything, open_worksheet, stored
 
+from py_client import answers
+from py_client.content import WORKSHEET
+
 pytestmark = pytest.mark.browser
+
 
 def test_fill_every_part_reload_and_find_everything(watched_page, live_server):
     page = watched_page
@@ -71,7 +72,9 @@ def test_answers_are_saved_while_pyodide_is_blocked(browser, live_server):
     assert stored(page)["answers"] == {"reflections.trust-meaning": "Saved without Python", "signs.limited-disclosure": True}
     page.wait_for_selector("article[data-python=failed]", timeout=PYTHON_TIMEOUT)
     assert "saved in this browser" in page.locator("#ws-status").inner_text().lower()
-    assert "tools (the progress chart, downloads and restoring a backup) could not load" in page.locator("#ws-notice").inner_text()
+    assert (
+        "tools (the progress chart, downloads and restoring a backup) could not load" in page.locator("#ws-notice").inner_text()
+    )
     page.reload()
     assert page.get_by_label("What does trust mean to you?").input_value() == "Saved without Python"
     context.close()
@@ -90,7 +93,7 @@ def test_first_change_is_saved_before_python_is_ready(browser, live_server):
 def test_corrupt_stored_data_is_kept_aside_and_reported(watched_page, live_server):
     page = watched_page
     open_worksheet(page, live_server.url, wait_for_python=False)
-    page.evaluate(f"localStorage.setItem('{STORAGE_KEY}', '{{\"format\": \"trust-safety-worksheet\", \"version\": 2, \"answ')")
+    page.evaluate(f'localStorage.setItem(\'{STORAGE_KEY}\', \'{{"format": "trust-safety-worksheet", "version": 2, "answ\')')
     page.reload()
     notice = page.locator("#ws-notice")
     notice.wait_for()
@@ -108,9 +111,13 @@ def test_corrupt_stored_data_is_kept_aside_and_reported(watched_page, live_serve
 def test_older_saved_data_is_migrated_and_shown(watched_page, live_server):
     page = watched_page
     open_worksheet(page, live_server.url, wait_for_python=False)
-    version_1 = {"format": answers.FORMAT, "version": 1, "saved_at": "2025-12-01T09:00:00Z",
-                 "fields": {"reflections.feedback": "Gently, at the end"},
-                 "log": [{"id": "old1", "date": "2025-11-20", "topic": "First", "trust": "2", "safety": "3", "role": "Explain more"}]}
+    version_1 = {
+        "format": answers.FORMAT,
+        "version": 1,
+        "saved_at": "2025-12-01T09:00:00Z",
+        "fields": {"reflections.feedback": "Gently, at the end"},
+        "log": [{"id": "old1", "date": "2025-11-20", "topic": "First", "trust": "2", "safety": "3", "role": "Explain more"}],
+    }
     page.evaluate("doc => localStorage.setItem('trust-safety-worksheet/answers', JSON.stringify(doc))", version_1)
     page.reload()
     page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
@@ -172,8 +179,10 @@ def test_backup_download_and_restore(watched_page, live_server, tmp_path):
     "content, message",
     [
         ("{ this is not json", "not valid JSON"),
-        ('{"format": "trust-safety-worksheet", "version": 2, "answers": {"exercise.helpfulness": 42}, "sessions": []}',
-         "'How helpful was this exercise?' must be a whole number from 1 to 10"),
+        (
+            '{"format": "trust-safety-worksheet", "version": 2, "answers": {"exercise.helpfulness": 42}, "sessions": []}',
+            "'How helpful was this exercise?' must be a whole number from 1 to 10",
+        ),
         ('{"name": "something else"}', "This is not a worksheet backup"),
     ],
 )
@@ -304,6 +313,7 @@ def test_installable_manifest(page, live_server):
 
 def test_markup_the_module_needs_is_missing_fails_loudly_by_name(page, live_server):
     """A page whose HTML lacks an element its module needs stops at start with an error naming it."""
+
     def without_add_button(route):
         html = route.fetch().text()
         assert 'id="ws-add-session"' in html

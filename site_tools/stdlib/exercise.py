@@ -12,16 +12,21 @@ from py_client import bridge
 from py_client.answers import FORMAT, field_specs
 
 # An answer of each field kind, with characters that exercise escaping and the CSV formula guard.
-ANSWER_OF_KIND = {"check": True, "line": "A line – «quoted» & <b>", "scale": 7,
-                  "text": "=1+1, an answer\r\nwith two lines and émojis 🙂"}
+ANSWER_OF_KIND = {
+    "check": True,
+    "line": "A line – «quoted» & <b>",
+    "scale": 7,
+    "text": "=1+1, an answer\r\nwith two lines and émojis 🙂",
+}
 
 
 def full_document(version=2):
     answers = {spec.name: ANSWER_OF_KIND[spec.kind] for spec in field_specs().values()}
-    sessions = [{"id": f"s{n}", "date": f"2026-0{n}-1{n}", "topic": "Work", "trust": n, "safety": 9 - n,
-                 "therapist_role": "Listen"} for n in range(1, 5)]
-    return {"format": FORMAT, "version": version, "saved_at": "2026-01-01T10:00:00Z",
-            "answers": answers, "sessions": sessions}
+    sessions = [
+        {"id": f"s{n}", "date": f"2026-0{n}-1{n}", "topic": "Work", "trust": n, "safety": 9 - n, "therapist_role": "Listen"}
+        for n in range(1, 5)
+    ]
+    return {"format": FORMAT, "version": version, "saved_at": "2026-01-01T10:00:00Z", "answers": answers, "sessions": sessions}
 
 
 def call(operation, payload):
@@ -30,8 +35,10 @@ def call(operation, payload):
 
 doc = full_document()
 backup = call("exports", {"document": doc})["ok"]["json"]
-snapshot = call("snapshot", {"document": doc, "sections": ["signs", "sessions", "exercise"],
-                             "created_at": "2026-01-01T10:00:00Z", "note": "From Sam"})["ok"]["snapshot"]
+snapshot = call(
+    "snapshot",
+    {"document": doc, "sections": ["signs", "sessions", "exercise"], "created_at": "2026-01-01T10:00:00Z", "note": "From Sam"},
+)["ok"]["snapshot"]
 for operation, payload in [
     ("view", {"document": doc}),
     ("view", {"document": {**doc, "sessions": [{"date": "0002-13-45", "trust": "x"}]}}),

@@ -78,7 +78,9 @@ class RedisStore:
         self._run(lambda: self._create(keys=self._keys(key), args=arguments))
 
     def claim(self, key, claim_hash, now):
-        result = self._run(lambda: self._claim(keys=self._keys(key), args=[claim_hash, now, MAX_WRONG_PROOFS, TOMBSTONE_GRACE_SECONDS]))
+        result = self._run(
+            lambda: self._claim(keys=self._keys(key), args=[claim_hash, now, MAX_WRONG_PROOFS, TOMBSTONE_GRACE_SECONDS])
+        )
         kind = result[0].decode()
         if kind == "ok":
             return ClaimOutcome("ok", ciphertext=result[1], created_at=int(result[2]))

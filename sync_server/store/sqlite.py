@@ -240,8 +240,7 @@ class SQLiteStore:
     def _claim_in_transaction(self, key, claim_hash, now):
         with self._transaction() as db:
             row = db.execute(
-                "SELECT ciphertext, claim_hash, created_at, expires_at, state, state_at, wrong_proofs "
-                "FROM shares WHERE key = ?",
+                "SELECT ciphertext, claim_hash, created_at, expires_at, state, state_at, wrong_proofs FROM shares WHERE key = ?",
                 (key,),
             ).fetchone()
             if row is None or now >= row[3] + TOMBSTONE_GRACE_SECONDS:
