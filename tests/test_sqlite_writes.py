@@ -52,13 +52,13 @@ def test_writes_queued_behind_a_transaction_run_when_it_ends_and_one_failure_fai
             results[i] = error
 
     threads = [threading.Thread(target=create, args=(i,), daemon=True) for i in range(len(keys))]
-    with store._writers_queue():  # hold the writer lock, as a transaction does, while all eight queue
+    with store._writers.exclusive():  # hold the writer lock, as a transaction does, while all eight queue
         for thread in threads:
             thread.start()
         deadline = time.monotonic() + 10
-        while len(store._pending) < len(keys) and time.monotonic() < deadline:
+        while len(store._writers._pending) < len(keys) and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert len(store._pending) == len(keys)
+        assert len(store._writers._pending) == len(keys)
     for thread in threads:
         thread.join(timeout=10)
         assert not thread.is_alive(), "a queued write was never run"
