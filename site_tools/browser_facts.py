@@ -13,7 +13,6 @@ import json
 
 from mkdocs.structure.files import File
 
-from py_client import answers
 from site_tools.pyodide_pin import PYODIDE_VERSION
 from sync_server import envelope
 
@@ -22,6 +21,8 @@ MODULE = "assets/js/facts.mjs"
 
 def facts() -> dict[str, object]:
     """Each fact by the name the modules import it under."""
+    from py_client import answers  # imported as each build runs, so `mkdocs serve` sees a saved change
+
     log = answers.session_columns()
     return {
         "ANSWERS_FORMAT": answers.FORMAT,

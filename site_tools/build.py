@@ -1,5 +1,7 @@
 """Build the site into ``site/``: MkDocs pages, the pinned Pyodide runtime, the Python package for the
-browser and the service worker's list of files to keep offline.
+browser and the service worker's list of files to keep offline (these three published by MkDocs itself,
+through ``publish_hook.py``, so ``mkdocs serve`` has them too), then the static host's headers file and
+the compressed copies.
 
 Run as ``python -m site_tools.build``. A second run with unchanged inputs does nothing, so starting the
 product again is quick; ``--force`` rebuilds anyway.
@@ -199,6 +201,16 @@ def write_precache_manifest(site: Path) -> None:
     worker.write_text(worker.read_text().replace("__PRECACHE_VERSION__", version))
 
 
+def publish_runtime(site: Path) -> None:
+    """Publish what the pages run beside the pages MkDocs wrote: Pyodide (its standard library trimmed),
+    the vendored modules, py_client, and the service worker's list of files."""
+    publish_pyodide(site)
+    publish_vendored(site)
+    publish_py_client(site)
+    trim_stdlib(site)
+    write_precache_manifest(site)
+
+
 def build(force: bool = False, site: Path = SITE) -> bool:
     """Build the site into ``site``; return False when it was already up to date."""
     fingerprint = inputs_fingerprint()
@@ -206,13 +218,9 @@ def build(force: bool = False, site: Path = SITE) -> bool:
     if not force and stamp.is_file() and stamp.read_text() == fingerprint:
         return False
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    # MkDocs itself publishes the runtime and the service worker's list (site_tools/publish_hook.py).
     command = [sys.executable, "-m", "mkdocs", "build", "--quiet", "--clean", "--site-dir", str(site.resolve())]
     subprocess.run(command, cwd=ROOT, check=True, env=env)
-    publish_pyodide(site)
-    publish_vendored(site)
-    publish_py_client(site)
-    trim_stdlib(site)
-    write_precache_manifest(site)
     write_static_host_headers(site)
     compress_site(site, COMPRESSION_CACHE)
     stamp.write_text(fingerprint)
