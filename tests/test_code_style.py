@@ -20,3 +20,18 @@ def test_ruff_lint_finds_nothing():
 def test_ruff_format_would_change_nothing():
     result = ruff("format", "--check", "--diff", ".")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+
+
+def test_the_page_modules_type_check(built_site):
+    """`tsc --noEmit` over the ES modules with their JSDoc types (tsconfig.json). It reads the built site
+    too, for the generated facts.mjs and the vendored modules."""
+    tsc = ROOT / "node_modules" / "typescript" / "bin" / "tsc"
+    result = subprocess.run(["node", str(tsc), "-p", "tsconfig.json"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr
+
+
+def test_every_page_module_asks_editors_to_type_check_it():
+    unmarked = [
+        path.name for path in (ROOT / "docs" / "assets" / "js").glob("*.mjs") if not path.read_text().startswith("// @ts-check\n")
+    ]
+    assert unmarked == []

@@ -1,14 +1,21 @@
+// @ts-check
 // Calls to the sync server's API. Its address is the site's own /api/ unless the page names another one
 // (a <meta name="tsw-sync-api"> written from mkdocs.yml's extra.sync_api, for a site hosted apart).
 export class ServerUnreachable extends Error {}
 
 export function apiBase() {
-  const configured = document.querySelector('meta[name="tsw-sync-api"]')?.content;
+  const configured = /** @type {HTMLMetaElement | null} */ (document.querySelector('meta[name="tsw-sync-api"]'))?.content;
   return configured ? new URL(configured.replace(/\/?$/, "/"), location.href) : new URL("../../api/", import.meta.url);
 }
 
-/** Send one request; resolves to {status, body} for any HTTP answer, rejects with ServerUnreachable. */
+/**
+ * Send one request; resolves to {status, body} for any HTTP answer, rejects with ServerUnreachable.
+ * @param {string} path under the API's address
+ * @param {{method?: string, body?: object, token?: string}} [options] a JSON body; a bearer token
+ * @returns {Promise<{status: number, body: any}>}
+ */
 export async function api(path, { method = "GET", body, token } = {}) {
+  /** @type {Record<string, string>} */
   const headers = {};
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;

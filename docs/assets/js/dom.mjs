@@ -1,18 +1,30 @@
+// @ts-check
 // Small DOM helpers shared by the page modules.
 
 /** Markup a module needs is not on the page: the page's HTML and its module disagree. */
 export class MissingMarkupError extends Error {
+  /** @param {string} selector */
   constructor(selector) {
     super(`The page's markup has no ${selector}, which this module needs.`);
     this.name = "MissingMarkupError";
   }
 }
 
-/** The element that `selector` names under `root`; throws MissingMarkupError when there is none, so wrong
- *  markup fails where it is first used and says what is missing, not later as "null has no properties". */
-export function $(selector, root = document) {
+/**
+ * The element that `selector` names under `root`, of the class `kind` (HTMLElement unless a caller needs a
+ * form control or a dialog). Throws MissingMarkupError when there is none, or it is of another kind, so
+ * wrong markup fails where it is first used and says what is missing, not later as "null has no
+ * properties".
+ * @template {Element} [T=HTMLElement]
+ * @param {string} selector
+ * @param {ParentNode} [root]
+ * @param {{new (): T, name: string}} [kind]
+ * @returns {T}
+ */
+export function $(selector, root = document, kind = /** @type {{new (): T, name: string}} */ (/** @type {unknown} */ (HTMLElement))) {
   const found = root.querySelector(selector);
   if (!found) throw new MissingMarkupError(selector);
+  if (!(found instanceof kind)) throw new MissingMarkupError(`${selector} as a ${kind.name}`);
   return found;
 }
 

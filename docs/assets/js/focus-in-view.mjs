@@ -1,3 +1,4 @@
+// @ts-check
 // Keeps the focused control clear of the bars that stay on screen while the page scrolls (Material's
 // header, the worksheet's save-status line): WCAG 2.2's "Focus Not Obscured". The browser scrolls a newly
 // focused control only until it touches the viewport's edge, which is under those bars when tabbing back.
@@ -32,7 +33,7 @@ function coveringBottom(target, rect) {
  *  the page when the keyboard moves on, and a second visit by keyboard focuses the field without opening
  *  it (on a phone the field is then invisible). */
 function followSearch(target) {
-  const toggle = document.querySelector("[data-md-toggle=search]");
+  const toggle = /** @type {HTMLInputElement | null} */ (document.querySelector("[data-md-toggle=search]"));
   const inSearch = target.matches(".md-search__input");
   if (!toggle || toggle.checked === inSearch || (toggle.checked && target.closest(".md-search"))) return;
   toggle.checked = inSearch;

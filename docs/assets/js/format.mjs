@@ -1,3 +1,4 @@
+// @ts-check
 // Dates and times as the person's own browser writes them, one way everywhere on the site.
 export function formatDateTime(iso) {
   return new Date(iso).toLocaleString([], { dateStyle: "long", timeStyle: "short" });

@@ -1,13 +1,15 @@
+// @ts-check
 // Material's navigation drawer, for keyboard users on narrow screens. Material opens it with a <label> that
 // the keyboard cannot reach, and leaves the closed drawer's links in the tab order although they are off
 // screen, so focus would vanish into it. Here the menu button is a real button, and a closed drawer is inert.
 const NARROW = matchMedia("(max-width: 76.1875em)"); // where Material moves the navigation into the drawer
 
+/** Material's parts of the drawer; any may be missing on a page laid out without navigation. */
 function drawerParts() {
   return {
-    toggle: document.querySelector("[data-md-toggle=drawer]"),
-    drawer: document.querySelector(".md-sidebar--primary"),
-    button: document.querySelector('.md-header__button[for="__drawer"]'),
+    toggle: /** @type {HTMLInputElement | null} */ (document.querySelector("[data-md-toggle=drawer]")),
+    drawer: /** @type {HTMLElement | null} */ (document.querySelector(".md-sidebar--primary")),
+    button: /** @type {HTMLElement | null} */ (document.querySelector('.md-header__button[for="__drawer"]')),
   };
 }
 
@@ -23,7 +25,7 @@ function setOpen(open) {
   toggle.checked = open;
   toggle.dispatchEvent(new Event("change"));
   sync();
-  if (open) drawer.querySelector("a[href]")?.focus();
+  if (open) /** @type {HTMLElement | null} */ (drawer.querySelector("a[href]"))?.focus();
   else button?.focus();
 }
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Registers the service worker (sw.js) on every page, so the whole site is available offline after a first
 // visit. It waits until the page has loaded, and on the worksheet until Python is ready (the worksheet calls
 // keepOffline), so that nothing it fetches competes with what the person is waiting for.

@@ -1,3 +1,4 @@
+// @ts-check
 // The therapist's one-time view. Reading the page changes nothing; only "Reveal answers" claims the share.
 // The key is taken from the #fragment and removed from the address bar and history at once.
 import { python } from "./python.mjs";
@@ -21,8 +22,8 @@ class OpenPage {
   }
 
   start() {
-    $("#ws-open-reveal", this.root).addEventListener("click", () => this.reveal());
-    $("#ws-open-passphrase", this.root).addEventListener("keydown", (event) => {
+    $("#ws-open-reveal", this.root, HTMLButtonElement).addEventListener("click", () => this.reveal());
+    $("#ws-open-passphrase", this.root, HTMLInputElement).addEventListener("keydown", (event) => {
       if (event.key === "Enter") this.reveal();
     });
     $("#ws-open-print", this.root).addEventListener("click", () => window.print());
@@ -58,8 +59,8 @@ class OpenPage {
   }
 
   async reveal() {
-    const button = $("#ws-open-reveal", this.root);
-    const passphrase = this.link.hasPassphrase ? $("#ws-open-passphrase", this.root).value : "";
+    const button = $("#ws-open-reveal", this.root, HTMLButtonElement);
+    const passphrase = this.link.hasPassphrase ? $("#ws-open-passphrase", this.root, HTMLInputElement).value : "";
     if (this.link.hasPassphrase && !passphrase) {
       this.fail("Enter the passphrase you were given.", { final: false });
       return;

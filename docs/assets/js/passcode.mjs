@@ -1,3 +1,4 @@
+// @ts-check
 // The answers at rest under a passcode (WebCrypto), when the person has set one.
 //
 //   key      PBKDF2-SHA-256(NFC(passcode), salt: 16 random bytes, 600,000 iterations) → AES-256-GCM,

@@ -1,3 +1,4 @@
+// @ts-check
 // The worksheet's Python, off the main thread: boots the site's own copy of Pyodide, unpacks py_client
 // and answers {id, operation, payload} messages with py_client.bridge.call's JSON.
 import { PYODIDE_VERSION } from "./facts.mjs";

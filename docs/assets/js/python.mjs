@@ -1,3 +1,4 @@
+// @ts-check
 // A promise-based client for the Python worker (py-worker.mjs).
 export class PythonWorker {
   constructor() {

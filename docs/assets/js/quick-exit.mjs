@@ -1,3 +1,4 @@
+// @ts-check
 // "Exit this page" (GOV.UK Design System's pattern, researched with survivors of domestic abuse). The link
 // works alone; here, activating it or pressing Shift three times within five seconds (anywhere, inside a
 // text field too) at once covers the page, replaces this page's history entry so Back does not return to
@@ -6,15 +7,17 @@
 const PRESSES = 3;
 const WITHIN_MS = 5000;
 
+// Self-contained rather than importing dom.mjs's $: it runs on every page, and one module is one request.
 function parts() {
   const root = document.querySelector("[data-quick-exit]");
   if (!root) throw new Error("The page's markup has no [data-quick-exit], which quick-exit.mjs needs.");
+  /** @param {string} name */
   const named = (name) => {
     const node = document.querySelector(`[data-quick-exit-${name}]`);
-    if (!node) throw new Error(`The quick exit's markup has no [data-quick-exit-${name}].`);
+    if (!(node instanceof HTMLElement)) throw new Error(`The quick exit's markup has no [data-quick-exit-${name}].`);
     return node;
   };
-  return { link: named("link"), count: named("count"), cover: named("cover") };
+  return { link: /** @type {HTMLAnchorElement} */ (named("link")), count: named("count"), cover: named("cover") };
 }
 
 const { link, count, cover } = parts();

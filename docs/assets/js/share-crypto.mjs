@@ -1,3 +1,4 @@
+// @ts-check
 // End-to-end encryption of a shared snapshot with WebCrypto (format version 1).
 //
 //   link key K        32 random bytes; travels only in the link's #fragment

@@ -1,3 +1,4 @@
+// @ts-check
 // "Share with my therapist" on the worksheet page: Python makes the snapshot, WebCrypto encrypts it, the
 // server keeps only the ciphertext. The link (key in its #fragment) is shown once and never stored.
 import * as store from "./store.mjs";
@@ -37,16 +38,16 @@ class SharePanel {
   }
 
   start() {
-    $("#ws-share-create", this.root).addEventListener("click", () => this.create());
+    $("#ws-share-create", this.root, HTMLButtonElement).addEventListener("click", () => this.create());
     $("#ws-share-copy", this.root).addEventListener("click", () => this.copy());
-    $("#ws-share-preview", this.root).addEventListener("click", () => this.preview());
+    $("#ws-share-preview", this.root, HTMLButtonElement).addEventListener("click", () => this.preview());
     $("#ws-share-preview-close", this.root).addEventListener("click", () => {
       $("#ws-share-preview-area", this.root).hidden = true;
-      $("#ws-share-preview", this.root).focus();
+      $("#ws-share-preview", this.root, HTMLButtonElement).focus();
     });
-    python().ready.then(() => { $("#ws-share-preview", this.root).disabled = false; }, () => {});
+    python().ready.then(() => { $("#ws-share-preview", this.root, HTMLButtonElement).disabled = false; }, () => {});
     $("#ws-share-show", this.root).addEventListener("change", (event) => {
-      $("#ws-share-passphrase", this.root).type = event.target.checked ? "text" : "password";
+      $("#ws-share-passphrase", this.root, HTMLInputElement).type = /** @type {HTMLInputElement} */ (event.target).checked ? "text" : "password";
     });
     this.checkServer();
     this.refreshList();
@@ -70,7 +71,7 @@ class SharePanel {
     unavailable.hidden = reachable;
     unavailable.textContent = reachable ? "" :
       "Sharing needs this site’s sharing server, which cannot be reached right now. Your answers are safe on this device, and everything else on this page keeps working.";
-    $("#ws-share-create", this.root).disabled = !reachable;
+    $("#ws-share-create", this.root, HTMLButtonElement).disabled = !reachable;
     return reachable;
   }
 
@@ -86,7 +87,7 @@ class SharePanel {
       this.say("Choose at least one part of the worksheet to share.", { problem: true });
       return null;
     }
-    return { document: store.load().doc, sections, note: $("#ws-share-note", this.root).value, created_at: new Date().toISOString() };
+    return { document: store.load().doc, sections, note: $("#ws-share-note", this.root, HTMLInputElement).value, created_at: new Date().toISOString() };
   }
 
   async preview() {
@@ -105,12 +106,12 @@ class SharePanel {
   }
 
   async create() {
-    const button = $("#ws-share-create", this.root);
+    const button = $("#ws-share-create", this.root, HTMLButtonElement);
     const request = this.snapshotRequest();
     if (!request) return;
     const { sections } = request;
-    const lifetime = Number($('input[name="share-lifetime"]:checked', this.root).value);
-    const passphrase = $("#ws-share-passphrase", this.root).value;
+    const lifetime = Number($('input[name="share-lifetime"]:checked', this.root, HTMLInputElement).value);
+    const passphrase = $("#ws-share-passphrase", this.root, HTMLInputElement).value;
     button.disabled = true;
     this.say(passphrase ? "Encrypting (a passphrase takes a few seconds)…" : "Encrypting…");
     try {
@@ -133,7 +134,7 @@ class SharePanel {
         id: body.id, manage_token: body.manage_token, created_at: new Date().toISOString(),
         expires_at: body.expires_at, sections, passphrase: Boolean(passphrase),
       }]);
-      $("#ws-share-passphrase", this.root).value = "";
+      $("#ws-share-passphrase", this.root, HTMLInputElement).value = "";
       $("#ws-share-preview-area", this.root).hidden = true;
       this.showLink(link, body.expires_at, Boolean(passphrase));
       this.say("");
@@ -148,7 +149,7 @@ class SharePanel {
 
   showLink(link, expiresAt, hasPassphrase) {
     const result = $("#ws-share-result", this.root);
-    $("#ws-share-link", this.root).value = link;
+    $("#ws-share-link", this.root, HTMLInputElement).value = link;
     $("#ws-share-expiry", this.root).textContent =
       `It opens once, until ${formatDateTime(expiresAt)}.${hasPassphrase ? " Your therapist will also need the passphrase." : ""}`;
     const svg = new DOMParser().parseFromString(renderSVG(link, { border: 2 }), "image/svg+xml").documentElement;
@@ -160,7 +161,7 @@ class SharePanel {
   }
 
   async copy() {
-    const field = $("#ws-share-link", this.root);
+    const field = $("#ws-share-link", this.root, HTMLInputElement);
     try {
       await navigator.clipboard.writeText(field.value);
       this.say("The link was copied. Paste it into a message to your therapist.");

@@ -1,3 +1,4 @@
+// @ts-check
 // The read-only view of shared answers: what the therapist sees after "Reveal answers", and the preview the
 // person sees before making a link. One renderer for both, so the preview is exactly what will be shown.
 import { element } from "./dom.mjs";
@@ -5,6 +6,10 @@ import { element } from "./dom.mjs";
 /**
  * A compact table of the session log. It scrolls inside its own box rather than widening the page, and
  * `action(index)` may add a control to each row (the worksheet's "Edit").
+ * @param {string[]} labels the columns' headings
+ * @param {string[][]} rows each row's cells as text
+ * @param {{caption?: string, action?: (index: number) => Node}} [options]
+ * @returns {HTMLTableElement}
  */
 export function sessionTable(labels, rows, { caption, action } = {}) {
   const head = element("tr", {}, ...labels.map((label) => element("th", { scope: "col", textContent: label })));

@@ -1,3 +1,4 @@
+// @ts-check
 // The answers in localStorage. Every change is written at once, as a small edit applied to the latest
 // stored copy, so two open tabs each add their own edits instead of overwriting each other's document.
 // With a passcode set (passcode.mjs), the answers are stored only encrypted, under `KEYS.locked`: while

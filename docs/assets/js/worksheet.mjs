@@ -1,3 +1,4 @@
+// @ts-check
 // The worksheet page's thin JavaScript layer: binds the build-time form to localStorage (saved at once,
 // with or without Python), and asks the Python worker for checks, the progress chart and exports.
 import * as store from "./store.mjs";
@@ -27,7 +28,7 @@ class WorksheetPage {
     this.status = $("#ws-status");
     this.notice = $("#ws-notice");
     this.sessionList = $("#ws-session-list");
-    this.template = $("#ws-session-template");
+    this.template = $("#ws-session-template", document, HTMLTemplateElement);
     this.log = $("#ws-log");
     this.columns = SESSION_COLUMNS;
     this.viewTimer = null;
@@ -177,8 +178,8 @@ class WorksheetPage {
     // A changed date re-sorts the log only once focus has left that session: moving the card while its
     // date is being typed would throw the caret back to the first part of the date.
     this.sessionList.addEventListener("focusout", (event) => {
-      const row = event.target.closest("[data-ws-session]");
-      if (row && !row.contains(event.relatedTarget)) setTimeout(() => this.renderSessions({ reorder: true }));
+      const row = /** @type {Element} */ (event.target).closest("[data-ws-session]");
+      if (row && !row.contains(/** @type {Node | null} */ (event.relatedTarget))) setTimeout(() => this.renderSessions({ reorder: true }));
     });
     $("#ws-log-as-table").addEventListener("click", () => this.showLogAs(this.log.dataset.view === "table" ? "cards" : "table"));
     $("#ws-log-expand").addEventListener("click", () => this.setCardsOpen(true));
@@ -263,7 +264,7 @@ class WorksheetPage {
   // --- the passcode lock ------------------------------------------------------------------------------
 
   bindLock() {
-    this.lockAfter = $("#ws-lock-after");
+    this.lockAfter = $("#ws-lock-after", document, HTMLSelectElement);
     // Without a stored choice, the option the markup marks as selected is the default.
     const stored = Number(localStorage.getItem(store.KEYS.lockAfterSeconds));
     this.lockAfterSeconds = Number.isFinite(stored) && stored > 0 ? stored : Number(this.lockAfter.value);
@@ -275,7 +276,7 @@ class WorksheetPage {
       localStorage.setItem(store.KEYS.lockAfterSeconds, this.lockAfter.value);
       this.keepAwake();
     });
-    $("#ws-lock-open").disabled = false;
+    $("#ws-lock-open", document, HTMLButtonElement).disabled = false;
     $("#ws-lock-open").addEventListener("click", () => this.showLockForm());
     $("#ws-lock-cancel").addEventListener("click", () => this.showLockOffer({ focus: true }));
     $("#ws-lock-set").addEventListener("submit", (event) => { event.preventDefault(); this.setPasscode(); });
@@ -311,21 +312,21 @@ class WorksheetPage {
   }
 
   async setPasscode() {
-    const code = $("#ws-passcode-new").value;
+    const code = $("#ws-passcode-new", document, HTMLInputElement).value;
     const message = $("#ws-lock-set-message");
     if (code.length < MIN_PASSCODE_CHARS) {
       message.textContent = `Choose a passcode of at least ${MIN_PASSCODE_CHARS} characters.`;
       $("#ws-passcode-new").focus();
       return;
     }
-    if (code !== $("#ws-passcode-repeat").value) {
+    if (code !== $("#ws-passcode-repeat", document, HTMLInputElement).value) {
       message.textContent = "The two passcodes are not the same. Type the same passcode in both fields.";
       $("#ws-passcode-repeat").focus();
       return;
     }
     message.textContent = "Locking…";
     this.doc = await store.setPasscode(code);
-    for (const id of ["#ws-passcode-new", "#ws-passcode-repeat"]) $(id).value = "";
+    for (const id of ["#ws-passcode-new", "#ws-passcode-repeat"]) $(id, document, HTMLInputElement).value = "";
     message.textContent = "";
     this.showLockOffer({ focus: true });
     this.setStatus("saved", "Locked with your passcode: your answers are now stored encrypted.");
@@ -341,7 +342,7 @@ class WorksheetPage {
     $("#ws-progress").hidden = true;
     const preview = $("#ws-share-preview-body");
     if (preview) preview.replaceChildren();
-    const note = $("#ws-share-note");
+    const note = $("#ws-share-note", document, HTMLInputElement);
     if (note) note.value = "";
   }
 
@@ -358,7 +359,7 @@ class WorksheetPage {
   }
 
   async unlock() {
-    const field = $("#ws-passcode");
+    const field = $("#ws-passcode", document, HTMLInputElement);
     const message = $("#ws-unlock-message");
     message.textContent = "Unlocking…";
     try {
@@ -426,16 +427,21 @@ class WorksheetPage {
     this.save((doc) => doc.sessions.push(session));
     this.showLogAs("cards");
     this.renderSessions({ reorder: true });
-    this.sessionList.querySelector(`[data-id="${CSS.escape(id)}"] input[type="date"]`)?.focus();
+    /** @type {HTMLInputElement | null} */ (this.sessionList.querySelector(`[data-id="${CSS.escape(id)}"] input[type="date"]`))?.focus();
   }
 
   async deleteSession(id, title) {
     if (!(await this.confirm(`Delete ${title}?`, "This session’s date, topic, ratings and notes will be removed from this device.", "Delete session"))) return;
-    const index = [...this.sessionList.children].findIndex((row) => row.dataset.id === id);
+    const index = this.rows().findIndex((row) => row.dataset.id === id);
     this.save((doc) => { doc.sessions = doc.sessions.filter((row) => row.id !== id); });
     this.renderSessions({ reorder: true });
-    const rows = this.sessionList.children;
+    const rows = this.rows();
     (rows[Math.min(index, rows.length - 1)]?.querySelector("input") || $("#ws-add-session")).focus();
+  }
+
+  /** The session cards as they stand in the list. @returns {HTMLElement[]} */
+  rows() {
+    return /** @type {HTMLElement[]} */ ([...this.sessionList.children]);
   }
 
   orderedSessions() {
@@ -446,7 +452,7 @@ class WorksheetPage {
 
   /** The sessions in the order their cards stand now; sessions without a card go last, by date. */
   shownOrder() {
-    const shown = [...this.sessionList.children].map((row) => row.dataset.id);
+    const shown = this.rows().map((row) => row.dataset.id);
     const position = (session) => (shown.includes(session.id) ? shown.indexOf(session.id) : Infinity);
     return this.orderedSessions().sort((a, b) => position(a) - position(b));
   }
@@ -455,7 +461,7 @@ class WorksheetPage {
    *  focus is inside the log (see the focusout listener): `reorder` overrides that. */
   renderSessions({ keepFocused = true, reorder = !this.sessionList.contains(document.activeElement) } = {}) {
     const focused = document.activeElement;
-    const rows = new Map([...this.sessionList.children].map((row) => [row.dataset.id, row]));
+    const rows = new Map(this.rows().map((row) => [row.dataset.id, row]));
     const firstRender = rows.size === 0;
     const sessions = reorder ? this.orderedSessions() : this.shownOrder();
     sessions.forEach((session, index) => {
@@ -470,7 +476,7 @@ class WorksheetPage {
       $("[data-ws-session-figures]", row).textContent = this.ratings(session);
       $("[data-ws-delete-session]", row).setAttribute("aria-label", `Delete session ${index + 1} (${date})`);
       row.dataset.title = `session ${index + 1} (${date})`;
-      for (const control of row.querySelectorAll("[data-ws-column]")) {
+      for (const control of /** @type {NodeListOf<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>} */ (row.querySelectorAll("[data-ws-column]"))) {
         if (keepFocused && control === focused) continue;
         const raw = session[control.dataset.wsColumn];
         const value = raw === null || raw === undefined ? "" : String(raw);
@@ -483,7 +489,7 @@ class WorksheetPage {
       if (this.sessionList.children[index] !== row) this.sessionList.insertBefore(row, this.sessionList.children[index] || null);
     });
     for (const row of rows.values()) row.remove();
-    if (focused && this.sessionList.contains(focused) && document.activeElement !== focused) focused.focus();
+    if (focused instanceof HTMLElement && this.sessionList.contains(focused) && document.activeElement !== focused) focused.focus();
     $("#ws-sessions-empty").hidden = sessions.length > 0;
     $("#ws-log-views").hidden = sessions.length === 0;
     this.renderLogTable(sessions);
@@ -526,14 +532,15 @@ class WorksheetPage {
   editSession(id) {
     this.showLogAs("cards");
     const row = this.sessionList.querySelector(`[data-id="${CSS.escape(id)}"]`);
-    $("details", row).open = true;
+    $("details", row, HTMLDetailsElement).open = true;
     $("[data-ws-column]", row).focus();
   }
 
+  /** @param {string} id @param {boolean} open @returns {HTMLElement} */
   createRow(id, open) {
-    const row = this.template.content.firstElementChild.cloneNode(true);
+    const row = /** @type {HTMLElement} */ (this.template.content.firstElementChild.cloneNode(true));
     row.dataset.id = id;
-    $("details", row).open = open;
+    $("details", row, HTMLDetailsElement).open = open;
     for (const element of row.querySelectorAll("[id], [for], [aria-describedby]")) {
       for (const attribute of ["id", "for", "aria-describedby"]) {
         const value = element.getAttribute(attribute);
@@ -561,8 +568,8 @@ class WorksheetPage {
       },
       (error) => {
         this.root.dataset.python = "failed";
-        $("#ws-add-session").disabled = false;
-        $("#ws-delete-all").disabled = false;
+        $("#ws-add-session", document, HTMLButtonElement).disabled = false;
+        $("#ws-delete-all", document, HTMLButtonElement).disabled = false;
         this.setFieldsEnabled(this.doc.version === store.VERSION && this.root.dataset.wsLocked !== "true");
         this.setStatus("saved", "Your answers are saved in this browser as you type.");
         this.showNotice(
@@ -682,14 +689,14 @@ class WorksheetPage {
   }
 
   confirm(title, text, action) {
-    const dialog = $("#ws-confirm");
+    const dialog = $("#ws-confirm", document, HTMLDialogElement);
     $("#ws-confirm-title", dialog).textContent = title;
     $("#ws-confirm-text", dialog).textContent = text;
     $("#ws-confirm-yes", dialog).textContent = action;
     const opener = document.activeElement;
     return new Promise((resolve) => {
       dialog.addEventListener("close", () => {
-        opener?.focus?.();
+        if (opener instanceof HTMLElement) opener.focus();
         resolve(dialog.returnValue === "confirm");
       }, { once: true });
       dialog.returnValue = "";
