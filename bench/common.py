@@ -8,19 +8,10 @@ import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
+from support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402, F401  (Chromium as the tests run it)
 
 # What Chromium sends over HTTPS, and what a client without brotli sends. Over plain HTTP (as here, on
 # loopback) Chromium leaves brotli out, so the benchmark sets the header a person's browser sends.

@@ -36,9 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from conftest import RedisServer, ServerProcess, free_port, wait_until_serving  # noqa: E402  (the tests' real-process helpers)
-from shares import create_body  # noqa: E402
-
+from support.servers import RedisServer, ServerProcess, free_port, wait_until_serving  # noqa: E402  (the tests' real-process helpers)
+from support.shares_api import create_body  # noqa: E402
 from sync_server.__main__ import GUNICORN_SETTINGS  # noqa: E402
 
 CONNECTIONS = 32

@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 from common import ACCEPT_ENCODING, CHROMIUM, CHROMIUM_ARGS, ROOT, http2_bytes, median, serve_site
-
 from site_tools.pyodide_pin import PYODIDE_VERSION
 
 BARE_PAGE = """<!doctype html><html lang="en"><title>Bare Pyodide</title><script type="module" src="boot.mjs"></script></html>"""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import ROOT
+from support.servers import ROOT
 
 
 def ruff(*arguments: str) -> subprocess.CompletedProcess:

@@ -11,8 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import RedisServer, ServerProcess, damage_database
-from shares import call, create_body
+
+from support.servers import RedisServer, ServerProcess, damage_database
+from support.shares_api import call, create_body
 
 
 @pytest.mark.parametrize("workers", [2, 4])
@@ -118,7 +119,6 @@ from pathlib import Path
 from sync_server import create_app, envelope, logs
 from sync_server.config import Settings
 sys.path.insert(0, "tests")
-from shares import create_body
 logs.configure("json")
 def crash(_value):
     raise RuntimeError("boom")

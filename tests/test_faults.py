@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ServerProcess, damage_database
-from shares import call, create_body
+
+from support.servers import ServerProcess, damage_database
+from support.shares_api import call, create_body
 
 
 def claim(server, share_id, token):

@@ -6,12 +6,12 @@ import json
 import re
 
 import pytest
-from conftest import run_axe
 from playwright.sync_api import expect
-from worksheet_helpers import PYTHON_TIMEOUT, eventually, open_worksheet, stored
 
 from py_client import answers
 from py_client.exports import as_text
+from support.browser import eventually, run_axe
+from support.worksheet_page import PYTHON_TIMEOUT, open_worksheet, stored
 
 pytestmark = pytest.mark.browser
 

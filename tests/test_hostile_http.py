@@ -8,9 +8,9 @@ import threading
 import time
 
 import pytest
-from conftest import ServerProcess
-from shares import altered, call, create_body, new_claim
 
+from support.servers import ServerProcess
+from support.shares_api import altered, call, create_body, new_claim
 from sync_server.body import BODY_DEADLINE_SECONDS as BODY_DEADLINE
 
 

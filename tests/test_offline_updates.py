@@ -6,12 +6,13 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import ServerProcess
 from playwright.sync_api import expect
-from worksheet_helpers import PYTHON_TIMEOUT, eventually, open_worksheet, stored
 
 from site_tools import build
 from site_tools.compress import compress_site
+from support.browser import eventually
+from support.servers import ServerProcess
+from support.worksheet_page import PYTHON_TIMEOUT, open_worksheet, stored
 
 pytestmark = pytest.mark.browser
 

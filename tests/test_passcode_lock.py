@@ -11,14 +11,14 @@ import os
 import unicodedata
 
 import pytest
-from conftest import run_axe
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from playwright.sync_api import expect
-from worksheet_helpers import PYTHON_TIMEOUT, eventually, open_worksheet
 
 from py_client import answers
+from support.browser import eventually, run_axe
+from support.worksheet_page import PYTHON_TIMEOUT, VERSION_1_DOCUMENT, open_worksheet
 
 pytestmark = pytest.mark.browser
 
@@ -225,17 +225,10 @@ def opened(record: str, code: str = PASSCODE) -> dict:
 
 
 def test_an_old_format_under_the_lock_is_migrated_and_kept_aside_inside_the_lock(page, live_server):
-    version_1 = {
-        "format": answers.FORMAT,
-        "version": 1,
-        "saved_at": "2025-12-01T09:00:00Z",
-        "fields": {"reflections.feedback": "Gently, at the end"},
-        "log": [{"id": "old1", "date": "2025-11-20", "topic": "First", "trust": "2", "safety": "3", "role": "Explain more"}],
-    }
     open_worksheet(page, live_server.url, wait_for_python=False)
     page.evaluate(
         "record => localStorage.setItem('trust-safety-worksheet/answers-locked', record)",
-        sealed({"doc": version_1, "kept_aside": []}),
+        sealed({"doc": VERSION_1_DOCUMENT, "kept_aside": []}),
     )
     page.reload()
     expect_locked(page)
@@ -245,7 +238,7 @@ def test_an_old_format_under_the_lock_is_migrated_and_kept_aside_inside_the_lock
     expect(page.locator("[data-ws-session]").first.get_by_label("Therapist Role")).to_have_value("Explain more")
     eventually(lambda: opened(locked_record(page))["doc"]["version"] == answers.VERSION)
     payload = opened(locked_record(page))
-    assert [json.loads(entry["text"]) for entry in payload["kept_aside"]] == [version_1]  # the original, kept inside
+    assert [json.loads(entry["text"]) for entry in payload["kept_aside"]] == [VERSION_1_DOCUMENT]  # the original, kept inside
     assert "Gently" not in page.evaluate(EVERYTHING_STORED)
 
 

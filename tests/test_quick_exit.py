@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from mkdocs.config import load_config
 from playwright.sync_api import expect
-from worksheet_helpers import STORAGE_KEY, open_worksheet
+
+from support.worksheet_page import STORAGE_KEY, open_worksheet
 
 pytestmark = pytest.mark.browser
 

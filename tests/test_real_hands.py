@@ -13,12 +13,14 @@ import random
 import re
 
 import pytest
-from conftest import ServerProcess
 from playwright.sync_api import expect
-from worksheet_helpers import PYTHON_TIMEOUT, STORAGE_KEY, eventually, open_worksheet, stored
 
 from py_client import progress
 from py_client.content import WORKSHEET
+from support.browser import eventually
+from support.servers import ServerProcess
+from support.therapist_page import TherapistPage
+from support.worksheet_page import STORAGE_KEY, SharePanel, open_worksheet, stored
 
 pytestmark = pytest.mark.browser
 
@@ -88,30 +90,6 @@ def open_with(page, server_url: str, doc: dict) -> None:
     page.goto(f"{server_url}/privacy/")
     page.evaluate("([key, doc]) => localStorage.setItem(key, JSON.stringify(doc))", [STORAGE_KEY, doc])
     open_worksheet(page, server_url)
-
-
-def make_link(page, note: str = "") -> str:
-    panel = page.locator("#ws-share")
-    if note:
-        panel.get_by_label("A note for your therapist (optional)").fill(note)
-    link = panel.get_by_label("Link for your therapist")
-    before = link.input_value()
-    panel.get_by_role("button", name="Create a one-time link").click()
-    expect(link).to_have_value(re.compile(r"/open/#id="), timeout=30_000)
-    expect(link).not_to_have_value(before or "-")
-    return link.input_value()
-
-
-def visit(page, link: str) -> None:
-    """Load ``link`` afresh: from the same address, a new #fragment alone would not load the page again."""
-    page.goto("about:blank")
-    page.goto(link)
-
-
-def reveal(page, link: str) -> None:
-    visit(page, link)
-    page.get_by_role("button", name="Reveal answers").click()
-    expect(page.locator("#ws-open-answers")).to_be_visible(timeout=PYTHON_TIMEOUT)
 
 
 # --- dates ----------------------------------------------------------------------------------------------
@@ -209,9 +187,9 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, server, width):
     page.get_by_role("button", name="Preview what your therapist will see").click()
     expect(page.locator("#ws-share-preview-body")).to_contain_text("Session log")
     assert scroll_width(page) <= width
-    link = make_link(page)
+    link = SharePanel(page).create_link()
     therapist = browser.new_context(viewport=viewport, service_workers="block").new_page()
-    reveal(therapist, link)
+    TherapistPage(therapist).read(link)
     assert scroll_width(therapist) <= width
     therapist.context.close()
     context.close()
@@ -332,9 +310,9 @@ def page_states(page, server_url: str, link: str):
     page.get_by_role("button", name="Show as a table").click()  # back to cards for the next visit
     page.goto(link.split("#")[0])
     yield "open page, no link"
-    reveal(page, link)
+    TherapistPage(page).read(link)
     yield "open page, revealed"
-    visit(page, link)
+    TherapistPage(page).visit(link)
     page.get_by_role("button", name="Reveal answers").click()
     expect(page.locator("#ws-open-message")).to_be_visible()
     yield "open page, already opened"
@@ -350,9 +328,9 @@ def links(browser, server):
     context = browser.new_context(service_workers="block")
     page = context.new_page()
     open_with(page, server.url, full_document())
-    made = [make_link(page) for _ in range(4)]
+    made = [SharePanel(page).create_link() for _ in range(4)]
     page.get_by_label("Passphrase (optional)").fill("quiet river")
-    made.append(make_link(page))
+    made.append(SharePanel(page).create_link())
     context.close()
     return made
 
@@ -368,7 +346,7 @@ def test_every_field_shows_its_edge_and_every_target_is_big_enough(browser, serv
         problems += [f"{state}: {t['name']} edge {t['edge']:.2f}:1" for t in targets if t["edge"] is not None and t["edge"] < 3]
         problems += [f"{state}: {text}" for text in undersized(targets)]
     # The therapist's passphrase field, when the link asks for one.
-    visit(page, links[4])
+    TherapistPage(page).visit(links[4])
     field = page.get_by_label("Passphrase", exact=True)
     expect(field).to_be_visible()
     assert field.bounding_box()["height"] >= 24 and field.bounding_box()["width"] >= 150
@@ -496,9 +474,9 @@ def test_preview_is_what_the_therapist_sees_with_the_persons_note(browser, serve
     expect(preview).to_contain_text("From Sam, for Thursday")
     expect(preview).to_contain_text("Not checked:")  # unticked statements are part of what is shared
     previewed = preview.inner_text()
-    link = make_link(person, note="From Sam, for Thursday")
+    link = SharePanel(person).create_link(note="From Sam, for Thursday")
     therapist = browser.new_context(service_workers="block", locale="en-GB").new_page()
-    reveal(therapist, link)
+    TherapistPage(therapist).read(link)
     assert therapist.locator("#ws-open-answers").inner_text() == previewed
     assert therapist.get_by_role("heading", name="Their note to you").is_visible()
     data = b"".join(path.read_bytes() for path in server.data_dir.iterdir() if path.is_file())

@@ -7,8 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
 import pytest
-from conftest import RedisServer, ServerProcess
-from shares import call, create_body
+
+from support.servers import RedisServer, ServerProcess
+from support.shares_api import call, create_body
 
 
 @pytest.fixture
@@ -105,11 +106,11 @@ def test_site_hosted_apart_from_the_api(browser, tmp_path, monkeypatch):
     import subprocess
     import sys
 
-    from conftest import free_port, wait_until_serving
     from playwright.sync_api import expect
-    from worksheet_helpers import PYTHON_TIMEOUT, open_worksheet
 
     from site_tools.build import build
+    from support.servers import free_port, wait_until_serving
+    from support.worksheet_page import PYTHON_TIMEOUT, open_worksheet
 
     static_port = free_port()
     static_origin = f"http://127.0.0.1:{static_port}"

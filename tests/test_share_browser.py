@@ -9,9 +9,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import RequestLog, run_axe
 from playwright.sync_api import expect
-from worksheet_helpers import PYTHON_TIMEOUT, fill_everything, open_worksheet
+
+from support.browser import RequestLog, run_axe
+from support.therapist_page import TherapistPage
+from support.worksheet_page import PYTHON_TIMEOUT, SharePanel, fill_everything, open_worksheet
 
 pytestmark = pytest.mark.browser
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "share-envelope-v1.json").read_text())
@@ -31,26 +33,11 @@ therapist = pytest.fixture(separate_browser, name="therapist")
 
 
 def make_link(page, server_url, passphrase="", lifetime="1 day", sections=None, fill=True):
+    """Open the worksheet, answer every part (unless ``fill`` is false) and make a link; return it with the
+    answers typed."""
     open_worksheet(page, server_url)
     typed = fill_everything(page) if fill else {}
-    panel = page.locator("#ws-share")
-    if sections is not None:
-        for box in panel.get_by_role("group", name="What to include").get_by_role("checkbox").all():
-            box.set_checked(box.get_attribute("value") in sections)
-    panel.get_by_label(lifetime, exact=True).check()
-    if passphrase:
-        panel.get_by_label("Passphrase (optional)").fill(passphrase)
-    panel.get_by_role("button", name="Create a one-time link").click()
-    link = panel.get_by_label("Link for your therapist")
-    expect(link).to_have_value(re.compile(r"/open/#id="), timeout=30_000)
-    return link.input_value(), typed
-
-
-def reveal(page, link, passphrase=""):
-    page.goto(link)
-    if passphrase:
-        page.get_by_label("Passphrase", exact=True).fill(passphrase)
-    page.get_by_role("button", name="Reveal answers").click()
+    return SharePanel(page).create_link(passphrase=passphrase, lifetime=lifetime, sections=sections), typed
 
 
 def fragment_fields(link):
@@ -59,7 +46,7 @@ def fragment_fields(link):
 
 def test_share_open_and_find_every_answer(person, therapist, live_server):
     link, typed = make_link(person, live_server.url)
-    reveal(therapist, link)
+    TherapistPage(therapist).reveal(link)
     answers = therapist.locator("#ws-open-answers")
     expect(answers).to_be_visible(timeout=PYTHON_TIMEOUT)
     text = answers.inner_text()
@@ -83,11 +70,11 @@ def test_share_open_and_find_every_answer(person, therapist, live_server):
 
 def test_second_opening_is_refused_as_already_opened(person, therapist, browser, live_server):
     link, _ = make_link(person, live_server.url, fill=False)
-    reveal(therapist, link)
+    TherapistPage(therapist).reveal(link)
     expect(therapist.locator("#ws-open-answers")).to_be_visible(timeout=PYTHON_TIMEOUT)
     other = browser.new_context(service_workers="block")
     second = other.new_page()
-    reveal(second, link)
+    TherapistPage(second).reveal(link)
     message = second.locator("#ws-open-message")
     expect(message).to_contain_text("already opened on")
     other.close()
@@ -98,7 +85,7 @@ def test_second_opening_is_refused_as_already_opened(person, therapist, browser,
 
 def test_wrong_passphrase_then_the_right_one(person, therapist, live_server):
     link, typed = make_link(person, live_server.url, passphrase="blue heron")
-    reveal(therapist, link, "grey heron")
+    TherapistPage(therapist).reveal(link, "grey heron")
     expect(therapist.locator("#ws-open-message")).to_contain_text("That passphrase does not match. 4 attempts left")
     therapist.get_by_label("Passphrase", exact=True).fill("blue heron")
     therapist.get_by_role("button", name="Reveal answers").click()
@@ -112,7 +99,7 @@ def test_a_preview_fetch_of_the_link_leaves_the_share_intact(person, therapist, 
     with urllib.request.urlopen(link) as preview:  # what a chat app's link preview does: GET, no script
         page = preview.read().decode()
     assert "Answers shared with you" in page and "noindex" in page
-    reveal(therapist, link)
+    TherapistPage(therapist).reveal(link)
     expect(therapist.locator("#ws-open-answers")).to_be_visible(timeout=PYTHON_TIMEOUT)
 
 
@@ -126,7 +113,7 @@ def test_a_damaged_link_is_caught_without_burning_it(person, therapist, live_ser
     assert not any("/claim" in r.url for r in therapist.request_log.requests)
     therapist.goto(link.split("#")[0])
     expect(therapist.locator("#ws-open-message")).to_contain_text("no link was given")
-    reveal(therapist, link)
+    TherapistPage(therapist).reveal(link)
     expect(therapist.locator("#ws-open-answers")).to_be_visible(timeout=PYTHON_TIMEOUT)
 
 
@@ -134,7 +121,7 @@ def test_revoked_link_is_refused(person, therapist, live_server):
     link, _ = make_link(person, live_server.url, fill=False)
     person.get_by_role("button", name="Cancel this link").click()
     expect(person.locator("#ws-share-list")).to_contain_text("Cancelled on")
-    reveal(therapist, link)
+    TherapistPage(therapist).reveal(link)
     expect(therapist.locator("#ws-open-message")).to_contain_text("cancelled the link")
 
 
@@ -149,7 +136,7 @@ def test_the_key_leaves_the_address_bar_and_history(person, therapist, live_serv
 
 def test_no_answer_key_or_passphrase_reaches_the_server(person, therapist, live_server):
     link, typed = make_link(person, live_server.url, passphrase="violet morning")
-    reveal(therapist, link, "violet morning")
+    TherapistPage(therapist).reveal(link, "violet morning")
     expect(therapist.locator("#ws-open-answers")).to_be_visible(timeout=PYTHON_TIMEOUT)
     secrets = [fragment_fields(link)["k"], "violet morning"] + [line for v in typed.values() for line in v.split("\n")]
     for page in (person, therapist):
@@ -163,7 +150,7 @@ def test_no_answer_key_or_passphrase_reaches_the_server(person, therapist, live_
 
 def test_chosen_sections_only_are_shared(person, therapist, live_server):
     link, typed = make_link(person, live_server.url, sections={"sessions"}, lifetime="1 hour")
-    reveal(therapist, link)
+    TherapistPage(therapist).reveal(link)
     answers = therapist.locator("#ws-open-answers")
     expect(answers).to_contain_text("Family history", timeout=PYTHON_TIMEOUT)
     assert typed["reflections.trust-meaning"].split("\n")[0] not in answers.inner_text()
@@ -173,7 +160,7 @@ def test_chosen_sections_only_are_shared(person, therapist, live_server):
 def test_server_unreachable_is_said_plainly_and_burns_nothing(person, therapist, live_server):
     link, _ = make_link(person, live_server.url, fill=False)
     therapist.route(re.compile(r".*/api/.*"), lambda route: route.abort())
-    reveal(therapist, link)
+    TherapistPage(therapist).reveal(link)
     expect(therapist.locator("#ws-open-message")).to_contain_text("cannot be reached")
     therapist.unroute(re.compile(r".*/api/.*"))
     therapist.get_by_role("button", name="Reveal answers").click()

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
-from shares import b64
 
+from support.shares_api import b64
 from sync_server import envelope as server_envelope
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "share-envelope-v1.json").read_text())

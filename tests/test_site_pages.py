@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import RequestLog, run_axe
+
+from support.browser import RequestLog, run_axe
 
 pytestmark = pytest.mark.browser
 

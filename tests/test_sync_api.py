@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from itsdangerous import Signer
-from shares import altered, b64, create_body, fake_envelope, new_claim
 
+from support.shares_api import altered, b64, create_body, fake_envelope, new_claim
 from sync_server import api, create_app
 from sync_server.config import Settings
 from sync_server.store import base as store_base

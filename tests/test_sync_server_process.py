@@ -8,10 +8,11 @@ from threading import Barrier
 
 import pytest
 import schemathesis
-from conftest import ServerProcess
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from shares import call, create_body
+
+from support.servers import ServerProcess
+from support.shares_api import call, create_body
 
 OPENAPI_PATH = Path(__file__).parent.parent / "sync_server" / "openapi.json"
 

@@ -6,12 +6,12 @@ import json
 import re
 
 import pytest
-from conftest import RequestLog, run_axe
 from playwright.sync_api import expect
-from worksheet_helpers import PYTHON_TIMEOUT, STORAGE_KEY, eventually, fill_everything, open_worksheet, stored
 
 from py_client import answers
 from py_client.content import WORKSHEET
+from support.browser import RequestLog, eventually, run_axe
+from support.worksheet_page import PYTHON_TIMEOUT, STORAGE_KEY, VERSION_1_DOCUMENT, fill_everything, open_worksheet, stored
 
 pytestmark = pytest.mark.browser
 
@@ -111,14 +111,7 @@ def test_corrupt_stored_data_is_kept_aside_and_reported(watched_page, live_serve
 def test_older_saved_data_is_migrated_and_shown(watched_page, live_server):
     page = watched_page
     open_worksheet(page, live_server.url, wait_for_python=False)
-    version_1 = {
-        "format": answers.FORMAT,
-        "version": 1,
-        "saved_at": "2025-12-01T09:00:00Z",
-        "fields": {"reflections.feedback": "Gently, at the end"},
-        "log": [{"id": "old1", "date": "2025-11-20", "topic": "First", "trust": "2", "safety": "3", "role": "Explain more"}],
-    }
-    page.evaluate("doc => localStorage.setItem('trust-safety-worksheet/answers', JSON.stringify(doc))", version_1)
+    page.evaluate("doc => localStorage.setItem('trust-safety-worksheet/answers', JSON.stringify(doc))", VERSION_1_DOCUMENT)
     page.reload()
     page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
     assert page.locator('[name="reflections.feedback"]').input_value() == "Gently, at the end"

@@ -7,9 +7,11 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, free_port, wait_until_serving
 from playwright.sync_api import expect
-from worksheet_helpers import PYTHON_TIMEOUT, eventually
+
+from support.browser import eventually
+from support.servers import ROOT, free_port, wait_until_serving
+from support.worksheet_page import PYTHON_TIMEOUT
 
 pytestmark = pytest.mark.browser
 # What `mkdocs serve` reads; node_modules (Pyodide) is linked rather than copied.

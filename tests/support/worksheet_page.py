@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import json
-import time
+import re
 
+from playwright.sync_api import expect
+
+from py_client.answers import FORMAT
 from py_client.content import WORKSHEET
 
-STORAGE_KEY = "trust-safety-worksheet/answers"
+STORAGE_KEY = f"{FORMAT}/answers"
+# Answers as the first drafts of the site saved them (format version 1), for the migration tests.
+VERSION_1_DOCUMENT = {
+    "format": FORMAT,
+    "version": 1,
+    "saved_at": "2025-12-01T09:00:00Z",
+    "fields": {"reflections.feedback": "Gently, at the end"},
+    "log": [{"id": "old1", "date": "2025-11-20", "topic": "First", "trust": "2", "safety": "3", "role": "Explain more"}],
+}
 PYTHON_TIMEOUT = 60_000
 
 
@@ -20,14 +31,6 @@ def open_worksheet(page, server_url, wait_for_python=True):
 def stored(page) -> dict | None:
     raw = page.evaluate(f"localStorage.getItem('{STORAGE_KEY}')")
     return json.loads(raw) if raw else None
-
-
-def eventually(check, timeout=10.0):
-    """Wait for a condition read from outside the page (the page's CSP forbids Playwright's string predicates)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def text_prompts():
@@ -64,3 +67,29 @@ def fill_everything(page):
         row.get_by_label("Safety (1-10)").select_option(safety)
         row.get_by_label("Therapist Role").fill(role)
     return typed
+
+
+class SharePanel:
+    """The worksheet's "Share with my therapist" panel, used through its labels as the person would."""
+
+    def __init__(self, page):
+        self.page = page
+        self.panel = page.locator("#ws-share")
+        self.link = self.panel.get_by_label("Link for your therapist")
+
+    def create_link(self, *, passphrase: str = "", lifetime: str = "", sections: set[str] | None = None, note: str = "") -> str:
+        """Make a one-time link of the chosen parts (all by default) and return it as shown."""
+        if sections is not None:
+            for box in self.panel.get_by_role("group", name="What to include").get_by_role("checkbox").all():
+                box.set_checked(box.get_attribute("value") in sections)
+        if lifetime:
+            self.panel.get_by_label(lifetime, exact=True).check()
+        if passphrase:
+            self.panel.get_by_label("Passphrase (optional)").fill(passphrase)
+        if note:
+            self.panel.get_by_label("A note for your therapist (optional)").fill(note)
+        before = self.link.input_value()
+        self.panel.get_by_role("button", name="Create a one-time link").click()
+        expect(self.link).to_have_value(re.compile(r"/open/#id="), timeout=30_000)
+        expect(self.link).not_to_have_value(before or "-")
+        return self.link.input_value()
