@@ -27,7 +27,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         SITE_DIR=settings.site_dir.resolve(),
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )  # no SECRET_KEY: nothing uses Flask's session cookie, and with a key Flask would set up a cookie signer on every request
-    app.extensions["share_store"] = open_store(settings.store_url, settings.sqlite_synchronous)
+    app.extensions["share_store"] = open_store(
+        settings.store_url, settings.sqlite_synchronous, settings.max_stored_shares, settings.max_stored_bytes
+    )
     app.extensions["share_tokens"] = Tokens(secret_keys)
     errors.init_app(app)
     body.init_app(app)

@@ -88,6 +88,22 @@ class Settings:
         "budget: a `limits` storage URL such as `redis://HOST:PORT/DB`.",
         shown_default="the Redis store when there is one, else a SQLite file in the data folder",
     )
+    max_stored_shares: int = option(
+        10_000,
+        "Most shares the SQLite store holds at once (waiting to be opened); beyond it creating answers 507. "
+        "0: no cap. A Redis store is capped by Redis's own `maxmemory` (policy `noeviction`).",
+    )
+    max_stored_bytes: int = option(
+        512 * 1024 * 1024,
+        "Most bytes of ciphertext the SQLite store holds at once; beyond it creating answers 507. 0: no cap.",
+        shown_default="536870912 (512 MiB)",
+    )
+    daily_bytes_per_person: int = option(
+        4 * 1024 * 1024,
+        "Bytes of shares one person may create in a day, counted with the rate limits (and off with them); "
+        "beyond it creating answers 429. A worksheet share is about 5 to 50 KB.",
+        shown_default="4194304 (4 MiB)",
+    )
     proxy_count: int = option(
         0,
         "How many reverse proxies (nginx, Caddy) stand in front and set "

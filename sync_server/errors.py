@@ -6,7 +6,7 @@ from flask import Flask, current_app, jsonify, request
 from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .store import StoreUnavailable
+from .store import StoreFull, StoreUnavailable
 
 
 class ApiError(Exception):
@@ -71,8 +71,19 @@ def _handle_store_unavailable(error: StoreUnavailable | StorageError):
     )
 
 
+def _handle_store_full(error: StoreFull):
+    """507 with a plain word to the person; the log tells the operator how full the store is (counts only)."""
+    current_app.logger.warning("share store full in %s %s: %s", request.method, _route(), error)
+    return error_response(
+        507,
+        "storage_full",
+        "The server has no room for new shares right now. Nothing was stored; please try again later.",
+    )
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, _handle_api_error)
+    app.register_error_handler(StoreFull, _handle_store_full)
     app.register_error_handler(StoreUnavailable, _handle_store_unavailable)
     app.register_error_handler(StorageError, _handle_store_unavailable)
     app.register_error_handler(HTTPException, _handle_http_exception)

@@ -22,6 +22,9 @@ def client_fingerprint() -> str:
     return hmac.new(secret, address, hashlib.sha256).hexdigest()[:32]
 
 
+DAILY_BUDGET_MESSAGE = (
+    "You have shared as much as one person may today. Nothing was stored; you can share again tomorrow."
+)
 # Which view each configurable limit applies to.
 LIMITED_VIEWS = {"create": "api.create_share", "claim": "api.claim_share"}
 
@@ -61,3 +64,13 @@ def init_app(app: Flask, settings: Settings, secret: str) -> None:
     for name, limit in limits.items():
         endpoint = LIMITED_VIEWS[name]
         app.view_functions[endpoint] = limiter.limit(limit)(app.view_functions[endpoint])
+    if settings.daily_bytes_per_person:
+        # One person's budget of stored bytes: each create spends its body's size, before the view runs
+        # (so a refused body counts too, and probing for the limit costs as much as filling it).
+        budget = limiter.limit(
+            f"{settings.daily_bytes_per_person}/day",
+            cost=lambda: request.content_length or 0,
+            scope="daily-bytes",
+            error_message=DAILY_BUDGET_MESSAGE,
+        )
+        app.view_functions[LIMITED_VIEWS["create"]] = budget(app.view_functions[LIMITED_VIEWS["create"]])

@@ -3,16 +3,18 @@ implementing ``base.Store``."""
 
 from __future__ import annotations
 
-from .base import ClaimOutcome, ShareStatus, Store, StoreUnavailable
+from .base import ClaimOutcome, ShareStatus, Store, StoreFull, StoreUnavailable
 
-__all__ = ["ClaimOutcome", "ShareStatus", "Store", "StoreUnavailable", "open_store"]
+__all__ = ["ClaimOutcome", "ShareStatus", "Store", "StoreFull", "StoreUnavailable", "open_store"]
 
 
-def open_store(url: str, sqlite_synchronous: str = "NORMAL") -> Store:
+def open_store(url: str, sqlite_synchronous: str = "NORMAL", max_shares: int = 0, max_bytes: int = 0) -> Store:
+    """``max_shares`` and ``max_bytes`` cap what a SQLite store holds (0: no cap); a Redis store is capped
+    by Redis's own ``maxmemory``."""
     if url.startswith("sqlite:///"):
         from .sqlite import SQLiteStore
 
-        return SQLiteStore(url.removeprefix("sqlite:///"), synchronous=sqlite_synchronous)
+        return SQLiteStore(url.removeprefix("sqlite:///"), sqlite_synchronous, max_shares=max_shares, max_bytes=max_bytes)
     if url.startswith(("redis://", "rediss://", "unix://")):
         from .redis_store import RedisStore
 

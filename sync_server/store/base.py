@@ -20,6 +20,11 @@ class StoreUnavailable(RuntimeError):
     """The store cannot be reached or written; nothing was changed."""
 
 
+class StoreFull(RuntimeError):
+    """The store holds as many shares or bytes as it may (its quota); nothing was stored. The message says
+    how full it is, for the operator's log: counts only, nothing of any share."""
+
+
 @dataclass(frozen=True)
 class ShareStatus:
     state: str  # waiting, opened, expired, revoked or destroyed
@@ -38,7 +43,9 @@ class ClaimOutcome:
 
 
 class Store(Protocol):
-    def create(self, key: str, ciphertext: bytes, claim_hash: bytes, now: int, expires_at: int) -> None: ...
+    def create(self, key: str, ciphertext: bytes, claim_hash: bytes, now: int, expires_at: int) -> None:
+        """Store a share, or raise StoreFull (and store nothing) when it would go over the store's quota."""
+        ...
 
     def claim(self, key: str, claim_hash: bytes, now: int) -> ClaimOutcome: ...
 

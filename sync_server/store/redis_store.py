@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import redis
 
-from .base import MAX_WRONG_PROOFS, TOMBSTONE_GRACE_SECONDS, ClaimOutcome, ShareStatus, StoreUnavailable, effective_state
+from .base import (
+    MAX_WRONG_PROOFS,
+    TOMBSTONE_GRACE_SECONDS,
+    ClaimOutcome,
+    ShareStatus,
+    StoreFull,
+    StoreUnavailable,
+    effective_state,
+)
 
 CREATE = """
 redis.call('HSET', KEYS[1], 'claim_hash', ARGV[1], 'created_at', ARGV[2], 'expires_at', ARGV[3], 'state', 'waiting',
@@ -21,7 +29,9 @@ redis.call('SET', KEYS[2], ARGV[5], 'EXAT', ARGV[3])
 return 1
 """
 
-CLAIM = """
+# A claim, a cancellation and a destruction free memory, so they run when Redis is at its maxmemory too
+# (flags=allow-oom, Redis 7 and newer); only creating is refused then.
+CLAIM = """#!lua flags=allow-oom
 local meta = redis.call('HMGET', KEYS[1], 'claim_hash', 'created_at', 'expires_at', 'state', 'state_at', 'wrong')
 local now = tonumber(ARGV[2])
 if not meta[1] or now >= tonumber(meta[3]) + tonumber(ARGV[4]) then return {'unknown'} end
@@ -46,7 +56,7 @@ redis.call('HSET', KEYS[1], 'state', 'opened', 'state_at', ARGV[2])
 return {'ok', ciphertext, meta[2]}
 """
 
-REVOKE = """
+REVOKE = """#!lua flags=allow-oom
 local meta = redis.call('HMGET', KEYS[1], 'expires_at', 'state')
 if meta[1] and meta[2] == 'waiting' and tonumber(ARGV[1]) < tonumber(meta[1]) then
   redis.call('DEL', KEYS[2])
@@ -75,7 +85,14 @@ class RedisStore:
 
     def create(self, key, ciphertext, claim_hash, now, expires_at):
         arguments = [claim_hash, now, expires_at, expires_at + TOMBSTONE_GRACE_SECONDS, ciphertext]
-        self._run(lambda: self._create(keys=self._keys(key), args=arguments))
+        try:
+            self._run(lambda: self._create(keys=self._keys(key), args=arguments))
+        except StoreUnavailable as error:
+            # Redis refuses a script that may write, before it runs, once memory is over maxmemory (with the
+            # noeviction policy): nothing of the share was written.
+            if str(error).startswith("OutOfMemoryError"):
+                raise StoreFull("Redis is at its maxmemory") from None
+            raise
 
     def claim(self, key, claim_hash, now):
         result = self._run(

@@ -34,7 +34,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..config import private_database, private_file, private_folder
-from .base import MAX_WRONG_PROOFS, TOMBSTONE_GRACE_SECONDS, ClaimOutcome, ShareStatus, StoreUnavailable, effective_state
+from .base import (
+    MAX_WRONG_PROOFS,
+    TOMBSTONE_GRACE_SECONDS,
+    ClaimOutcome,
+    ShareStatus,
+    StoreFull,
+    StoreUnavailable,
+    effective_state,
+)
 from .sqlite_writers import WriterQueue
 
 SCHEMA = """
@@ -49,7 +57,29 @@ CREATE TABLE IF NOT EXISTS shares (
     wrong_proofs INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS shares_by_expiry ON shares (expires_at);
+-- What the shares still holding ciphertext take, kept by triggers so that checking the quota costs one row
+-- read. The first start after an upgrade counts what is already there.
+CREATE TABLE IF NOT EXISTS usage (id INTEGER PRIMARY KEY CHECK (id = 1), shares INTEGER NOT NULL, bytes INTEGER NOT NULL);
+INSERT OR IGNORE INTO usage
+    SELECT 1, count(*), coalesce(sum(length(ciphertext)), 0) FROM shares WHERE ciphertext IS NOT NULL;
+CREATE TRIGGER IF NOT EXISTS usage_on_insert AFTER INSERT ON shares WHEN NEW.ciphertext IS NOT NULL BEGIN
+    UPDATE usage SET shares = shares + 1, bytes = bytes + length(NEW.ciphertext);
+END;
+CREATE TRIGGER IF NOT EXISTS usage_on_erase AFTER UPDATE OF ciphertext ON shares
+    WHEN OLD.ciphertext IS NOT NULL AND NEW.ciphertext IS NULL BEGIN
+    UPDATE usage SET shares = shares - 1, bytes = bytes - length(OLD.ciphertext);
+END;
+CREATE TRIGGER IF NOT EXISTS usage_on_delete AFTER DELETE ON shares WHEN OLD.ciphertext IS NOT NULL BEGIN
+    UPDATE usage SET shares = shares - 1, bytes = bytes - length(OLD.ciphertext);
+END;
 """
+# A new share is stored only if it fits under the quota, checked in the same statement, so two workers
+# creating at once can never both slip in over it.
+CREATE_WITHIN_QUOTA = """
+INSERT INTO shares (key, ciphertext, claim_hash, created_at, expires_at)
+    SELECT ?, ?, ?, ?, ? FROM usage WHERE shares < ? AND bytes + ? <= ?
+"""
+NO_CAP = 2**62
 
 
 # How long after an erasure the write-ahead log is emptied (see SQLiteStore.scrub).
@@ -57,9 +87,10 @@ SCRUB_EVERY_SECONDS = 1
 
 
 class SQLiteStore:
-    def __init__(self, path: str, synchronous: str = "NORMAL"):
+    def __init__(self, path: str, synchronous: str = "NORMAL", max_shares: int = 0, max_bytes: int = 0):
         self.path = path
         self.synchronous = synchronous  # NORMAL or FULL: see the module's docstring
+        self.max_shares, self.max_bytes = max_shares or NO_CAP, max_bytes or NO_CAP  # 0: no cap
         self._local = threading.local()
         self._writers = WriterQueue(f"{path}.lock", self._connection, self._forget_connection)
         self._erased = threading.Event()  # set when ciphertext was erased and the log may still hold it
@@ -101,10 +132,22 @@ class SQLiteStore:
             raise StoreUnavailable(str(error)) from None
 
     def create(self, key, ciphertext, claim_hash, now, expires_at):
-        self._writers.write(
-            "INSERT INTO shares (key, ciphertext, claim_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-            (key, ciphertext, claim_hash, now, expires_at),
-        )
+        parameters = (key, ciphertext, claim_hash, now, expires_at, self.max_shares, len(ciphertext), self.max_bytes)
+        if self._writers.write(CREATE_WITHIN_QUOTA, parameters):
+            return
+        # Expired shares keep their ciphertext until the next purge; make room from them before refusing.
+        self.purge(now)
+        if not self._writers.write(CREATE_WITHIN_QUOTA, parameters):
+            shares, stored = self.usage()
+            raise StoreFull(f"{shares:,} shares, {stored:,} bytes held; the quota is {self._quota()}")
+
+    def usage(self) -> tuple[int, int]:
+        """How many shares hold ciphertext, and how many bytes of it."""
+        return tuple(self._read("SELECT shares, bytes FROM usage", ()))
+
+    def _quota(self) -> str:
+        caps = [f"{self.max_shares:,} shares" if self.max_shares != NO_CAP else "", f"{self.max_bytes:,} bytes" if self.max_bytes != NO_CAP else ""]
+        return " and ".join(cap for cap in caps if cap)
 
     def claim(self, key, claim_hash, now):
         row = self._read("SELECT ciphertext, claim_hash, created_at, expires_at, state FROM shares WHERE key = ?", (key,))

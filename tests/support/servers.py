@@ -86,8 +86,8 @@ class RedisServer:
     """A real ``redis-server`` on a free loopback port, in its own folder; ``persistent`` turns on the
     append-only file so a restart keeps the data."""
 
-    def __init__(self, folder: Path, persistent: bool = False):
-        self.folder, self.persistent = folder, persistent
+    def __init__(self, folder: Path, persistent: bool = False, extra: tuple[str, ...] = ()):
+        self.folder, self.persistent, self.extra = folder, persistent, extra
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -114,6 +114,7 @@ class RedisServer:
                 "--protected-mode",
                 "yes",
                 *persistence,
+                *self.extra,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

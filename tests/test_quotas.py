@@ -1,0 +1,132 @@
+"""Storage quotas: a cap on what the store holds and a daily budget per person. When full, creating answers
+a clear 507 (or 429 for the budget), logs why, and stores nothing; claims and cancellations go on and make
+room again. Both stores: SQLite counts with triggers, Redis is capped by its own maxmemory."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+import redis
+
+from support.servers import RedisServer
+from support.shares_api import create_body
+from sync_server import create_app
+from sync_server.config import Settings
+from sync_server.store import StoreFull
+from sync_server.store.redis_store import RedisStore
+from sync_server.store.sqlite import SQLiteStore
+
+CLAIM_HASH = b"h" * 32
+
+
+def make_app(tmp_path, **options):
+    defaults = {"site_dir": tmp_path / "no-site", "data_dir": tmp_path / "data", "rate_limits": "off"}
+    return create_app(Settings(**{**defaults, **options}))
+
+
+def post_share(client, body_bytes=300, address="192.0.2.1"):
+    body, token = create_body(body_bytes=body_bytes)
+    return client.post("/api/shares", json=body, environ_base={"REMOTE_ADDR": address}), token
+
+
+def rows(data_dir) -> int:
+    return sqlite3.connect(data_dir / "shares.sqlite3").execute("SELECT count(*) FROM shares").fetchone()[0]
+
+
+def test_a_full_sqlite_store_answers_507_stores_nothing_and_a_claim_makes_room(tmp_path, caplog):
+    client = make_app(tmp_path, max_stored_shares=3).test_client()
+    made = [post_share(client) for _ in range(3)]
+    assert [response.status_code for response, _ in made] == [201, 201, 201]
+    refused, _ = post_share(client)
+    assert refused.status_code == 507
+    assert refused.json == {
+        "error": "storage_full",
+        "message": "The server has no room for new shares right now. Nothing was stored; please try again later.",
+    }
+    assert rows(tmp_path / "data") == 3
+    assert "share store full in POST /api/shares: 3 shares, " in caplog.text and "the quota is 3 shares" in caplog.text
+    (first, token) = made[0]
+    assert client.post(f"/api/shares/{first.json['id']}/claim", json={"claim_token": token}).status_code == 200
+    assert post_share(client)[0].status_code == 201
+
+
+def test_the_byte_cap_counts_ciphertext(tmp_path):
+    client = make_app(tmp_path, max_stored_bytes=10_000).test_client()
+    assert post_share(client, body_bytes=6_000)[0].status_code == 201
+    assert post_share(client, body_bytes=6_000)[0].status_code == 507
+    assert post_share(client, body_bytes=3_000)[0].status_code == 201  # what still fits is taken
+
+
+def test_expired_shares_make_room_before_anything_is_refused(tmp_path):
+    store = SQLiteStore(str(tmp_path / "s.sqlite3"), max_shares=2)
+    store.create("a", b"x" * 100, CLAIM_HASH, now=0, expires_at=100)
+    store.create("b", b"x" * 100, CLAIM_HASH, now=0, expires_at=1_000)
+    with pytest.raises(StoreFull):
+        store.create("c", b"x" * 100, CLAIM_HASH, now=50, expires_at=1_000)
+    store.create("c", b"x" * 100, CLAIM_HASH, now=150, expires_at=1_000)  # a expired at 100
+    assert store.usage() == (2, 200)
+
+
+def test_the_usage_count_follows_every_way_ciphertext_goes(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    store = SQLiteStore(str(path))
+    for n, key in enumerate("abcdef"):
+        store.create(key, b"x" * (100 + n), CLAIM_HASH, now=0, expires_at=1_000 if key != "f" else 10)
+    store.claim("a", CLAIM_HASH, now=1)  # opened
+    store.revoke("b", now=1)  # cancelled
+    for _ in range(5):
+        store.claim("c", b"w" * 32, now=1)  # destroyed by wrong proofs
+    store.purge(now=20)  # f expired
+    actual = sqlite3.connect(path).execute(
+        "SELECT count(*), coalesce(sum(length(ciphertext)), 0) FROM shares WHERE ciphertext IS NOT NULL"
+    )
+    assert store.usage() == actual.fetchone() == (2, 103 + 104)
+
+
+def test_a_database_from_before_the_quota_is_counted_on_first_start(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    store = SQLiteStore(str(path))
+    store.create("a", b"x" * 100, CLAIM_HASH, now=0, expires_at=1_000)
+    store.create("b", b"x" * 50, CLAIM_HASH, now=0, expires_at=1_000)
+    with sqlite3.connect(path) as db:  # what an older version left: no usage table, no triggers
+        db.executescript(
+            "DROP TRIGGER usage_on_insert; DROP TRIGGER usage_on_erase; DROP TRIGGER usage_on_delete; DROP TABLE usage;"
+        )
+    assert SQLiteStore(str(path)).usage() == (2, 150)
+
+
+def test_one_persons_daily_budget_is_spent_by_bytes_and_leaves_others_alone(tmp_path):
+    client = make_app(tmp_path, rate_limits="create=100/hour,claim=100/hour", daily_bytes_per_person=3_000).test_client()
+    statuses = [post_share(client, body_bytes=600)[0].status_code for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]  # each body is about 900 bytes of JSON
+    refused, _ = post_share(client, body_bytes=600)
+    assert refused.json["message"].startswith("You have shared as much as one person may today.")
+    assert post_share(client, body_bytes=600, address="192.0.2.2")[0].status_code == 201
+
+
+@pytest.fixture
+def small_redis(tmp_path):
+    server = RedisServer(tmp_path / "redis", extra=("--maxmemory", "3mb", "--maxmemory-policy", "noeviction")).start()
+    yield server
+    server.stop()
+
+
+def test_a_redis_at_its_maxmemory_refuses_creating_with_507_but_claims_go_on(small_redis, tmp_path, caplog):
+    store = RedisStore(small_redis.url)
+    stored = []
+    with pytest.raises(StoreFull):
+        for n in range(200):  # 200 × 64 KiB is far over 3 MB
+            store.create(f"k{n}", bytes(64 * 1024), CLAIM_HASH, now=0, expires_at=10**10)
+            stored.append(f"k{n}")
+    assert 10 < len(stored) < 200
+    assert redis.Redis.from_url(small_redis.url).exists(f"tsw:{{k{len(stored)}}}:meta") == 0  # nothing half-written
+    for key in stored[:5]:  # opening frees memory, even at the limit
+        assert store.claim(key, CLAIM_HASH, now=1).kind == "ok"
+    store.create("after", bytes(64 * 1024), CLAIM_HASH, now=1, expires_at=10**10)
+
+    client = make_app(tmp_path, store=small_redis.url).test_client()
+    while (response := post_share(client, body_bytes=60_000)[0]).status_code == 201:
+        pass
+    assert response.status_code == 507 and response.json["error"] == "storage_full"
+    assert "share store full in POST /api/shares: Redis is at its maxmemory" in caplog.text
