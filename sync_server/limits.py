@@ -22,9 +22,7 @@ def client_fingerprint() -> str:
     return hmac.new(secret, address, hashlib.sha256).hexdigest()[:32]
 
 
-DAILY_BUDGET_MESSAGE = (
-    "You have shared as much as one person may today. Nothing was stored; you can share again tomorrow."
-)
+DAILY_BUDGET_MESSAGE = "You have shared as much as one person may today. Nothing was stored; you can share again tomorrow."
 # Which view each configurable limit applies to.
 LIMITED_VIEWS = {"create": "api.create_share", "claim": "api.claim_share"}
 

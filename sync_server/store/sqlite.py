@@ -146,7 +146,10 @@ class SQLiteStore:
         return tuple(self._read("SELECT shares, bytes FROM usage", ()))
 
     def _quota(self) -> str:
-        caps = [f"{self.max_shares:,} shares" if self.max_shares != NO_CAP else "", f"{self.max_bytes:,} bytes" if self.max_bytes != NO_CAP else ""]
+        caps = [
+            f"{self.max_shares:,} shares" if self.max_shares != NO_CAP else "",
+            f"{self.max_bytes:,} bytes" if self.max_bytes != NO_CAP else "",
+        ]
         return " and ".join(cap for cap in caps if cap)
 
     def claim(self, key, claim_hash, now):
