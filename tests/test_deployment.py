@@ -119,6 +119,7 @@ from pathlib import Path
 from sync_server import create_app, envelope, logs
 from sync_server.config import Settings
 sys.path.insert(0, "tests")
+from support.shares_api import create_body
 logs.configure("json")
 def crash(_value):
     raise RuntimeError("boom")
