@@ -2,8 +2,9 @@
 
 A client that sends its body a byte at a time would otherwise hold one of the server's threads for as long
 as it likes (a "slow loris"). The API reads each body itself; if the whole body has not arrived within the
-deadline, a watchdog shuts the connection for reading, and the client gets a 408. Behind a buffering
-reverse proxy (nginx, a load balancer) this never triggers.
+deadline, a watchdog shuts the connection for reading, and the client gets a 408. A chunked body (no
+length) is refused on the API with a 411 before any of it is read. Behind a buffering reverse proxy (nginx,
+a load balancer) neither ever triggers.
 
 One watchdog thread per process keeps every deadline, and it looks at them once a tick rather than being
 woken for each new body: a thread started per request, and then a thread woken per request (a condition
@@ -99,6 +100,15 @@ _watchdog = Watchdog(BODY_DEADLINE_SECONDS)
 
 
 def read_body_within_deadline() -> None:
+    # A chunked body has no length to read against the deadline, and nothing the API takes needs one: the
+    # browser always sends Content-Length. Refuse it at once, before a thread waits on any of it.
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower() and request.path.startswith("/api/"):
+        # Shut for reading, as the watchdog does: gunicorn would otherwise keep the connection to read the rest.
+        with contextlib.suppress(OSError, AttributeError):
+            request.environ.get("gunicorn.socket").shutdown(socket.SHUT_RD)
+        raise ApiError(
+            411, "length_required", "Send the body with a Content-Length header; chunked bodies are not accepted.", close=True
+        )
     length = request.content_length
     connection = request.environ.get("gunicorn.socket")
     if not length or connection is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import socket
 import threading
 import time
@@ -77,6 +78,25 @@ def test_slow_bodies_do_not_stop_the_server_answering_others(server):
         assert cut_off == [b"HTTP/1.1 408 REQUEST TIMEOUT"] * 10
     finally:
         stop.set()
+
+
+def test_a_chunked_body_is_refused_at_once_with_411_before_it_arrives(server):
+    """A body with no length could be dripped past the body deadline; the API answers 411 at the headers
+    and closes, while the rest of the body is still to come."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
+        started = time.monotonic()
+        connection.sendall(
+            b"POST /api/shares HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Transfer-Encoding: chunked\r\n\r\n5\r\n{"a":\r\n'
+        )
+        chunks = []
+        while chunk := connection.recv(65536):  # until the server closes; still open after 5 s fails the test
+            chunks.append(chunk)
+        assert time.monotonic() - started < 2
+    answer = b"".join(chunks)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 411")
+    assert json.loads(body)["error"] == "length_required"
 
 
 def test_crlf_in_the_path_injects_no_header(server):
