@@ -96,7 +96,8 @@ class Watchdog:
                     watch.connection.shutdown(socket.SHUT_RD)
 
 
-_watchdog = Watchdog(BODY_DEADLINE_SECONDS)
+# The process's one watchdog: it times request bodies here, and request headers in ``worker.py``.
+watchdog = Watchdog(BODY_DEADLINE_SECONDS)
 
 
 def read_body_within_deadline() -> None:
@@ -115,7 +116,7 @@ def read_body_within_deadline() -> None:
         return
     if request.max_content_length is not None and length > request.max_content_length:
         return  # refused as too large before anything is read
-    watch = _watchdog.watch(connection)
+    watch = watchdog.watch(connection)
     try:
         data = request.environ["wsgi.input"].read(length)
     except Exception:
@@ -123,7 +124,7 @@ def read_body_within_deadline() -> None:
             raise
         data = b""
     finally:
-        _watchdog.finish(watch)
+        watchdog.finish(watch)
     if watch.expired or len(data) < length:
         request.environ["wsgi.input"] = io.BytesIO(b"")
         raise ApiError(

@@ -80,6 +80,28 @@ def test_slow_bodies_do_not_stop_the_server_answering_others(server):
         stop.set()
 
 
+def test_headers_dripped_past_the_deadline_are_cut_off(server):
+    """A client sending its headers a line a second holds a thread only until the deadline: then the
+    connection is shut and the thread is free (sync_server.worker)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=1) as connection:
+        started = time.monotonic()
+        connection.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")
+        closed_after = None
+        while time.monotonic() - started < BODY_DEADLINE + 5:
+            try:
+                connection.sendall(b"X-Slow: 1\r\n")
+                if connection.recv(100) == b"":
+                    closed_after = time.monotonic() - started
+                    break
+            except TimeoutError:
+                continue
+            except OSError:
+                closed_after = time.monotonic() - started
+                break
+    assert closed_after is not None, "the slow headers were never cut off"
+    assert BODY_DEADLINE - 1 < closed_after < BODY_DEADLINE + 3
+
+
 def test_a_chunked_body_is_refused_at_once_with_411_before_it_arrives(server):
     """A body with no length could be dripped past the body deadline; the API answers 411 at the headers
     and closes, while the rest of the body is still to come."""
