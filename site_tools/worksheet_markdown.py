@@ -4,13 +4,15 @@ A paragraph that is exactly ``{worksheet-section: ID}`` becomes that section's f
 ``py_client.content``; ``{worksheet-status}``, ``{worksheet-lock}``, ``{worksheet-tools}``,
 ``{worksheet-share}`` and ``{worksheet-open}`` become the parts of the page around it. The markup is in
 Jinja templates under ``templates/worksheet/`` (one per prompt kind of ``py_client.prompt_kinds``); a
-marker the content cannot fill, or a prompt kind without its template, stops the build. Because the form is plain HTML in the built page, it shows, reads and prints before (and
-without) Python, and the text lives in one place. It is a Markdown extension rather than an MkDocs plugin
+marker the content cannot fill, or a prompt kind without its template, stops the build. Because the form
+is plain HTML in the built page, it shows, reads and prints before (and without) Python, and the text
+lives in one place. It is a Markdown extension rather than an MkDocs plugin
 so the site can move to another Python-Markdown based generator by configuration alone.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -84,6 +86,16 @@ def check_templates(environment: Environment) -> None:
         )
 
 
+@functools.cache
+def checked_templates() -> Environment:
+    """The templates, checked against the prompt kinds, made once per build (not once per page): the
+    environment also keeps each template compiled. ``mkdocs serve`` imports this module anew for each build
+    (``fresh_imports.py``), so an edited template is read again."""
+    environment = template_environment()
+    check_templates(environment)
+    return environment
+
+
 def render(environment: Environment, template: str, **context) -> str:
     # The templates are written a tag a line for reading; the lines between tags are not kept, so the page
     # gets the same markup as if it were written on one line (no stray spaces between inline buttons).
@@ -94,8 +106,7 @@ class WorksheetPreprocessor(Preprocessor):
     def __init__(self, md, worksheet: Worksheet):
         super().__init__(md)
         self.worksheet = worksheet
-        self.templates = template_environment()
-        check_templates(self.templates)
+        self.templates = checked_templates()
 
     def run(self, lines: list[str]) -> list[str]:
         output = []

@@ -30,6 +30,13 @@ BODY_DEADLINE_SECONDS = 10
 WATCHDOG_TICK_SECONDS = 1
 
 
+def shut_for_reading(connection: socket.socket) -> None:
+    """End what the server reads from a connection: a blocked read returns at once, and gunicorn closes the
+    connection after the answer instead of waiting for the rest of the request."""
+    with contextlib.suppress(OSError):  # the client may already have gone
+        connection.shutdown(socket.SHUT_RD)
+
+
 class Watch:
     """One body being read: ``expired`` is set if the watchdog cut its connection off."""
 
@@ -92,8 +99,7 @@ class Watchdog:
                 if watch.done:
                     continue
                 watch.expired = True
-                with contextlib.suppress(OSError):  # the client may already have gone
-                    watch.connection.shutdown(socket.SHUT_RD)
+                shut_for_reading(watch.connection)
 
 
 # The process's one watchdog: it times request bodies here, and request headers in ``worker.py``.
@@ -104,9 +110,9 @@ def read_body_within_deadline() -> None:
     # A chunked body has no length to read against the deadline, and nothing the API takes needs one: the
     # browser always sends Content-Length. Refuse it at once, before a thread waits on any of it.
     if "chunked" in request.headers.get("Transfer-Encoding", "").lower() and request.path.startswith("/api/"):
-        # Shut for reading, as the watchdog does: gunicorn would otherwise keep the connection to read the rest.
-        with contextlib.suppress(OSError, AttributeError):
-            request.environ.get("gunicorn.socket").shutdown(socket.SHUT_RD)
+        connection = request.environ.get("gunicorn.socket")
+        if connection is not None:
+            shut_for_reading(connection)  # gunicorn would otherwise keep the connection to read the rest
         raise ApiError(
             411, "length_required", "Send the body with a Content-Length header; chunked bodies are not accepted.", close=True
         )

@@ -80,19 +80,16 @@ class RedisStore:
     def _run(self, operation):
         try:
             return operation()
+        except redis.OutOfMemoryError:
+            # Redis refuses a script that may write, before it runs, once memory is over maxmemory (with the
+            # noeviction policy): nothing was written. Only creating can meet this; the rest may run over it.
+            raise StoreFull("Redis is at its maxmemory") from None
         except redis.RedisError as error:
             raise StoreUnavailable(f"{type(error).__name__}: {error}") from None
 
     def create(self, key, ciphertext, claim_hash, now, expires_at):
         arguments = [claim_hash, now, expires_at, expires_at + TOMBSTONE_GRACE_SECONDS, ciphertext]
-        try:
-            self._run(lambda: self._create(keys=self._keys(key), args=arguments))
-        except StoreUnavailable as error:
-            # Redis refuses a script that may write, before it runs, once memory is over maxmemory (with the
-            # noeviction policy): nothing of the share was written.
-            if str(error).startswith("OutOfMemoryError"):
-                raise StoreFull("Redis is at its maxmemory") from None
-            raise
+        self._run(lambda: self._create(keys=self._keys(key), args=arguments))
 
     def claim(self, key, claim_hash, now):
         result = self._run(
