@@ -1,4 +1,5 @@
-"""The sync server: serves the built site and, under ``/api``, one-time encrypted shares.
+"""The sync server: serves the built site and, under ``/api``, one-time encrypted shares and therapists'
+requests for sealed answers.
 
 ``create_app`` is the application factory (``flask --app sync_server run`` works too); ``python -m
 sync_server`` runs it under gunicorn with the options in ``sync_server.__main__``.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, body, errors, headers, limits, site
+from . import api, body, errors, headers, limits, requests_api, site
 from .config import Settings
 from .store import open_store
 from .tokens import Tokens
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     body.init_app(app)
     headers.init_app(app, settings.allowed_origin)
     app.register_blueprint(api.bp)
+    app.register_blueprint(requests_api.bp)
     app.register_blueprint(site.bp)
     limits.init_app(app, settings, secret_keys[0])
     if settings.proxy_count:

@@ -25,37 +25,37 @@ CLAIM_HASH_BYTES = 32
 MAX_TOKEN_CHARS = 128
 
 
-def _now() -> int:
+def current_time() -> int:
     return int(time.time())
 
 
-def _iso(timestamp: int | None) -> str | None:
+def iso(timestamp: int | None) -> str | None:
     if timestamp is None:
         return None
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def _store():
+def store():
     return current_app.extensions["share_store"]
 
 
 PURGE_EVERY_SECONDS = 60
 
 
-def _purge_now_and_then(now: int) -> None:
+def purge_now_and_then(now: int) -> None:
     """Erase expired data at most once a minute per process: often enough that nothing outlives its expiry
     by more than a minute (claims check expiry themselves), rarely enough to cost nothing under load."""
     last = current_app.extensions.setdefault("share_last_purge", {"at": None})
     if last["at"] is None or abs(now - last["at"]) >= PURGE_EVERY_SECONDS:
         last["at"] = now
-        _store().purge(now)
+        store().purge(now)
 
 
-def _tokens():
+def tokens():
     return current_app.extensions["share_tokens"]
 
 
-def _json_body(allowed: set[str]) -> dict:
+def json_body(allowed: set[str]) -> dict:
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send the request body as JSON (Content-Type: application/json).")
     try:
@@ -70,22 +70,23 @@ def _json_body(allowed: set[str]) -> dict:
     return body
 
 
-def _storage_key(public_id: str) -> str:
-    key = _tokens().storage_key(public_id)
+def storage_key(public_id: str, kind: str = "share") -> str:
+    key = tokens().storage_key(public_id, kind)
     if key is None:
-        raise ApiError(404, "not_found", "There is no share with this id.")
+        raise ApiError(404, "not_found", f"There is no {kind} with this id.")
     return key
 
 
-def _managed_key(public_id: str) -> str:
-    key = _storage_key(public_id)
+def managed_key(public_id: str, kind: str = "share") -> str:
+    """The storage key of a share or request whose manage token the request carries (else 401)."""
+    key = storage_key(public_id, kind)
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if (
         scheme.lower() != "bearer"
         or not token
         or len(token) > MAX_TOKEN_CHARS
-        or not _tokens().manage_token_matches(key, token.strip())
+        or not tokens().manage_token_matches(key, token.strip(), kind)
     ):
         raise ApiError(401, "unauthorized", "A valid manage token is needed (Authorization: Bearer <manage_token>).")
     return key
@@ -94,9 +95,9 @@ def _managed_key(public_id: str) -> str:
 def _status_body(status) -> dict:
     return {
         "state": status.state,
-        "expires_at": _iso(status.expires_at),
-        "opened_at": _iso(status.state_at) if status.state == "opened" else None,
-        "changed_at": _iso(status.state_at),
+        "expires_at": iso(status.expires_at),
+        "opened_at": iso(status.state_at) if status.state == "opened" else None,
+        "changed_at": iso(status.state_at),
     }
 
 
@@ -110,13 +111,13 @@ def health():
 def ready():
     """Readiness: the store answers too (503 ``store_unavailable`` otherwise), for a load balancer to send
     shares only to instances that can keep them."""
-    _store().ping()
+    store().ping()
     return jsonify(status="ready")
 
 
 @bp.post("/shares")
 def create_share():
-    body = _json_body({"ciphertext", "claim_hash", "expires_in"})
+    body = json_body({"ciphertext", "claim_hash", "expires_in"})
     try:
         data = envelope.check(body.get("ciphertext"))
         claim_hash = envelope.decode_base64url(body.get("claim_hash"), "claim_hash")
@@ -127,19 +128,19 @@ def create_share():
     lifetime = body.get("expires_in", DEFAULT_LIFETIME)
     if not isinstance(lifetime, int) or isinstance(lifetime, bool) or not MIN_LIFETIME <= lifetime <= MAX_LIFETIME:
         raise ApiError(400, "malformed", f"expires_in must be a whole number of seconds from {MIN_LIFETIME} to {MAX_LIFETIME}.")
-    now = _now()
-    key, public_id, manage_token = _tokens().new_share()
-    _purge_now_and_then(now)
-    _store().create(key, data, claim_hash, now, now + lifetime)
-    response = jsonify(id=public_id, manage_token=manage_token, expires_at=_iso(now + lifetime))
+    now = current_time()
+    key, public_id, manage_token = tokens().new("share")
+    purge_now_and_then(now)
+    store().create(key, data, claim_hash, now, now + lifetime)
+    response = jsonify(id=public_id, manage_token=manage_token, expires_at=iso(now + lifetime))
     response.status_code = 201
     return response
 
 
 @bp.post("/shares/<public_id>/claim")
 def claim_share(public_id: str):
-    key = _storage_key(public_id)
-    body = _json_body({"claim_token"})
+    key = storage_key(public_id)
+    body = json_body({"claim_token"})
     token = body.get("claim_token")
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
         raise ApiError(400, "malformed", "claim_token is required: the base64url token derived from the link's key.")
@@ -147,9 +148,9 @@ def claim_share(public_id: str):
         token_bytes = envelope.decode_base64url(token, "claim_token")
     except envelope.EnvelopeError as error:
         raise ApiError(400, error.code, error.message) from None
-    outcome = _store().claim(key, hashlib.sha256(token_bytes).digest(), _now())
+    outcome = store().claim(key, hashlib.sha256(token_bytes).digest(), current_time())
     if outcome.kind == "ok":
-        return jsonify(ciphertext=envelope.encode_base64url(outcome.ciphertext), created_at=_iso(outcome.created_at))
+        return jsonify(ciphertext=envelope.encode_base64url(outcome.ciphertext), created_at=iso(outcome.created_at))
     if outcome.kind == "wrong_proof":
         message = "The proof does not match this share (a wrong passphrase or a damaged link). " + (
             f"{outcome.attempts_left} attempt(s) left." if outcome.attempts_left else "The share has been destroyed."
@@ -163,14 +164,14 @@ def claim_share(public_id: str):
             "revoked": "This share was cancelled by the person who made it.",
             "destroyed": "This share was destroyed after too many wrong attempts.",
         }
-        raise ApiError(410, "gone", messages[status.state], reason=status.state, at=_iso(status.state_at))
+        raise ApiError(410, "gone", messages[status.state], reason=status.state, at=iso(status.state_at))
     raise ApiError(404, "not_found", "There is no share with this id.")
 
 
 @bp.get("/shares/<public_id>")
 def share_status(public_id: str):
-    key = _managed_key(public_id)
-    status = _store().status(key, _now())
+    key = managed_key(public_id)
+    status = store().status(key, current_time())
     if status is None:
         raise ApiError(404, "not_found", "There is no share with this id any more.")
     return jsonify(_status_body(status))
@@ -178,8 +179,8 @@ def share_status(public_id: str):
 
 @bp.delete("/shares/<public_id>")
 def revoke_share(public_id: str):
-    key = _managed_key(public_id)
-    status = _store().revoke(key, _now())
+    key = managed_key(public_id)
+    status = store().revoke(key, current_time())
     if status is None:
         raise ApiError(404, "not_found", "There is no share with this id any more.")
     return "", 204

@@ -80,7 +80,9 @@ class Settings:
     )
     rate_limits: str = option(
         "create=20/hour;50/day,claim=30/hour",
-        "Limits per person, as Flask-Limiter writes them, or `off` (for load tests on loopback).",
+        "Limits per person, as Flask-Limiter writes them, or `off` (for load tests on loopback). `create` "
+        "limits making shares, making requests and sending answers to one (each counted on its own); "
+        "`claim` limits attempts to open shares.",
     )
     rate_limit_storage: str = option(
         "",

@@ -7,6 +7,16 @@ Layout (version 1), all of it base64url-encoded in the ``ciphertext`` field:
     bytes 2-13    AES-GCM initialisation vector (12 bytes)
     bytes 14-     AES-256-GCM ciphertext followed by its 16-byte tag; bytes 0-13 are its additional data
 
+Answers sent to a therapist's request (``/api/requests``) come in version 2, sealed with HPKE (RFC 9180) in
+base mode to the request's public key, with DHKEM(X25519, HKDF-SHA256) (or DHKEM(P-256, HKDF-SHA256) where
+the therapist's browser had no X25519), HKDF-SHA256 and AES-256-GCM:
+
+    byte 0        version (2)
+    byte 1        the KEM: the low byte of its RFC 9180 id, 0x20 for X25519, 0x10 for P-256
+    bytes 2-      HPKE's encapsulated key (32 bytes for X25519, 65 for P-256), then the AES-GCM ciphertext
+                  and its 16-byte tag; bytes 0-1 are its additional data and HPKE's info is
+                  ``tsw-request-v1`` followed by the request's public id
+
 The server cannot decrypt it (the key never reaches it). It checks the shape, and refuses anything whose
 start compresses well: real ciphertext is indistinguishable from random bytes, so a payload that compresses
 is plaintext that a bug would otherwise have stored. (The check is against bugs, not against a client set
@@ -32,6 +42,10 @@ COMPRESSION_SAMPLE_BYTES = 1024
 COMPRESSIBLE_RATIO = 0.95
 COMPRESSION_MEMORY_LEVEL = 4
 BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+SEALED_VERSION = 2
+SEALED_INFO = "tsw-request-v1"
+# Each KEM a request may use: its byte in the envelope, and the length of its public and encapsulated keys.
+KEMS = {"X25519": (0x20, 32), "P-256": (0x10, 65)}
 
 
 class EnvelopeError(ValueError):
@@ -59,18 +73,48 @@ def _looks_like_plaintext(body: bytes) -> bool:
     return len(deflate.compress(sample) + deflate.flush()) < COMPRESSIBLE_RATIO * len(sample)
 
 
-def check(ciphertext: str) -> bytes:
-    """Decode and check an envelope; return its bytes or raise EnvelopeError."""
+def _decode(ciphertext: str) -> bytes:
     if isinstance(ciphertext, str) and len(ciphertext) > MAX_ENCODED_CHARS:
         raise EnvelopeError("too_large", f"The encrypted answers may be at most {MAX_BYTES // 1024} KiB.", 413)
-    data = decode_base64url(ciphertext, "ciphertext")
+    return decode_base64url(ciphertext, "ciphertext")
+
+
+def _check_encrypted(body: bytes) -> None:
+    if len(body) >= COMPRESSION_CHECK_MIN_BYTES and _looks_like_plaintext(body):
+        raise EnvelopeError("not_encrypted", "The payload does not look encrypted; it was refused so it is never stored.")
+
+
+def check(ciphertext: str) -> bytes:
+    """Decode and check a share's envelope (version 1); return its bytes or raise EnvelopeError."""
+    data = _decode(ciphertext)
     if len(data) < HEADER_BYTES + TAG_BYTES + 1:
         raise EnvelopeError("malformed", "ciphertext is too short to be an encrypted envelope.")
     if data[0] != VERSION:
         raise EnvelopeError("unsupported_version", f"Envelope version {data[0]} is not supported (expected {VERSION}).")
     if data[1] & ~KNOWN_FLAGS:
         raise EnvelopeError("malformed", "The envelope has unknown flags set.")
-    body = data[HEADER_BYTES:]
-    if len(body) >= COMPRESSION_CHECK_MIN_BYTES and _looks_like_plaintext(body):
-        raise EnvelopeError("not_encrypted", "The payload does not look encrypted; it was refused so it is never stored.")
+    _check_encrypted(data[HEADER_BYTES:])
     return data
+
+
+def check_sealed(ciphertext: str, kem: str) -> bytes:
+    """Decode and check answers sealed to a request (version 2) whose key is of the KEM ``kem``."""
+    data = _decode(ciphertext)
+    kem_byte, key_bytes = KEMS[kem]
+    if len(data) < 2 + key_bytes + TAG_BYTES + 1:
+        raise EnvelopeError("malformed", "ciphertext is too short to be sealed answers.")
+    if data[0] != SEALED_VERSION:
+        raise EnvelopeError("unsupported_version", f"Envelope version {data[0]} is not supported (expected {SEALED_VERSION}).")
+    if data[1] != kem_byte:
+        raise EnvelopeError("malformed", f"The answers were not sealed with this request's key type ({kem}).")
+    _check_encrypted(data[2 + key_bytes :])
+    return data
+
+
+def check_public_key(text: str, kem: str) -> bytes:
+    """A request's public key: raw X25519 (32 bytes) or an uncompressed P-256 point (65 bytes, 0x04 first)."""
+    key = decode_base64url(text, "public_key")
+    _, key_bytes = KEMS[kem]
+    if len(key) != key_bytes or (kem == "P-256" and key[0] != 4):
+        raise EnvelopeError("malformed", f"public_key must be a raw {kem} public key of {key_bytes} bytes.")
+    return key

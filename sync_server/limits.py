@@ -23,8 +23,14 @@ def client_fingerprint() -> str:
 
 
 DAILY_BUDGET_MESSAGE = "You have shared as much as one person may today. Nothing was stored; you can share again tomorrow."
-# Which view each configurable limit applies to.
-LIMITED_VIEWS = {"create": "api.create_share", "claim": "api.claim_share"}
+# Which views each configurable limit applies to (each view counts on its own): "create" is everything that
+# stores something, "claim" what guesses at a share's proof.
+LIMITED_VIEWS = {
+    "create": ("api.create_share", "requests.create_request", "requests.respond"),
+    "claim": ("api.claim_share",),
+}
+# The views whose bodies are stored, and so spend one person's daily budget of bytes, together.
+STORING_VIEWS = ("api.create_share", "requests.respond")
 
 
 def parse_rate_limits(text: str) -> dict[str, str]:
@@ -60,15 +66,17 @@ def init_app(app: Flask, settings: Settings, secret: str) -> None:
         headers_enabled=True,
     )
     for name, limit in limits.items():
-        endpoint = LIMITED_VIEWS[name]
-        app.view_functions[endpoint] = limiter.limit(limit)(app.view_functions[endpoint])
+        for endpoint in LIMITED_VIEWS[name]:
+            app.view_functions[endpoint] = limiter.limit(limit)(app.view_functions[endpoint])
     if settings.daily_bytes_per_person:
-        # One person's budget of stored bytes: each create spends its body's size, before the view runs
-        # (so a refused body counts too, and probing for the limit costs as much as filling it).
-        budget = limiter.limit(
+        # One person's budget of stored bytes, shared by shares and answers sent to requests: each spends its
+        # body's size, before the view runs (so a refused body counts too, and probing for the limit costs
+        # as much as filling it).
+        budget = limiter.shared_limit(
             f"{settings.daily_bytes_per_person}/day",
-            cost=lambda: request.content_length or 0,
             scope="daily-bytes",
+            cost=lambda: request.content_length or 0,
             error_message=DAILY_BUDGET_MESSAGE,
         )
-        app.view_functions[LIMITED_VIEWS["create"]] = budget(app.view_functions[LIMITED_VIEWS["create"]])
+        for endpoint in STORING_VIEWS:
+            app.view_functions[endpoint] = budget(app.view_functions[endpoint])

@@ -4,12 +4,15 @@ are made from is in ``support/``."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from support.browser import CHROMIUM, CHROMIUM_ARGS, RequestLog
 from support.servers import SITE, RedisServer, ServerProcess, free_port
+from sync_server import api, create_app
+from sync_server.config import Settings
 
 
 @pytest.fixture(scope="session")
@@ -75,3 +78,42 @@ def watched_page(page, live_server):
     page.request_log = log
     yield page
     assert not log.foreign(), f"requests to other hosts: {log.foreign()}"
+
+
+# --- the API through Flask's test client, against both store backends ---------------------------------
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def settings(request, tmp_path):
+    """Every API test runs against both store backends."""
+    store = ""
+    if request.param == "redis":
+        import redis
+
+        server = request.getfixturevalue("redis_server")
+        redis.Redis.from_url(server.url).flushdb()
+        store = server.url
+    return Settings(site_dir=tmp_path / "no-site", data_dir=tmp_path / "data", rate_limits="off", store=store)
+
+
+@pytest.fixture
+def app(settings):
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Clock:
+    """Moves the API's idea of now, to test expiry without sleeping."""
+
+    def __init__(self, monkeypatch):
+        self.now = int(time.time())
+        monkeypatch.setattr(api, "current_time", lambda: self.now)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return Clock(monkeypatch)

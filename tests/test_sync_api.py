@@ -3,70 +3,17 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 from itsdangerous import Signer
 
-from support.shares_api import altered, b64, create_body, fake_envelope, new_claim
+from support.shares_api import altered, b64, backend, create_body, fake_envelope, new_claim, stored_state
 from sync_server import api, create_app
 from sync_server.config import Settings
 from sync_server.store import base as store_base
 
 OPENAPI = json.loads((Path(__file__).parent.parent / "sync_server" / "openapi.json").read_text())
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def settings(request, tmp_path):
-    """Every API test runs against both store backends."""
-    store = ""
-    if request.param == "redis":
-        import redis
-
-        server = request.getfixturevalue("redis_server")
-        redis.Redis.from_url(server.url).flushdb()
-        store = server.url
-    return Settings(site_dir=tmp_path / "no-site", data_dir=tmp_path / "data", rate_limits="off", store=store)
-
-
-def backend(settings) -> str:
-    return "redis" if settings.store else "sqlite"
-
-
-def stored_state(settings) -> object:
-    """Everything the store holds, to prove that a request changed nothing."""
-    if backend(settings) == "redis":
-        import redis
-
-        client = redis.Redis.from_url(settings.store)
-        return sorted((key, client.dump(key)) for key in client.keys("*"))
-    import sqlite3
-
-    return sqlite3.connect(settings.data_dir / "shares.sqlite3").execute("SELECT * FROM shares").fetchall()
-
-
-@pytest.fixture
-def app(settings):
-    return create_app(settings)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-class Clock:
-    """Moves the API's idea of now, to test expiry without sleeping."""
-
-    def __init__(self, monkeypatch):
-        self.now = int(time.time())
-        monkeypatch.setattr(api, "_now", lambda: self.now)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
 
 
 def create(client, **kwargs):
@@ -101,9 +48,9 @@ def test_create_claim_once_then_gone(client):
 
 def test_default_and_chosen_lifetimes(client, clock):
     created, _, _ = create(client)
-    assert created["expires_at"] == api._iso(clock.now + 86_400)
+    assert created["expires_at"] == api.iso(clock.now + 86_400)
     created, _, _ = create(client, expires_in=3600)
-    assert created["expires_at"] == api._iso(clock.now + 3600)
+    assert created["expires_at"] == api.iso(clock.now + 3600)
 
 
 # --- proofs ---------------------------------------------------------------------------------------------
@@ -161,7 +108,7 @@ def test_ids_and_manage_tokens_are_plain_itsdangerous_signatures(app):
     """Keys derived once give the signatures a default itsdangerous Signer gives, so links made before that
     change (or by another implementation of the same scheme) stay valid."""
     secret = app.config["SETTINGS"].secret_keys[0]
-    key, public_id, manage_token = app.extensions["share_tokens"].new_share()
+    key, public_id, manage_token = app.extensions["share_tokens"].new("share")
     assert public_id == Signer(secret, salt="share-id").sign(key).decode()
     assert manage_token == Signer(secret, salt="share-manage").get_signature(key).decode()
 
@@ -399,7 +346,7 @@ def test_openapi_document_is_served_and_matches_the_routes(client, app):
     served = client.get("/api/openapi.json")
     assert served.status_code == 200 and served.json == OPENAPI
     routes = {
-        (rule.rule.replace("<public_id>", "{id}"), method.lower())
+        (rule.rule.replace("<public_id>", "{id}").replace("<int:number>", "{number}"), method.lower())
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api")
         for method in rule.methods - {"HEAD", "OPTIONS"}

@@ -3,9 +3,19 @@ implementing ``base.Store``."""
 
 from __future__ import annotations
 
-from .base import ClaimOutcome, ShareStatus, Store, StoreFull, StoreUnavailable
+from .base import ClaimOutcome, RequestStatus, RespondOutcome, ShareStatus, Store, StoredResponse, StoreFull, StoreUnavailable
 
-__all__ = ["ClaimOutcome", "ShareStatus", "Store", "StoreFull", "StoreUnavailable", "open_store"]
+__all__ = [
+    "ClaimOutcome",
+    "RequestStatus",
+    "RespondOutcome",
+    "ShareStatus",
+    "Store",
+    "StoreFull",
+    "StoreUnavailable",
+    "StoredResponse",
+    "open_store",
+]
 
 
 def open_store(url: str, sqlite_synchronous: str = "NORMAL", max_shares: int = 0, max_bytes: int = 0) -> Store:

@@ -4,6 +4,11 @@ Rules every backend keeps: a claim checks the proof and hands over the ciphertex
 a wrong proof never burns the share but the fifth destroys it; reads never change anything; the ciphertext
 is erased the moment a share is opened, revoked, destroyed or expires, leaving a small tombstone (state and
 times only) so the sender can still see what happened.
+
+A therapist's request (a public key, its limits and times) takes at most ``max_responses`` sealed answers
+until it expires, each accepted atomically with the count it is checked against, so two senders at once
+can never both slip past the limit; the answers are erased when the therapist deletes them or closes the
+request, and at its expiry, leaving the request's tombstone for the grace period.
 """
 
 from __future__ import annotations
@@ -42,6 +47,40 @@ class ClaimOutcome:
     status: ShareStatus | None = None
 
 
+@dataclass(frozen=True)
+class RequestStatus:
+    state: str  # open, full, expired or closed
+    public_key: bytes
+    kem: str
+    created_at: int
+    expires_at: int
+    max_responses: int
+    received: int
+    closed_at: int | None
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    number: int  # 1 for the first answer the request received, and so on
+    received_at: int
+    size: int
+
+
+@dataclass(frozen=True)
+class RespondOutcome:
+    kind: str  # ok, gone or unknown
+    number: int | None = None
+    status: RequestStatus | None = None
+
+
+def request_state(state: str, expires_at: int, received: int, max_responses: int, now: int) -> str:
+    if state == "closed":
+        return "closed"
+    if now >= expires_at:
+        return "expired"
+    return "full" if received >= max_responses else "open"
+
+
 class Store(Protocol):
     def create(self, key: str, ciphertext: bytes, claim_hash: bytes, now: int, expires_at: int) -> None:
         """Store a share, or raise StoreFull (and store nothing) when it would go over the store's quota."""
@@ -54,6 +93,26 @@ class Store(Protocol):
     def revoke(self, key: str, now: int) -> ShareStatus | None: ...
 
     def purge(self, now: int) -> int: ...
+
+    def create_request(self, key: str, public_key: bytes, kem: str, max_responses: int, now: int, expires_at: int) -> None: ...
+
+    def request_status(self, key: str, now: int) -> RequestStatus | None: ...
+
+    def respond(self, key: str, ciphertext: bytes, now: int) -> RespondOutcome:
+        """Store sealed answers against an open request, or raise StoreFull (storing nothing)."""
+        ...
+
+    def responses(self, key: str, now: int) -> list[StoredResponse]: ...
+
+    def response(self, key: str, number: int, now: int) -> tuple[bytes, int] | None:
+        """A stored answer's ciphertext and when it arrived; None once deleted, expired or never sent."""
+        ...
+
+    def delete_response(self, key: str, number: int) -> bool: ...
+
+    def close_request(self, key: str, now: int) -> RequestStatus | None:
+        """Take no more answers and erase those stored; None if there is no such request."""
+        ...
 
     def ping(self) -> None: ...
 

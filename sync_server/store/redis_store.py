@@ -20,6 +20,7 @@ from .base import (
     StoreUnavailable,
     effective_state,
 )
+from .redis_requests import RedisRequests
 
 CREATE = """
 redis.call('HSET', KEYS[1], 'claim_hash', ARGV[1], 'created_at', ARGV[2], 'expires_at', ARGV[3], 'state', 'waiting',
@@ -66,12 +67,13 @@ return 1
 """
 
 
-class RedisStore:
+class RedisStore(RedisRequests):
     def __init__(self, url: str):
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
         self._create = self.client.register_script(CREATE)
         self._claim = self.client.register_script(CLAIM)
         self._revoke = self.client.register_script(REVOKE)
+        self._register_request_scripts()
 
     @staticmethod
     def _keys(key: str) -> list[str]:

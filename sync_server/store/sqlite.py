@@ -43,6 +43,7 @@ from .base import (
     StoreUnavailable,
     effective_state,
 )
+from .sqlite_requests import REQUESTS_SCHEMA, SQLiteRequests
 from .sqlite_writers import WriterQueue
 
 SCHEMA = """
@@ -86,7 +87,7 @@ NO_CAP = 2**62
 SCRUB_EVERY_SECONDS = 1
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteRequests):
     def __init__(self, path: str, synchronous: str = "NORMAL", max_shares: int = 0, max_bytes: int = 0):
         self.path = path
         self.synchronous = synchronous  # NORMAL or FULL: see the module's docstring
@@ -102,7 +103,7 @@ class SQLiteStore:
         private_database(Path(path))  # owner-only from the first byte
         private_file(Path(f"{path}.lock"))
         try:
-            self._connection(create=True).executescript(SCHEMA)
+            self._connection(create=True).executescript(SCHEMA + REQUESTS_SCHEMA)
         except sqlite3.Error as error:
             raise StoreUnavailable(str(error)) from None
 
@@ -212,10 +213,11 @@ class SQLiteStore:
         return self.status(key, now)
 
     def purge(self, now):
-        """Erase the ciphertext of expired shares and drop tombstones past their grace period."""
+        """Erase the ciphertext of expired shares and requests' answers; drop tombstones past their grace period."""
         with self._writers.transaction() as db:
             db.execute("UPDATE shares SET ciphertext = NULL WHERE expires_at <= ? AND ciphertext IS NOT NULL", (now,))
             dropped = db.execute("DELETE FROM shares WHERE expires_at <= ?", (now - TOMBSTONE_GRACE_SECONDS,)).rowcount
+            dropped += self.purge_requests(db, now)
         self._scrub_soon()
         return dropped
 

@@ -51,3 +51,20 @@ def altered(text: str) -> str:
     bits, so changing it can leave the decoded value (and so a signature) as it was."""
     middle = len(text) // 2
     return text[:middle] + ("B" if text[middle] == "A" else "A") + text[middle + 1 :]
+
+
+def backend(settings) -> str:
+    return "redis" if settings.store else "sqlite"
+
+
+def stored_state(settings) -> object:
+    """Everything the store holds, to prove that a request changed nothing."""
+    if backend(settings) == "redis":
+        import redis
+
+        client = redis.Redis.from_url(settings.store)
+        return sorted((key, client.dump(key)) for key in client.keys("*"))
+    import sqlite3
+
+    db = sqlite3.connect(settings.data_dir / "shares.sqlite3")
+    return [db.execute(f"SELECT * FROM {table}").fetchall() for table in ("shares", "requests", "responses")]

@@ -1,0 +1,109 @@
+"""Therapists' requests in the Redis store: the scripts, and the methods ``RedisStore`` takes from here.
+
+A request is two keys on one cluster slot: ``tsw:{key}:request`` (a hash with the public key, limits, times,
+count and state; it lives until the tombstone's grace period ends) and ``tsw:{key}:answers`` (a hash of the
+sealed answers, ``ct:N`` and ``at:N`` for the Nth; Redis deletes it at the request's expiry). Accepting an
+answer is one script: the state, the count and the store are checked and changed in one step.
+"""
+
+from __future__ import annotations
+
+from .base import TOMBSTONE_GRACE_SECONDS, RequestStatus, RespondOutcome, StoredResponse, request_state
+
+CREATE_REQUEST = """
+redis.call('HSET', KEYS[1], 'public_key', ARGV[1], 'kem', ARGV[2], 'created_at', ARGV[3], 'expires_at', ARGV[4],
+  'max', ARGV[5], 'received', 0, 'state', 'open', 'state_at', '')
+redis.call('EXPIREAT', KEYS[1], ARGV[6])
+return 1
+"""
+
+RESPOND = """
+local meta = redis.call('HMGET', KEYS[1], 'expires_at', 'max', 'received', 'state')
+local now = tonumber(ARGV[2])
+if not meta[1] then return {'unknown'} end
+if meta[4] ~= 'open' or now >= tonumber(meta[1]) or tonumber(meta[3]) >= tonumber(meta[2]) then return {'gone'} end
+local number = redis.call('HINCRBY', KEYS[1], 'received', 1)
+redis.call('HSET', KEYS[2], 'ct:' .. number, ARGV[1], 'at:' .. number, ARGV[2])
+redis.call('EXPIREAT', KEYS[2], meta[1])
+return {'ok', number}
+"""
+
+LIST_ANSWERS = """
+local found = {}
+local fields = redis.call('HKEYS', KEYS[1])
+for _, field in ipairs(fields) do
+  if string.sub(field, 1, 3) == 'at:' then
+    local number = string.sub(field, 4)
+    table.insert(found, {number, redis.call('HGET', KEYS[1], field), redis.call('HSTRLEN', KEYS[1], 'ct:' .. number)})
+  end
+end
+return found
+"""
+
+# Closing and deleting free memory, so they run when Redis is at its maxmemory too (as claims do).
+CLOSE_REQUEST = """#!lua flags=allow-oom
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('DEL', KEYS[2])
+if redis.call('HGET', KEYS[1], 'state') ~= 'closed' then
+  redis.call('HSET', KEYS[1], 'state', 'closed', 'state_at', ARGV[1])
+end
+return 1
+"""
+
+
+class RedisRequests:
+    """Mixed into ``RedisStore``, whose client and error mapping (``_run``) these use."""
+
+    def _register_request_scripts(self) -> None:
+        self._create_request = self.client.register_script(CREATE_REQUEST)
+        self._respond = self.client.register_script(RESPOND)
+        self._list_answers = self.client.register_script(LIST_ANSWERS)
+        self._close_request = self.client.register_script(CLOSE_REQUEST)
+
+    @staticmethod
+    def _request_keys(key: str) -> list[str]:
+        return [f"tsw:{{{key}}}:request", f"tsw:{{{key}}}:answers"]
+
+    def create_request(self, key, public_key, kem, max_responses, now, expires_at):
+        arguments = [public_key, kem, now, expires_at, max_responses, expires_at + TOMBSTONE_GRACE_SECONDS]
+        self._run(lambda: self._create_request(keys=self._request_keys(key), args=arguments))
+
+    def request_status(self, key, now):
+        fields = ("state", "public_key", "kem", "created_at", "expires_at", "max", "received", "state_at")
+        meta = self._run(lambda: self.client.hmget(self._request_keys(key)[0], *fields))
+        if meta[0] is None or now >= int(meta[4]) + TOMBSTONE_GRACE_SECONDS:
+            return None
+        created_at, expires_at, max_responses, received = (int(value) for value in meta[3:7])
+        state = request_state(meta[0].decode(), expires_at, received, max_responses, now)
+        closed_at = int(meta[7]) if meta[7] else None
+        return RequestStatus(state, meta[1], meta[2].decode(), created_at, expires_at, max_responses, received, closed_at)
+
+    def respond(self, key, ciphertext, now):
+        result = self._run(lambda: self._respond(keys=self._request_keys(key), args=[ciphertext, now]))
+        kind = result[0].decode()
+        if kind == "ok":
+            return RespondOutcome("ok", number=int(result[1]))
+        if kind == "gone":
+            return RespondOutcome("gone", status=self.request_status(key, now))
+        return RespondOutcome("unknown")
+
+    def responses(self, key, now):
+        status = self.request_status(key, now)
+        if status is None or status.state == "expired":
+            return []
+        found = self._run(lambda: self._list_answers(keys=self._request_keys(key)[1:]))
+        return sorted(StoredResponse(int(number), int(at), int(size)) for number, at, size in found)
+
+    def response(self, key, number, now):
+        status = self.request_status(key, now)
+        if status is None or status.state == "expired":
+            return None
+        ciphertext, at = self._run(lambda: self.client.hmget(self._request_keys(key)[1], f"ct:{number}", f"at:{number}"))
+        return (ciphertext, int(at)) if ciphertext is not None else None
+
+    def delete_response(self, key, number):
+        return bool(self._run(lambda: self.client.hdel(self._request_keys(key)[1], f"ct:{number}", f"at:{number}")))
+
+    def close_request(self, key, now):
+        self._run(lambda: self._close_request(keys=self._request_keys(key), args=[now]))
+        return self.request_status(key, now)

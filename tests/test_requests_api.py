@@ -1,0 +1,205 @@
+"""The request API through Flask's test client, on both stores: a therapist's request takes a bounded
+number of sealed answers until it expires; only its manage token lists, fetches, deletes and closes."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+
+import pytest
+
+from support.shares_api import altered, b64, backend, create_body, stored_state
+from sync_server import envelope, requests_api
+
+
+def public_key(kem: str = "X25519") -> str:
+    return b64(os.urandom(32)) if kem == "X25519" else b64(b"\x04" + os.urandom(64))
+
+
+def sealed(kem: str = "X25519", body_bytes: int = 400) -> str:
+    """Well-formed sealed answers: the header, an encapsulated key and random bytes, as real ciphertext is."""
+    kem_byte, key_bytes = envelope.KEMS[kem]
+    return b64(bytes([envelope.SEALED_VERSION, kem_byte]) + os.urandom(key_bytes + body_bytes))
+
+
+def make_request(client, kem="X25519", **fields):
+    response = client.post("/api/requests", json={"public_key": public_key(kem), "kem": kem, **fields})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def managed(made: dict) -> dict:
+    return {"Authorization": f"Bearer {made['manage_token']}"}
+
+
+def respond(client, made, ciphertext=None, kem="X25519"):
+    return client.post(f"/api/requests/{made['id']}/responses", json={"ciphertext": ciphertext or sealed(kem)})
+
+
+@pytest.mark.parametrize("kem", ["X25519", "P-256"])
+def test_a_request_takes_one_answer_which_only_its_manager_reads(client, kem):
+    made = make_request(client, kem)
+    status = client.get(f"/api/requests/{made['id']}").json
+    assert status["state"] == "open" and status["kem"] == kem and status["responses_left"] == 1
+    answer = sealed(kem)
+    sent = respond(client, made, answer)
+    assert sent.status_code == 201 and sent.json["number"] == 1
+    assert client.get(f"/api/requests/{made['id']}").json == {**status, "state": "full", "responses_left": 0}
+    listed = client.get(f"/api/requests/{made['id']}/responses", headers=managed(made)).json
+    assert listed["state"] == "full" and listed["received"] == 1
+    assert [(r["number"], r["size"]) for r in listed["responses"]] == [(1, len(envelope.decode_base64url(answer, "x")))]
+    fetched = client.get(f"/api/requests/{made['id']}/responses/1", headers=managed(made))
+    assert fetched.status_code == 200 and fetched.json["ciphertext"] == answer
+    # Fetching does not erase (the therapist may open it again on their device); deleting does.
+    assert client.get(f"/api/requests/{made['id']}/responses/1", headers=managed(made)).status_code == 200
+    assert client.delete(f"/api/requests/{made['id']}/responses/1", headers=managed(made)).status_code == 204
+    assert client.get(f"/api/requests/{made['id']}/responses/1", headers=managed(made)).status_code == 404
+    assert client.delete(f"/api/requests/{made['id']}/responses/1", headers=managed(made)).status_code == 404
+
+
+def test_a_full_request_refuses_more_with_a_clear_message(client):
+    made = make_request(client, max_responses=2)
+    assert respond(client, made).status_code == 201
+    assert client.get(f"/api/requests/{made['id']}").json["responses_left"] == 1
+    assert respond(client, made).status_code == 201
+    refused = respond(client, made)
+    assert refused.status_code == 410 and refused.json["reason"] == "full"
+    assert "already been answered" in refused.json["message"]
+
+
+def test_an_expired_request_refuses_and_its_answers_are_erased(client, clock, settings):
+    made = make_request(client, expires_in=3600)
+    answer = sealed()
+    assert respond(client, made, answer).status_code == 201
+    clock.now += 3600
+    refused = respond(client, made)
+    assert refused.status_code == 410 and refused.json["reason"] == "expired" and "expired" in refused.json["message"]
+    assert client.get(f"/api/requests/{made['id']}/responses/1", headers=managed(made)).status_code == 404
+    assert client.get(f"/api/requests/{made['id']}/responses", headers=managed(made)).json["responses"] == []
+    if backend(settings) == "sqlite":
+        client.post("/api/requests", json={"public_key": public_key(), "kem": "X25519"})  # a write purges
+        rows = sqlite3.connect(settings.data_dir / "shares.sqlite3").execute("SELECT * FROM responses").fetchall()
+        assert rows == []
+    else:  # Redis erases the answers itself at the request's expiry
+        import redis
+
+        keys = redis.Redis.from_url(settings.store).keys("tsw:*:answers")
+        assert [redis.Redis.from_url(settings.store).expiretime(key) for key in keys] == [clock.now]
+
+
+def test_closing_erases_the_answers_and_refuses_more(client):
+    made = make_request(client, max_responses=3)
+    respond(client, made)
+    assert client.delete(f"/api/requests/{made['id']}", headers=managed(made)).status_code == 204
+    assert client.get(f"/api/requests/{made['id']}").json["state"] == "closed"
+    assert client.get(f"/api/requests/{made['id']}/responses/1", headers=managed(made)).status_code == 404
+    refused = respond(client, made)
+    assert refused.status_code == 410 and refused.json["reason"] == "closed"
+
+
+def test_only_the_manage_token_of_that_request_opens_its_answers(client):
+    first, second = make_request(client), make_request(client)
+    respond(client, first)
+    for headers in ({}, managed(second), {"Authorization": f"Bearer {altered(first['manage_token'])}"}):
+        assert client.get(f"/api/requests/{first['id']}/responses", headers=headers).status_code == 401
+        assert client.get(f"/api/requests/{first['id']}/responses/1", headers=headers).status_code == 401
+        assert client.delete(f"/api/requests/{first['id']}/responses/1", headers=headers).status_code == 401
+        assert client.delete(f"/api/requests/{first['id']}", headers=headers).status_code == 401
+    # A share's id and token are no request's, and the reverse: the signatures are salted apart.
+    share = client.post("/api/shares", json=create_body()[0]).json
+    assert client.get(f"/api/requests/{share['id']}").status_code == 404
+    assert client.get(f"/api/requests/{share['id']}/responses", headers=managed(share)).status_code == 404
+    assert client.get(f"/api/shares/{first['id']}", headers=managed(first)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"kem": "X25519"}, "malformed"),
+        ({"public_key": public_key()}, "malformed"),
+        ({"public_key": public_key(), "kem": "X448"}, "malformed"),
+        ({"public_key": public_key("P-256"), "kem": "X25519"}, "malformed"),
+        ({"public_key": b64(b"\x05" + os.urandom(64)), "kem": "P-256"}, "malformed"),
+        ({"public_key": "not base64!", "kem": "X25519"}, "malformed"),
+        ({"public_key": public_key(), "kem": "X25519", "expires_in": 60}, "malformed"),
+        ({"public_key": public_key(), "kem": "X25519", "expires_in": 32 * 86_400}, "malformed"),
+        ({"public_key": public_key(), "kem": "X25519", "max_responses": 0}, "malformed"),
+        ({"public_key": public_key(), "kem": "X25519", "max_responses": True}, "malformed"),
+        ({"public_key": public_key(), "kem": "X25519", "label": "Thursday"}, "malformed"),
+    ],
+)
+def test_malformed_requests_get_specific_errors_and_store_nothing(client, settings, fields, code):
+    before = stored_state(settings)
+    response = client.post("/api/requests", json=fields)
+    assert response.status_code == 400 and response.json["error"] == code and response.json["message"]
+    assert stored_state(settings) == before
+
+
+def test_answers_that_are_not_sealed_for_this_request_are_refused(client, settings):
+    made = make_request(client, "X25519")
+    before = stored_state(settings)
+    share_envelope = create_body()[0]["ciphertext"]
+    for ciphertext, code in (
+        (share_envelope, "unsupported_version"),  # a share's envelope (version 1)
+        (sealed("P-256"), "malformed"),  # sealed for another kind of key
+        (b64(bytes([2, 0x20]) + os.urandom(20)), "malformed"),  # too short to hold a key and a tag
+        (b64(bytes([2, 0x20]) + os.urandom(32) + b"my answers in plain text " * 20), "not_encrypted"),
+    ):
+        response = respond(client, made, ciphertext)
+        assert response.status_code == 400 and response.json["error"] == code, (code, response.json)
+    too_large = respond(client, made, sealed(body_bytes=envelope.MAX_BYTES))
+    assert too_large.status_code == 413
+    assert stored_state(settings) == before
+    assert client.post(f"/api/requests/{altered(made['id'])}/responses", json={"ciphertext": sealed()}).status_code == 404
+
+
+def test_the_public_view_tells_the_sender_nothing_of_the_answers(client):
+    made = make_request(client, max_responses=2)
+    respond(client, made)
+    public = client.get(f"/api/requests/{made['id']}").json
+    assert set(public) == {"state", "kem", "public_key", "expires_at", "responses_left"}
+
+
+def test_two_senders_at_once_cannot_both_take_the_last_place(client, app):
+    made = make_request(client, max_responses=1)
+    outcomes = []
+    start = threading.Barrier(8)
+
+    def send():
+        local = app.test_client()
+        start.wait()
+        outcomes.append(respond(local, made).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [201] + [410] * 7
+
+
+def test_answers_count_in_the_store_quota(tmp_path):
+    from sync_server import create_app
+    from sync_server.config import Settings
+
+    app = create_app(Settings(site_dir=tmp_path / "none", data_dir=tmp_path / "data", rate_limits="off", max_stored_shares=2))
+    client = app.test_client()
+    made = make_request(client, max_responses=5)
+    assert client.post("/api/shares", json=create_body()[0]).status_code == 201
+    assert respond(client, made).status_code == 201
+    full = respond(client, made)
+    assert full.status_code == 507 and full.json["error"] == "storage_full"
+    assert client.get(f"/api/requests/{made['id']}").json["responses_left"] == 4  # nothing half-counted
+    db = sqlite3.connect(tmp_path / "data" / "shares.sqlite3")
+    assert db.execute("SELECT shares FROM usage").fetchone()[0] == 2
+
+
+def test_default_lifetime_and_limits_are_as_documented(client, clock):
+    made = make_request(client)
+    assert made["expires_at"] == requests_api.iso(clock.now + requests_api.DEFAULT_REQUEST_LIFETIME)
+    schema = client.get("/api/openapi.json").json["components"]["schemas"]["CreateRequest"]["properties"]
+    assert schema["expires_in"]["default"] == requests_api.DEFAULT_REQUEST_LIFETIME
+    assert schema["expires_in"]["maximum"] == requests_api.MAX_REQUEST_LIFETIME
+    assert schema["max_responses"]["maximum"] == requests_api.MAX_RESPONSES
+    assert schema["max_responses"]["default"] == requests_api.DEFAULT_MAX_RESPONSES
