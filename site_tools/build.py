@@ -38,7 +38,22 @@ VENDORED = {
         "uqr/dist/index.mjs",
         "7f0e61c2f13bb3724edee7bfb876e13c54ac9ee4fcfa283c9fa93cfb1241c325",
     ),  # QR codes for share links (uqr 0.1.3)
+    "vendor/idb-keyval.mjs": (
+        "idb-keyval/dist/index.js",
+        "480f1d31a40b5720fbaaee44c1a21d83392c6cf9516672007813a1824483a058",
+    ),  # IndexedDB, where a therapist's browser keeps its requests' keys (idb-keyval 6.3.0)
 }
+# Libraries published as one module that esbuild bundles from an entry under site_tools/bundles/ (which
+# names what the site uses): target path, entry, SHA-256 of the bundle. The pinned esbuild makes the same
+# bytes from the same packages, so a changed package or bundler changes the checksum and stops the build.
+BUNDLED = {
+    "vendor/hpke.mjs": (
+        "site_tools/bundles/hpke.mjs",
+        "9a2d10aa9639e813b296b0eb9fe51defc33e86132dc6d8e4d7d7193e2c712bd1",
+    ),  # HPKE for therapists' requests (@hpke/core 1.9.0, with @hpke/common 1.10.1)
+}
+LIBRARY_MODULES = frozenset(VENDORED) | frozenset(BUNDLED)
+ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
 PYODIDE_TARGET = Path("pyodide") / PYODIDE_VERSION
 PY_CLIENT_ARCHIVE = Path("py") / "py_client.zip"
 STDLIB = "python_stdlib.zip"
@@ -57,7 +72,9 @@ BUILD_INPUTS = (
     "py_client",
     "site_tools",
     "package-lock.json",
+    "sync_server/envelope.py",
     "sync_server/headers.py",
+    "sync_server/requests_api.py",
     "sync_server/site.py",
 )
 
@@ -113,6 +130,24 @@ def publish_vendored(site: Path) -> None:
             raise BuildError(f"{path} has SHA-256 {sha256(path)}, expected {expected}: refusing to publish it.")
         (site / target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, site / target)
+
+
+def publish_bundled(site: Path) -> None:
+    for target, (entry, expected) in BUNDLED.items():
+        if not ESBUILD.is_file():
+            raise BuildError(f"{ESBUILD} is missing: run `npm ci`.")
+        bundled = subprocess.run(
+            [str(ESBUILD), entry, "--bundle", "--format=esm", "--minify", "--log-level=warning"],
+            capture_output=True,
+            cwd=ROOT,
+        )
+        if bundled.returncode != 0:
+            raise BuildError(f"esbuild could not bundle {entry}:\n{bundled.stderr.decode()[-2000:]}")
+        actual = hashlib.sha256(bundled.stdout).hexdigest()
+        if actual != expected:
+            raise BuildError(f"the bundle of {entry} has SHA-256 {actual}, expected {expected}: refusing to publish it.")
+        (site / target).parent.mkdir(parents=True, exist_ok=True)
+        (site / target).write_bytes(bundled.stdout)
 
 
 def publish_py_client(site: Path) -> None:
@@ -206,6 +241,7 @@ def publish_runtime(site: Path) -> None:
     the vendored modules, py_client, and the service worker's list of files."""
     publish_pyodide(site)
     publish_vendored(site)
+    publish_bundled(site)
     publish_py_client(site)
     trim_stdlib(site)
     write_precache_manifest(site)

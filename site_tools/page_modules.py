@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from mkdocs.exceptions import PluginError
 
-from site_tools.build import VENDORED
+from site_tools.build import LIBRARY_MODULES
 
 IMPORT = re.compile(r"""^\s*import\s+(?:[\w*{}\s,]+\s+from\s+)?["'](\.{1,2}/[^"']+)["']""", re.MULTILINE)
 
@@ -28,7 +28,7 @@ def module_graph(read: Callable[[str], str | None], entries: list[str]) -> list[
         if module in graph:
             continue
         graph.append(module)
-        if module in VENDORED:
+        if module in LIBRARY_MODULES:
             continue  # published by the build from node_modules, and imports nothing of ours
         source = read(module)
         if source is None:

@@ -42,7 +42,9 @@ LOCK_AFTER_DEFAULT = 600
 SHARE_LIFETIMES = ((3600, "1 hour"), (86400, "1 day"), (604800, "7 days"))
 SHARE_LIFETIME_DEFAULT = 86400
 # The markers' parts, each one template under templates/worksheet/.
-PARTS = ("status", "lock", "tools", "share", "open")
+PARTS = ("status", "lock", "tools", "share", "open", "ask")
+# A request link's note (the therapist's label) travels in the link only; the server never sees it.
+REQUEST_LABEL_MAX = 80
 
 
 def field_id(name: str) -> str:
@@ -70,6 +72,7 @@ def template_environment() -> Environment:
         lock_after_default=LOCK_AFTER_DEFAULT,
         share_lifetimes=SHARE_LIFETIMES,
         share_lifetime_default=SHARE_LIFETIME_DEFAULT,
+        request_label_max=REQUEST_LABEL_MAX,
     )
     return environment
 

@@ -76,6 +76,7 @@ def request_status(public_id: str):
         public_key=envelope.encode_base64url(status.public_key),
         expires_at=iso(status.expires_at),
         responses_left=max(status.max_responses - status.received, 0) if status.state == "open" else 0,
+        **({"message": GONE_MESSAGES[status.state]} if status.state in GONE_MESSAGES else {}),
     )
 
 

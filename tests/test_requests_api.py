@@ -45,7 +45,8 @@ def test_a_request_takes_one_answer_which_only_its_manager_reads(client, kem):
     answer = sealed(kem)
     sent = respond(client, made, answer)
     assert sent.status_code == 201 and sent.json["number"] == 1
-    assert client.get(f"/api/requests/{made['id']}").json == {**status, "state": "full", "responses_left": 0}
+    full = {**status, "state": "full", "responses_left": 0, "message": requests_api.GONE_MESSAGES["full"]}
+    assert client.get(f"/api/requests/{made['id']}").json == full
     listed = client.get(f"/api/requests/{made['id']}/responses", headers=managed(made)).json
     assert listed["state"] == "full" and listed["received"] == 1
     assert [(r["number"], r["size"]) for r in listed["responses"]] == [(1, len(envelope.decode_base64url(answer, "x")))]
@@ -159,6 +160,8 @@ def test_the_public_view_tells_the_sender_nothing_of_the_answers(client):
     respond(client, made)
     public = client.get(f"/api/requests/{made['id']}").json
     assert set(public) == {"state", "kem", "public_key", "expires_at", "responses_left"}
+    respond(client, made)
+    assert set(client.get(f"/api/requests/{made['id']}").json) == {*public, "message"}
 
 
 def test_two_senders_at_once_cannot_both_take_the_last_place(client, app):

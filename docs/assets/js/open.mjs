@@ -6,7 +6,7 @@ import { deriveSecrets, open as decrypt, readFragment, DecryptionError } from ".
 import { api, ServerUnreachable } from "./api.mjs";
 import { formatDateTime } from "./format.mjs";
 import { $, download, startPage } from "./dom.mjs";
-import { renderSnapshot } from "./snapshot-view.mjs";
+import { showAnswers } from "./snapshot-view.mjs";
 
 const GONE = {
   opened: (at) => `These answers were already opened on ${formatDateTime(at)}. A link works only once; if you need them again, ask the person to send a new link.`,
@@ -26,7 +26,6 @@ class OpenPage {
     $("#ws-open-passphrase", this.root, HTMLInputElement).addEventListener("keydown", (event) => {
       if (event.key === "Enter") this.reveal();
     });
-    $("#ws-open-print", this.root).addEventListener("click", () => window.print());
     // A link pasted into the address bar of this very page changes only the #fragment: no new page load.
     addEventListener("hashchange", () => this.readLink());
     this.readLink();
@@ -111,23 +110,18 @@ class OpenPage {
     } catch {
       outcome = null;
     }
-    const warning = $("#ws-open-warning", this.root);
     if (!outcome || outcome.error) {
       // Never lose what was claimed: the decrypted answers can still be saved as they are.
       this.fail(`The answers were unlocked but cannot be displayed here${outcome ? `: ${outcome.error.join(" ")}` : ""}. Download them before closing this page.`);
       $("#ws-open-result", this.root).hidden = false;
-      $("#ws-open-json", this.root).addEventListener("click", () => download(text, "shared-answers.json", "application/json"));
+      $("#ws-open-json", this.root).onclick = () => download(text, "shared-answers.json", "application/json");
       $("#ws-open-markdown", this.root).hidden = true;
       $("#ws-open-print", this.root).hidden = true;
       return;
     }
     const view = outcome.ok;
-    warning.textContent = `Shared on ${formatDateTime(view.created_at)}. These answers are now deleted from the server and exist only on this page: print or download them before you close it.`;
-    const stamp = view.created_at.slice(0, 10);
-    $("#ws-open-json", this.root).addEventListener("click", () => download(view.json, `shared-worksheet-${stamp}.json`, "application/json"));
-    $("#ws-open-markdown", this.root).addEventListener("click", () => download(view.markdown, `shared-worksheet-${stamp}.md`, "text/markdown"));
-    $("#ws-open-answers", this.root).replaceChildren(...renderSnapshot(view));
-    $("#ws-open-result", this.root).hidden = false;
+    showAnswers(this.root, "ws-open", view,
+      `Shared on ${formatDateTime(view.created_at)}. These answers are now deleted from the server and exist only on this page: print or download them before you close it.`);
     addEventListener("beforeunload", (event) => event.preventDefault());
     this.root.querySelector("#ws-open-answers h2")?.focus();
   }

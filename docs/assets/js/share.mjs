@@ -1,14 +1,16 @@
 // @ts-check
 // "Share with my therapist" on the worksheet page: Python makes the snapshot, WebCrypto encrypts it, the
-// server keeps only the ciphertext. The link (key in its #fragment) is shown once and never stored.
+// server keeps only the ciphertext. The link (key in its #fragment) is shown once and never stored. Opened
+// from a therapist's request link, the panel sends to that request instead (share-request.mjs).
 import * as store from "./store.mjs";
 import { python } from "./python.mjs";
 import { seal, linkFragment } from "./share-crypto.mjs";
 import { api, ServerUnreachable, siteRoot } from "./api.mjs";
-import { renderSVG } from "../../vendor/uqr.mjs";
+import { copyField, qrCode } from "./link-tools.mjs";
 import { formatDateTime } from "./format.mjs";
 import { renderSnapshot } from "./snapshot-view.mjs";
 import { $, startPage } from "./dom.mjs";
+import { RequestSender } from "./share-request.mjs";
 
 
 function remembered() {
@@ -51,6 +53,7 @@ class SharePanel {
     });
     this.checkServer();
     this.refreshList();
+    new RequestSender(this).start();
   }
 
   say(text, { problem = false } = {}) {
@@ -152,23 +155,15 @@ class SharePanel {
     $("#ws-share-link", this.root, HTMLInputElement).value = link;
     $("#ws-share-expiry", this.root).textContent =
       `It opens once, until ${formatDateTime(expiresAt)}.${hasPassphrase ? " Your therapist will also need the passphrase." : ""}`;
-    const svg = new DOMParser().parseFromString(renderSVG(link, { border: 2 }), "image/svg+xml").documentElement;
-    svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", "QR code of the one-time link");
-    $("#ws-share-qr", this.root).replaceChildren(document.importNode(svg, true));
+    $("#ws-share-qr", this.root).replaceChildren(qrCode(link, "QR code of the one-time link"));
     result.hidden = false;
     result.focus();
   }
 
   async copy() {
-    const field = $("#ws-share-link", this.root, HTMLInputElement);
-    try {
-      await navigator.clipboard.writeText(field.value);
-      this.say("The link was copied. Paste it into a message to your therapist.");
-    } catch {
-      field.select();
-      this.say("Select the link and copy it (Ctrl+C, or long-press on a phone).");
-    }
+    this.say(await copyField($("#ws-share-link", this.root, HTMLInputElement))
+      ? "The link was copied. Paste it into a message to your therapist."
+      : "Select the link and copy it (Ctrl+C, or long-press on a phone).");
   }
 
   async refreshList() {

@@ -1,7 +1,7 @@
 // @ts-check
 // The read-only view of shared answers: what the therapist sees after "Reveal answers", and the preview the
 // person sees before making a link. One renderer for both, so the preview is exactly what will be shown.
-import { element } from "./dom.mjs";
+import { $, download, element } from "./dom.mjs";
 
 /**
  * A compact table of the session log. It scrolls inside its own box rather than widening the page, and
@@ -70,4 +70,22 @@ export function renderSnapshot(view, { headingLevel = 2 } = {}) {
     parts.push(part);
   }
   return parts;
+}
+
+/**
+ * Fill an answers view (site_tools/templates/worksheet/answers-view.html, ids starting with `prefix`) with
+ * opened answers: the warning, the answers, and print and downloads of exactly these answers.
+ * @param {ParentNode} root
+ * @param {string} prefix
+ * @param {{created_at: string, json: string, markdown: string}} view py_client's readonly view (`open_snapshot`)
+ * @param {string} warning
+ */
+export function showAnswers(root, prefix, view, warning) {
+  const stamp = view.created_at.slice(0, 10);
+  $(`#${prefix}-warning`, root).textContent = warning;
+  $(`#${prefix}-print`, root).onclick = () => window.print();
+  $(`#${prefix}-json`, root).onclick = () => download(view.json, `shared-worksheet-${stamp}.json`, "application/json");
+  $(`#${prefix}-markdown`, root).onclick = () => download(view.markdown, `shared-worksheet-${stamp}.md`, "text/markdown");
+  $(`#${prefix}-answers`, root).replaceChildren(...renderSnapshot(view));
+  $(`#${prefix}-result`, root).hidden = false;
 }

@@ -1,0 +1,254 @@
+// @ts-check
+// "Ask for answers", the therapist's page. Making a request makes a key pair in this browser and keeps it in
+// IndexedDB, the private key not extractable; the server gets the public key, the link carries it. The
+// inbox lists this browser's requests and opens what arrived, decrypted here and never stored decrypted.
+import { createStore, del, get, set, values } from "../../vendor/idb-keyval.mjs";
+import { api, ServerUnreachable, siteRoot } from "./api.mjs";
+import { $, element, startPage } from "./dom.mjs";
+import { REQUEST_MAX_LIFETIME } from "./facts.mjs";
+import { formatDateTime, formatShortDate } from "./format.mjs";
+import { copyField, qrCode } from "./link-tools.mjs";
+import { python } from "./python.mjs";
+import { fingerprint, newKeyPair, openAnswers, requestFragment } from "./request-crypto.mjs";
+import { DecryptionError, fromBase64url, toBase64url } from "./share-crypto.mjs";
+import { showAnswers } from "./snapshot-view.mjs";
+
+// One IndexedDB database of this site's requests, keyed by request id: the key pair (a CryptoKeyPair, which
+// IndexedDB keeps as it is, private key still not extractable), the manage token and what the link said.
+const requests = createStore("tsw-requests", "requests");
+const DAY_SECONDS = 86_400;
+const STATE_TEXT = {
+  open: (r) => `Waiting for answers until ${formatDateTime(r.expires_at)}.`,
+  full: (r) => `Answered. The answers stay on the server until you delete them, or until ${formatDateTime(r.expires_at)}.`,
+  expired: (r) => `Expired on ${formatDateTime(r.expires_at)}; anything sent to it was deleted from the server.`,
+  closed: () => "Closed: it takes no more answers, and nothing sent to it is left on the server.",
+};
+
+/** Seconds from now to the end of the day after the session (local time); null without a date. */
+function lifetimeUntilDayAfter(sessionDate) {
+  if (!sessionDate) return null;
+  const end = new Date(`${sessionDate}T23:59:59`);
+  end.setDate(end.getDate() + 1);
+  return Math.floor((end.getTime() - Date.now()) / 1000);
+}
+
+class AskPage {
+  constructor(root) {
+    this.root = root;
+  }
+
+  start() {
+    $("#ws-ask-form", this.root, HTMLFormElement).addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.create();
+    });
+    $("#ws-ask-copy", this.root).addEventListener("click", async () => {
+      this.say(await copyField($("#ws-ask-link", this.root, HTMLInputElement))
+        ? "The link was copied. Paste it into a message to the person."
+        : "Select the link and copy it (Ctrl+C, or long-press on a phone).");
+    });
+    this.checkServer();
+    this.refreshList();
+  }
+
+  say(text, { problem = false } = {}) {
+    const message = $("#ws-ask-message", this.root);
+    message.textContent = text;
+    message.dataset.problem = problem ? "true" : "false";
+    message.hidden = !text;
+  }
+
+  async checkServer() {
+    let reachable = false;
+    try {
+      reachable = (await api("health")).status === 200;
+    } catch (error) {
+      if (!(error instanceof ServerUnreachable)) throw error;
+    }
+    const unavailable = $("#ws-ask-unavailable", this.root);
+    unavailable.hidden = reachable;
+    unavailable.textContent = reachable ? "" : "This site’s sharing server cannot be reached right now, so no request can be made or read. Please try again later.";
+    $("#ws-ask-create", this.root, HTMLButtonElement).disabled = !reachable;
+  }
+
+  async create() {
+    const button = $("#ws-ask-create", this.root, HTMLButtonElement);
+    const label = $("#ws-ask-label", this.root, HTMLInputElement).value.trim();
+    const sessionDate = $("#ws-ask-date", this.root, HTMLInputElement).value;
+    const lifetime = lifetimeUntilDayAfter(sessionDate);
+    if (lifetime !== null && lifetime < DAY_SECONDS) {
+      this.say("That session date has passed. Choose the date of your next session, or leave it empty.", { problem: true });
+      $("#ws-ask-date", this.root).focus();
+      return;
+    }
+    if (lifetime !== null && lifetime > REQUEST_MAX_LIFETIME) {
+      this.say(`A request can take answers for ${REQUEST_MAX_LIFETIME / DAY_SECONDS} days at most: choose a session date within the next ${REQUEST_MAX_LIFETIME / DAY_SECONDS - 1} days, or leave it empty.`, { problem: true });
+      $("#ws-ask-date", this.root).focus();
+      return;
+    }
+    button.disabled = true;
+    this.say("Making the keys…");
+    try {
+      const { kem, keys, publicKey } = await newKeyPair();
+      const { status, body } = await api("requests", {
+        method: "POST",
+        body: { public_key: toBase64url(publicKey), kem, ...(lifetime === null ? {} : { expires_in: lifetime }) },
+      });
+      if (status !== 201) {
+        this.say(status === 429 ? "Too many requests were made from here recently. Please try again later."
+          : `The request could not be made: ${body.message || `error ${status}`}`, { problem: true });
+        return;
+      }
+      const record = {
+        id: body.id, manage_token: body.manage_token, expires_at: body.expires_at, created_at: new Date().toISOString(),
+        label, session_date: sessionDate, kem, keys, public_key: toBase64url(publicKey), fingerprint: await fingerprint(publicKey),
+      };
+      await set(record.id, record, requests);
+      $("#ws-ask-form", this.root, HTMLFormElement).reset();
+      this.say("");
+      await this.showLink(record);
+      this.refreshList();
+    } catch (error) {
+      if (!(error instanceof ServerUnreachable)) throw error;
+      this.say("The server could not be reached, so no request was made. Please try again later.", { problem: true });
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async showLink(record) {
+    const link = new URL(`worksheet/#${await requestFragment({
+      id: record.id, publicKey: fromBase64url(record.public_key), label: record.label, sessionDate: record.session_date,
+    })}`, siteRoot()).href;
+    $("#ws-ask-link", this.root, HTMLInputElement).value = link;
+    $("#ws-ask-link-about", this.root).textContent =
+      `It takes answers until ${formatDateTime(record.expires_at)}. Key fingerprint: ${record.fingerprint}.`;
+    $("#ws-ask-qr", this.root).replaceChildren(qrCode(link, "QR code of the request link"));
+    const result = $("#ws-ask-link-result", this.root);
+    result.hidden = false;
+    result.focus();
+  }
+
+  async refreshList() {
+    const all = /** @type {any[]} */ (await values(requests)).sort((a, b) => b.created_at.localeCompare(a.created_at));
+    $("#ws-ask-none", this.root).hidden = all.length > 0;
+    $("#ws-ask-list", this.root).replaceChildren(...all.map((record) => this.row(record)));
+    await Promise.all(all.map((record) => this.refreshState(record)));
+  }
+
+  row(record) {
+    const title = record.label || "Request without a note";
+    const made = `Made on ${formatDateTime(record.created_at)}${record.session_date ? `, for the session on ${formatShortDate(record.session_date)}` : ""}. Key fingerprint ${record.fingerprint}.`;
+    const item = element("li", { className: "ws-ask-request" },
+      element("strong", { textContent: title }), " ",
+      element("span", { className: "ws-share-made", textContent: made }), " ",
+      element("span", { className: "ws-ask-state", textContent: "Checking…" }),
+      element("ul", { className: "ws-plain-list ws-ask-answers" }),
+      element("div", { className: "ws-buttons" },
+        this.button("Show the link again", () => this.showLink(record), "ws-ask-show-link"),
+        this.button("Delete this request", () => this.remove(record), "ws-ask-delete")));
+    item.dataset.requestId = record.id;
+    item.querySelectorAll("button").forEach((button) => button.setAttribute("aria-describedby", `${this.titleId(record)}`));
+    item.firstElementChild?.setAttribute("id", this.titleId(record));
+    return item;
+  }
+
+  titleId(record) {
+    return `ws-ask-title-${record.id.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+  }
+
+  button(text, action, className) {
+    const button = element("button", { type: "button", className: `md-button ${className}`, textContent: text });
+    button.addEventListener("click", action);
+    return button;
+  }
+
+  async refreshState(record) {
+    const item = this.root.querySelector(`[data-request-id="${CSS.escape(record.id)}"]`);
+    if (!item) return;
+    const state = $(".ws-ask-state", item);
+    try {
+      const { status, body } = await api(`requests/${encodeURIComponent(record.id)}/responses`, { token: record.manage_token });
+      if (status !== 200) {
+        state.textContent = "No longer on the server.";
+        return;
+      }
+      item.dataset.state = body.state;
+      state.textContent = STATE_TEXT[body.state]({ expires_at: body.expires_at });
+      $(".ws-ask-show-link", item).hidden = body.state !== "open";
+      $(".ws-ask-answers", item).replaceChildren(...body.responses.map((answer) => element("li", {},
+        `Answers received on ${formatDateTime(answer.received_at)}. `,
+        this.button("Open", () => this.openAnswer(record, answer), "md-button--primary ws-ask-open"), " ",
+        this.button("Delete from the server", () => this.deleteAnswer(record, answer), "ws-ask-delete-answer"))));
+    } catch (error) {
+      if (!(error instanceof ServerUnreachable)) throw error;
+      state.textContent = "Its state cannot be checked right now: the server cannot be reached.";
+    }
+  }
+
+  async openAnswer(record, answer) {
+    this.say("Opening…");
+    try {
+      const { status, body } = await api(`requests/${encodeURIComponent(record.id)}/responses/${answer.number}`, { token: record.manage_token });
+      if (status !== 200) {
+        this.say(body.message || `The answers could not be fetched (error ${status}).`, { problem: true });
+        return;
+      }
+      let text;
+      try {
+        text = await openAnswers(body.ciphertext, { requestId: record.id, kem: record.kem, keys: record.keys });
+      } catch (error) {
+        if (!(error instanceof DecryptionError)) throw error;
+        this.say("These answers do not open with this request’s key: they were damaged or altered on the way. Ask the person to send them again.", { problem: true });
+        return;
+      }
+      const outcome = await python().call("open_snapshot", { text });
+      if (outcome.error) {
+        this.say(`The answers were opened but cannot be shown: ${outcome.error.join(" ")}`, { problem: true });
+        return;
+      }
+      this.say("");
+      showAnswers(this.root, "ws-ask", outcome.ok,
+        `Sent on ${formatDateTime(outcome.ok.created_at)}${record.label ? ` for “${record.label}”` : ""}. Opened in this browser only; nothing decrypted is kept here. The encrypted copy stays on the server until you delete it, or until ${formatDateTime(record.expires_at)}.`);
+      $("#ws-ask-result-title", this.root).focus();
+    } catch (error) {
+      if (!(error instanceof ServerUnreachable)) throw error;
+      this.say("The server cannot be reached right now. Please try again later.", { problem: true });
+    }
+  }
+
+  async deleteAnswer(record, answer) {
+    try {
+      const { status } = await api(`requests/${encodeURIComponent(record.id)}/responses/${answer.number}`, { method: "DELETE", token: record.manage_token });
+      this.say(status === 204 || status === 404 ? "Those answers were deleted from the server." : "The answers could not be deleted. Please try again later.",
+        { problem: status !== 204 && status !== 404 });
+    } catch (error) {
+      if (!(error instanceof ServerUnreachable)) throw error;
+      this.say("The server cannot be reached, so nothing was deleted. Please try again later.", { problem: true });
+    }
+    await this.refreshState(record);
+  }
+
+  async remove(record) {
+    const current = await get(record.id, requests);
+    if (!current) return;
+    if (!confirm("Delete this request? Anything sent to it is deleted from the server, and this browser forgets its key, so it can no longer be opened.")) return;
+    try {
+      const { status } = await api(`requests/${encodeURIComponent(record.id)}`, { method: "DELETE", token: record.manage_token });
+      if (status !== 204 && status !== 404) {
+        this.say("The request could not be deleted from the server, so its key was kept. Please try again later.", { problem: true });
+        return;
+      }
+    } catch (error) {
+      if (!(error instanceof ServerUnreachable)) throw error;
+      this.say("The server cannot be reached, so the request was not deleted. Please try again later.", { problem: true });
+      return;
+    }
+    await del(record.id, requests);
+    this.say("The request was deleted, with anything sent to it.");
+    await this.refreshList();
+    $("#ws-ask-inbox-title", this.root).focus();
+  }
+}
+
+startPage("#ws-ask", (root) => new AskPage(root));

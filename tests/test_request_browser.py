@@ -1,0 +1,286 @@
+"""Therapists' request links end to end: the therapist and the person in two browser contexts, a real
+server, real HPKE; checked against RFC 9180's vectors and against a second implementation (pyhpke)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+from pyhpke import AEADId, CipherSuite, KDFId, KEMId
+
+from support.ask_page import AskPage
+from support.browser import RequestLog, run_axe
+from support.shares_api import call
+from support.worksheet_page import PYTHON_TIMEOUT, fill_everything, open_worksheet
+from sync_server import envelope
+
+pytestmark = pytest.mark.browser
+VECTORS = json.loads((Path(__file__).parent / "vectors" / "hpke-rfc9180.json").read_text())["vectors"]
+PYHPKE_KEMS = {"X25519": KEMId.DHKEM_X25519_HKDF_SHA256, "P-256": KEMId.DHKEM_P256_HKDF_SHA256}
+CRYPTO_MODULE = "/assets/js/request-crypto.mjs"
+
+
+def b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def separate_browser(browser, live_server):
+    """A browser context of its own (its own IndexedDB and localStorage), with its requests recorded."""
+    context = browser.new_context(service_workers="block", locale="en-GB")
+    page = context.new_page()
+    page.request_log = RequestLog(page, live_server.url)
+    page.bodies = []
+    page.on("request", lambda request: page.bodies.append(request.post_data or ""))
+    yield page
+    context.close()
+
+
+person = pytest.fixture(separate_browser, name="person")
+therapist = pytest.fixture(separate_browser, name="therapist")
+
+
+def open_request_link(page, link: str) -> None:
+    """Load the worksheet from the link afresh (a new #fragment alone would not load the page again)."""
+    page.goto("about:blank")
+    page.goto(link)
+    page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
+
+
+def test_ask_send_and_open_on_the_therapists_device_only(person, therapist, live_server):
+    ask = AskPage(therapist, live_server.url)
+    session = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    link, shown_fingerprint = ask.make_request("For Thursday's session", session)
+    fields = {name: values[0] for name, values in parse_qs(urlsplit(link).fragment).items()}
+    assert set(fields) == {"r", "k", "l", "d", "c"} and fields["l"] == "For Thursday's session"
+
+    open_worksheet(person, live_server.url)
+    typed = fill_everything(person)
+    open_request_link(person, link)
+    request_box = person.locator("#ws-request")
+    expect(request_box).to_be_focused()
+    expect(request_box).to_contain_text("For Thursday's session")
+    expect(person.locator("#ws-request-fingerprint")).to_have_text(shown_fingerprint)
+    expect(person.locator("#ws-request-state")).to_contain_text("can receive your answers until")
+    expect(person.get_by_role("button", name="Create a one-time link")).to_be_hidden()
+    expect(person.get_by_label("Passphrase (optional)")).to_be_hidden()
+    person.get_by_role("button", name="Preview what your therapist will see").click()
+    expect(person.locator("#ws-share-preview-body")).to_contain_text(typed["reflections.feedback"].split("\n")[0])
+    person.get_by_role("button", name="Send to your therapist").click()
+    expect(person.locator("#ws-share-message")).to_contain_text("Your answers were sent", timeout=PYTHON_TIMEOUT)
+    expect(person.get_by_role("button", name="Send to your therapist")).to_be_disabled()
+
+    ask.open_first_answer()
+    text = ask.answers.inner_text()
+    for value in typed.values():
+        for line in value.split("\n"):
+            assert line in text
+    assert "For Thursday's session" in therapist.locator("#ws-ask-warning").inner_text()
+    expect(therapist.locator("#ws-ask-result-title")).to_be_focused()
+    with therapist.expect_download() as download:
+        therapist.get_by_role("button", name="Download as JSON (for the worksheet)").click()
+    assert json.loads(download.value.path().read_text())["answers"]["exercise.helpfulness"] == 7
+
+    # Nothing readable left this browser or reached the server: no answer in any request, none on disk.
+    sent = "\n".join(person.bodies + therapist.bodies)
+    assert all(line not in sent for value in typed.values() for line in value.split("\n"))
+    stored = b"".join(path.read_bytes() for path in live_server.data_dir.rglob("*") if path.is_file())
+    assert all(line.encode() not in stored for value in typed.values() for line in value.split("\n"))
+    # The private key never left the therapist's browser: the request carried the public key only, and the
+    # key kept in IndexedDB cannot be exported, even by this site's own scripts.
+    made = next(json.loads(body) for body in therapist.bodies if '"kem"' in body)
+    assert set(made) == {"public_key", "kem", "expires_in"} and made["public_key"] == fields["k"]
+    export = therapist.evaluate(
+        """async () => {
+          const { createStore, values } = await import("/vendor/idb-keyval.mjs");
+          const [record] = await values(createStore("tsw-requests", "requests"));
+          try { await crypto.subtle.exportKey("pkcs8", record.keys.privateKey); return "exported"; }
+          catch (error) { return `${record.keys.privateKey.extractable} ${error.name}`; }
+        }"""
+    )
+    assert export == "false InvalidAccessError"
+    assert not person.request_log.foreign() and not therapist.request_log.foreign()
+
+    # Deleting removes the server's copy.
+    therapist.get_by_role("button", name="Delete from the server").click()
+    expect(therapist.locator("#ws-ask-message")).to_contain_text("deleted from the server")
+    expect(ask.inbox.get_by_role("button", name="Open")).to_have_count(0)
+    token = therapist.evaluate(
+        """async () => {
+          const { createStore, values } = await import("/vendor/idb-keyval.mjs");
+          return (await values(createStore("tsw-requests", "requests")))[0].manage_token;
+        }"""
+    )
+    answer = f"{live_server.url}/api/requests/{fields['r']}/responses/1"
+    assert call(answer)[0] == 401
+    assert call(answer, headers={"Authorization": f"Bearer {token}"})[0] == 404
+
+
+def test_a_full_request_and_a_damaged_link_say_so_and_send_nothing(person, therapist, live_server):
+    link, _ = AskPage(therapist, live_server.url).make_request()
+    open_worksheet(person, live_server.url)
+    open_request_link(person, link)
+    person.get_by_role("button", name="Send to your therapist").click()
+    expect(person.locator("#ws-share-message")).to_contain_text("Your answers were sent", timeout=PYTHON_TIMEOUT)
+    open_request_link(person, link)
+    expect(person.locator("#ws-request-state")).to_contain_text("already been answered")
+    expect(person.get_by_role("button", name="Send to your therapist")).to_be_disabled()
+    damaged = link.replace("&k=", "&k=A", 1)
+    open_request_link(person, damaged)
+    expect(person.locator("#ws-request-state")).to_contain_text("This request link is damaged")
+    expect(person.get_by_role("button", name="Send to your therapist")).to_be_disabled()
+
+
+def test_keyboard_only_and_axe_clean(therapist, person, live_server):
+    therapist.goto(f"{live_server.url}/ask/")
+    expect(therapist.get_by_role("button", name="Make a request link")).to_be_enabled()
+    therapist.get_by_label("A note the person will see (optional)").focus()
+    therapist.keyboard.type("For Monday")
+    therapist.keyboard.press("Tab")
+    date_field = therapist.get_by_label("Date of your next session (optional)")
+    expect(date_field).to_be_focused()
+    session = dt.date.today() + dt.timedelta(days=2)
+    therapist.keyboard.type(session.strftime("%m%d%Y"))  # month, day, year: Debian's Chromium has only en-US
+    expect(date_field).to_have_value(session.isoformat())
+    # Tab leaves the date field after its parts (and Chromium's calendar button, where it has one).
+    for _ in range(3):
+        therapist.keyboard.press("Tab")
+        if therapist.evaluate("document.activeElement.id") != "ws-ask-date":
+            break
+    expect(therapist.get_by_role("button", name="Make a request link")).to_be_focused()
+    therapist.keyboard.press("Enter")
+    expect(therapist.locator("#ws-ask-link-result")).to_be_focused()
+    therapist.keyboard.press("Tab")
+    expect(therapist.get_by_label("Link to send to the person")).to_be_focused()
+    therapist.keyboard.press("Tab")
+    expect(therapist.get_by_role("button", name="Copy link")).to_be_focused()
+    expect(therapist.locator("#ws-ask-list li")).to_have_count(1)
+    expect(therapist.locator(".ws-ask-state")).to_contain_text("Waiting for answers")
+    assert run_axe(therapist) == []
+    link = therapist.get_by_label("Link to send to the person").input_value()
+
+    open_worksheet(person, live_server.url)
+    open_request_link(person, link)
+    expect(person.locator("#ws-request-state")).to_contain_text("can receive your answers")
+    assert run_axe(person) == []
+    send = person.get_by_role("button", name="Send to your therapist")
+    send.focus()
+    person.keyboard.press("Enter")
+    expect(person.locator("#ws-share-message")).to_contain_text("Your answers were sent", timeout=PYTHON_TIMEOUT)
+
+    therapist.reload()
+    opener = therapist.locator("#ws-ask-list").get_by_role("button", name="Open")
+    opener.focus()
+    therapist.keyboard.press("Enter")
+    expect(therapist.locator("#ws-ask-result-title")).to_be_focused(timeout=PYTHON_TIMEOUT)
+    assert run_axe(therapist) == []
+
+
+@pytest.fixture
+def crypto_page(page, live_server):
+    page.goto(f"{live_server.url}/ask/")
+    return page
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=lambda vector: f"kem-{vector['kem_id']:#06x}")
+def test_the_suite_matches_rfc_9180s_test_vectors(crypto_page, vector):
+    """Our suite for each KEM, derived from the vector's seeds, gives the vector's keys, encapsulation and
+    ciphertexts, and opens them."""
+    kem = {0x20: "X25519", 0x10: "P-256"}[vector["kem_id"]]
+    result = crypto_page.evaluate(
+        """async ([module, kem, v]) => {
+          const { cipherSuite } = await import(module);
+          const hex = (s) => Uint8Array.from(s.match(/../g) || [], (h) => parseInt(h, 16));
+          const toHex = (b) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
+          const suite = cipherSuite(kem);
+          const ids = [suite.kem.id, suite.kdf.id, suite.aead.id];
+          const recipient = await suite.kem.deriveKeyPair(hex(v.ikmR).buffer);
+          const ekm = await suite.kem.deriveKeyPair(hex(v.ikmE).buffer);
+          const pkR = toHex(await suite.kem.serializePublicKey(recipient.publicKey));
+          const sender = await suite.createSenderContext({ recipientPublicKey: recipient.publicKey, info: hex(v.info).buffer, ekm });
+          const opener = await suite.createRecipientContext({ recipientKey: recipient, enc: sender.enc, info: hex(v.info).buffer });
+          const sealed = [], opened = [];
+          for (const e of v.encryptions) {
+            sealed.push(toHex(await sender.seal(hex(e.pt).buffer, hex(e.aad).buffer)));
+            opened.push(toHex(await opener.open(hex(e.ct).buffer, hex(e.aad).buffer)));
+          }
+          return { ids, pkR, enc: toHex(sender.enc), sealed, opened };
+        }""",
+        [CRYPTO_MODULE, kem, vector],
+    )
+    assert result["ids"] == [vector["kem_id"], vector["kdf_id"], vector["aead_id"]]
+    assert result["pkR"] == vector["pkRm"] and result["enc"] == vector["enc"]
+    assert result["sealed"] == [e["ct"] for e in vector["encryptions"]]
+    assert result["opened"] == [e["pt"] for e in vector["encryptions"]]
+
+
+@pytest.mark.parametrize("kem", ["X25519", "P-256"])
+def test_the_browser_and_pyhpke_open_what_the_other_sealed(crypto_page, kem):
+    suite = CipherSuite.new(PYHPKE_KEMS[kem], KDFId.HKDF_SHA256, AEADId.AES256_GCM)
+    request_id = "request-id.signature"
+    info = f"{envelope.SEALED_INFO}{request_id}".encode()
+    header = bytes([envelope.SEALED_VERSION, envelope.KEMS[kem][0]])
+    python_keys = suite.kem.derive_key_pair(os.urandom(32))
+    text = "Answers: “trust” – ünïcödé ✓"
+    # The browser seals to a key Python holds; Python opens it.
+    sealed = crypto_page.evaluate(
+        """async ([module, text, id, key]) => {
+          const { sealAnswers } = await import(module);
+          const publicKey = Uint8Array.from(atob(key), (c) => c.charCodeAt(0));
+          return sealAnswers(text, { requestId: id, publicKey });
+        }""",
+        [CRYPTO_MODULE, text, request_id, base64.b64encode(python_keys.public_key.to_public_bytes()).decode()],
+    )
+    data = envelope.check_sealed(sealed, kem)
+    key_bytes = envelope.KEMS[kem][1]
+    recipient = suite.create_recipient_context(data[2 : 2 + key_bytes], python_keys.private_key, info=info)
+    assert recipient.open(data[2 + key_bytes :], aad=header).decode() == text
+    # Python seals to a key the browser made (its private key not extractable); the browser opens it.
+    opened = crypto_page.evaluate(
+        """async ([module, kem, id]) => {
+          const { newKeyPair, openAnswers } = await import(module);
+          const made = await newKeyPair([kem]);
+          window.made = made;
+          return [...made.publicKey];
+        }""",
+        [CRYPTO_MODULE, kem, request_id],
+    )
+    enc, sender = suite.create_sender_context(suite.kem.deserialize_public_key(bytes(opened)), info=info)
+    envelope_text = envelope.encode_base64url(header + enc + sender.seal(text.encode(), aad=header))
+    result = crypto_page.evaluate(
+        """async ([module, text, id]) => {
+          const { openAnswers } = await import(module);
+          const { kem, keys } = window.made;
+          const own = await openAnswers(text, { requestId: id, kem, keys });
+          let other;
+          try { await openAnswers(text, { requestId: "another-request", kem, keys }); other = "opened"; }
+          catch (error) { other = error.constructor.name; }
+          return [own, other, keys.privateKey.extractable];
+        }""",
+        [CRYPTO_MODULE, envelope_text, request_id],
+    )
+    assert result == [text, "DecryptionError", False]
+
+
+def test_answers_sealed_for_one_request_never_open_with_another_key(crypto_page):
+    outcome = crypto_page.evaluate(
+        """async (module) => {
+          const { newKeyPair, sealAnswers, openAnswers } = await import(module);
+          const first = await newKeyPair(), second = await newKeyPair();
+          const sealed = await sealAnswers("private", { requestId: "one", publicKey: first.publicKey });
+          const tries = [];
+          for (const [keys, id] of [[second, "one"], [second, "two"], [first, "two"]]) {
+            try { await openAnswers(sealed, { requestId: id, kem: keys.kem, keys: keys.keys }); tries.push("opened"); }
+            catch (error) { tries.push(error.constructor.name); }
+          }
+          tries.push(await openAnswers(sealed, { requestId: "one", kem: first.kem, keys: first.keys }));
+          return [first.kem, tries];
+        }""",
+        CRYPTO_MODULE,
+    )
+    assert outcome == ["X25519", ["DecryptionError", "DecryptionError", "DecryptionError", "private"]]
