@@ -49,7 +49,7 @@ VENDORED = {
 BUNDLED = {
     "vendor/hpke.mjs": (
         "site_tools/bundles/hpke.mjs",
-        "9a2d10aa9639e813b296b0eb9fe51defc33e86132dc6d8e4d7d7193e2c712bd1",
+        "b035e3069614a823b1a1db6334e1cb5057afab2e8e3a093f562110a0df17fc9e",
     ),  # HPKE for therapists' requests (@hpke/core 1.9.0, with @hpke/common 1.10.1)
 }
 LIBRARY_MODULES = frozenset(VENDORED) | frozenset(BUNDLED)
@@ -137,7 +137,9 @@ def publish_bundled(site: Path) -> None:
         if not ESBUILD.is_file():
             raise BuildError(f"{ESBUILD} is missing: run `npm ci`.")
         bundled = subprocess.run(
-            [str(ESBUILD), entry, "--bundle", "--format=esm", "--minify", "--log-level=warning"],
+            # The banner keeps tsc (tests/test_code_style.py) out of a library's minified code, checked where
+            # it is written; our modules' calls into it are still checked.
+            [str(ESBUILD), entry, "--bundle", "--format=esm", "--minify", "--log-level=warning", "--banner:js=// @ts-nocheck"],
             capture_output=True,
             cwd=ROOT,
         )

@@ -92,7 +92,8 @@ class Settings:
     )
     max_stored_shares: int = option(
         10_000,
-        "Most shares the SQLite store holds at once (waiting to be opened); beyond it creating answers 507. "
+        "Most shares and answers sent to requests the SQLite store holds at once (waiting to be opened); "
+        "beyond it creating or sending answers 507. "
         "0: no cap. A Redis store is capped by Redis's own `maxmemory` (policy `noeviction`).",
     )
     max_stored_bytes: int = option(
@@ -102,8 +103,8 @@ class Settings:
     )
     daily_bytes_per_person: int = option(
         4 * 1024 * 1024,
-        "Bytes of shares one person may create in a day, counted with the rate limits (and off with them); "
-        "beyond it creating answers 429. A worksheet share is about 5 to 50 KB.",
+        "Bytes of shares and answers to requests one person may store in a day, counted with the rate limits "
+        "(and off with them); beyond it creating or sending answers 429. A worksheet share is about 5 to 50 KB.",
         shown_default="4194304 (4 MiB)",
     )
     proxy_count: int = option(
