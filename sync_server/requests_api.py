@@ -48,7 +48,7 @@ def _existing(key: str):
 def create_request():
     body = json_body({"public_key", "kem", "expires_in", "max_responses"})
     kem = body.get("kem")
-    if kem not in envelope.KEMS:
+    if not isinstance(kem, str) or kem not in envelope.KEMS:
         raise ApiError(400, "malformed", f"kem must be one of {', '.join(envelope.KEMS)}.")
     try:
         public_key = envelope.check_public_key(body.get("public_key"), kem)

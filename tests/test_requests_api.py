@@ -9,18 +9,8 @@ import threading
 
 import pytest
 
-from support.shares_api import altered, b64, backend, create_body, stored_state
+from support.shares_api import altered, b64, backend, create_body, public_key, sealed, stored_state
 from sync_server import envelope, requests_api
-
-
-def public_key(kem: str = "X25519") -> str:
-    return b64(os.urandom(32)) if kem == "X25519" else b64(b"\x04" + os.urandom(64))
-
-
-def sealed(kem: str = "X25519", body_bytes: int = 400) -> str:
-    """Well-formed sealed answers: the header, an encapsulated key and random bytes, as real ciphertext is."""
-    kem_byte, key_bytes = envelope.KEMS[kem]
-    return b64(bytes([envelope.SEALED_VERSION, kem_byte]) + os.urandom(key_bytes + body_bytes))
 
 
 def make_request(client, kem="X25519", **fields):
@@ -120,6 +110,8 @@ def test_only_the_manage_token_of_that_request_opens_its_answers(client):
         ({"kem": "X25519"}, "malformed"),
         ({"public_key": public_key()}, "malformed"),
         ({"public_key": public_key(), "kem": "X448"}, "malformed"),
+        ({"public_key": public_key(), "kem": {}}, "malformed"),  # found by the fuzzer: once a 500
+        ({"public_key": ["x"], "kem": "X25519"}, "malformed"),
         ({"public_key": public_key("P-256"), "kem": "X25519"}, "malformed"),
         ({"public_key": b64(b"\x05" + os.urandom(64)), "kem": "P-256"}, "malformed"),
         ({"public_key": "not base64!", "kem": "X25519"}, "malformed"),

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from support.servers import ServerProcess
-from support.shares_api import call, create_body
+from support.shares_api import call, create_body, public_key, sealed
 
 OPENAPI_PATH = Path(__file__).parent.parent / "sync_server" / "openapi.json"
 
@@ -47,6 +47,24 @@ def test_fifty_simultaneous_claims_across_workers_give_exactly_one_success(serve
     assert all(body["reason"] == "opened" for status, body in results if status == 410)
 
 
+def test_simultaneous_answers_across_workers_fill_a_request_exactly(server):
+    _, request = call(f"{server.url}/api/requests", "POST", {"public_key": public_key(), "kem": "X25519", "max_responses": 3})
+    senders = 30
+    start = Barrier(senders)
+
+    def send(_):
+        start.wait()
+        return call(f"{server.url}/api/requests/{request['id']}/responses", "POST", {"ciphertext": sealed()})[0]
+
+    with ThreadPoolExecutor(senders) as pool:
+        statuses = sorted(pool.map(send, range(senders)))
+    assert statuses == [201] * 3 + [410] * (senders - 3)
+    listed = call(
+        f"{server.url}/api/requests/{request['id']}/responses", headers={"Authorization": f"Bearer {request['manage_token']}"}
+    )[1]
+    assert [answer["number"] for answer in listed["responses"]] == [1, 2, 3]
+
+
 def test_logs_hold_no_ids_tokens_ciphertext_or_addresses(server):
     secrets_seen = []
     for _ in range(3):
@@ -58,6 +76,22 @@ def test_logs_hold_no_ids_tokens_ciphertext_or_addresses(server):
         call(f"{server.url}/api/shares/{created['id']}", "DELETE", headers={"Authorization": f"Bearer {created['manage_token']}"})
         call(f"{server.url}/api/shares/{created['id']}.forged/claim", "POST", {"claim_token": token})
         secrets_seen += [created["id"], created["id"].split(".")[0], created["manage_token"], token, body["ciphertext"][:40]]
+        key = public_key()
+        _, request = call(f"{server.url}/api/requests", "POST", {"public_key": key, "kem": "X25519"})
+        managed = {"Authorization": f"Bearer {request['manage_token']}"}
+        answer = sealed()
+        for method, path, body_sent, headers in (
+            ("GET", "", None, {}),
+            ("POST", "/responses", {"ciphertext": answer}, {}),
+            ("POST", "/responses", {"ciphertext": answer}, {}),  # full: 410
+            ("GET", "/responses", None, managed),
+            ("GET", "/responses/1", None, managed),
+            ("DELETE", "/responses/1", None, managed),
+            ("DELETE", "", None, managed),
+        ):
+            call(f"{server.url}/api/requests/{request['id']}{path}", method, body_sent, headers)
+        call(f"{server.url}/api/requests/{request['id']}x/responses", "POST", {"ciphertext": answer})
+        secrets_seen += [request["id"], request["id"].split(".")[0], request["manage_token"], key, answer[:40]]
     call(f"{server.url}/api/shares", "POST", {"broken": True})
     log = server.log()
     assert "Serving on" in log  # the log is the server's real output

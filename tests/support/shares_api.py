@@ -9,6 +9,8 @@ import os
 import urllib.error
 import urllib.request
 
+from sync_server import envelope
+
 
 def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -17,6 +19,18 @@ def b64(data: bytes) -> str:
 def fake_envelope(body_bytes: int = 300, version: int = 1, flags: int = 0) -> str:
     """A well-formed envelope whose body is random bytes, as real ciphertext is to anyone without the key."""
     return b64(bytes([version, flags]) + os.urandom(12) + os.urandom(body_bytes))
+
+
+def public_key(kem: str = "X25519") -> str:
+    """A request's public key as the browser sends it: raw X25519, or an uncompressed P-256 point."""
+    return b64(os.urandom(32)) if kem == "X25519" else b64(b"\x04" + os.urandom(64))
+
+
+def sealed(kem: str = "X25519", body_bytes: int = 400) -> str:
+    """Well-formed answers sealed to a request: the header, an encapsulated key and random bytes, as real
+    ciphertext is to anyone without the key."""
+    kem_byte, key_bytes = envelope.KEMS[kem]
+    return b64(bytes([envelope.SEALED_VERSION, kem_byte]) + os.urandom(key_bytes + body_bytes))
 
 
 def new_claim() -> tuple[str, str]:

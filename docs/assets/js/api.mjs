@@ -41,3 +41,13 @@ export async function api(path, { method = "GET", body, token } = {}) {
 export function siteRoot() {
   return new URL("../../", import.meta.url);
 }
+
+/** Whether the sync server answers its health check; false when it cannot be reached at all. */
+export async function serverReachable() {
+  try {
+    return (await api("health")).status === 200;
+  } catch (error) {
+    if (!(error instanceof ServerUnreachable)) throw error;
+    return false;
+  }
+}

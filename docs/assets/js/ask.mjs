@@ -3,8 +3,8 @@
 // IndexedDB, the private key not extractable; the server gets the public key, the link carries it. The
 // inbox lists this browser's requests and opens what arrived, decrypted here and never stored decrypted.
 import { createStore, del, get, set, values } from "../../vendor/idb-keyval.mjs";
-import { api, ServerUnreachable, siteRoot } from "./api.mjs";
-import { $, element, startPage } from "./dom.mjs";
+import { api, serverReachable, ServerUnreachable, siteRoot } from "./api.mjs";
+import { $, element, showMessage, startPage } from "./dom.mjs";
 import { REQUEST_MAX_LIFETIME } from "./facts.mjs";
 import { formatDateTime, formatShortDate } from "./format.mjs";
 import { copyField, qrCode } from "./link-tools.mjs";
@@ -49,22 +49,18 @@ class AskPage {
     });
     this.checkServer();
     this.refreshList();
+    // Answers may have arrived while the therapist was elsewhere: look again when they come back.
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") this.refreshList();
+    });
   }
 
   say(text, { problem = false } = {}) {
-    const message = $("#ws-ask-message", this.root);
-    message.textContent = text;
-    message.dataset.problem = problem ? "true" : "false";
-    message.hidden = !text;
+    showMessage($("#ws-ask-message", this.root), text, { problem });
   }
 
   async checkServer() {
-    let reachable = false;
-    try {
-      reachable = (await api("health")).status === 200;
-    } catch (error) {
-      if (!(error instanceof ServerUnreachable)) throw error;
-    }
+    const reachable = await serverReachable();
     const unavailable = $("#ws-ask-unavailable", this.root);
     unavailable.hidden = reachable;
     unavailable.textContent = reachable ? "" : "This site’s sharing server cannot be reached right now, so no request can be made or read. Please try again later.";
@@ -103,7 +99,14 @@ class AskPage {
         id: body.id, manage_token: body.manage_token, expires_at: body.expires_at, created_at: new Date().toISOString(),
         label, session_date: sessionDate, kem, keys, public_key: toBase64url(publicKey), fingerprint: await fingerprint(publicKey),
       };
-      await set(record.id, record, requests);
+      try {
+        await set(record.id, record, requests);
+      } catch {
+        // Without its key the request could never be read: take it back from the server rather than leave it.
+        await api(`requests/${encodeURIComponent(record.id)}`, { method: "DELETE", token: record.manage_token });
+        this.say("This browser cannot keep the request’s key (its storage is blocked or full, as in some private windows), so no request was made. Try a normal window.", { problem: true });
+        return;
+      }
       $("#ws-ask-form", this.root, HTMLFormElement).reset();
       this.say("");
       await this.showLink(record);
@@ -130,7 +133,13 @@ class AskPage {
   }
 
   async refreshList() {
-    const all = /** @type {any[]} */ (await values(requests)).sort((a, b) => b.created_at.localeCompare(a.created_at));
+    let all;
+    try {
+      all = /** @type {any[]} */ (await values(requests)).sort((a, b) => b.created_at.localeCompare(a.created_at));
+    } catch {
+      this.say("This browser’s storage cannot be read (it may be blocked, as in some private windows), so the requests made here cannot be listed.", { problem: true });
+      return;
+    }
     $("#ws-ask-none", this.root).hidden = all.length > 0;
     $("#ws-ask-list", this.root).replaceChildren(...all.map((record) => this.row(record)));
     await Promise.all(all.map((record) => this.refreshState(record)));

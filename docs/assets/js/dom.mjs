@@ -51,3 +51,10 @@ export function download(text, filename, type) {
 export function startPage(selector, makeController) {
   makeController($(selector)).start();
 }
+
+/** Show `text` in a page's message line (hidden when empty), marked as a problem or not for its styles. */
+export function showMessage(message, text, { problem = false } = {}) {
+  message.textContent = text;
+  message.dataset.problem = problem ? "true" : "false";
+  message.hidden = !text;
+}

@@ -5,11 +5,11 @@
 import * as store from "./store.mjs";
 import { python } from "./python.mjs";
 import { seal, linkFragment } from "./share-crypto.mjs";
-import { api, ServerUnreachable, siteRoot } from "./api.mjs";
+import { api, serverReachable, ServerUnreachable, siteRoot } from "./api.mjs";
 import { copyField, qrCode } from "./link-tools.mjs";
 import { formatDateTime } from "./format.mjs";
 import { renderSnapshot } from "./snapshot-view.mjs";
-import { $, startPage } from "./dom.mjs";
+import { $, showMessage, startPage } from "./dom.mjs";
 import { RequestSender } from "./share-request.mjs";
 
 
@@ -57,20 +57,12 @@ class SharePanel {
   }
 
   say(text, { problem = false } = {}) {
-    const message = $("#ws-share-message", this.root);
-    message.textContent = text;
-    message.dataset.problem = problem ? "true" : "false";
-    message.hidden = !text;
+    showMessage($("#ws-share-message", this.root), text, { problem });
   }
 
   async checkServer() {
     const unavailable = $("#ws-share-unavailable", this.root);
-    let reachable = false;
-    try {
-      reachable = (await api("health")).status === 200;
-    } catch (error) {
-      if (!(error instanceof ServerUnreachable)) throw error;
-    }
+    const reachable = await serverReachable();
     unavailable.hidden = reachable;
     unavailable.textContent = reachable ? "" :
       "Sharing needs this site’s sharing server, which cannot be reached right now. Your answers are safe on this device, and everything else on this page keeps working.";
