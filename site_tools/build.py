@@ -218,16 +218,30 @@ NOT_PRECACHED = re.compile(
 )  # Material's default icon; the pages use assets/icon.svg
 # Pyodide's files: kept by the service worker only once the worksheet has loaded them (see docs/sw.js).
 RUNTIME = re.compile(r"^pyodide/")
+# What only therapists' requests use, which needs the server anyway: not kept offline, so a first visit to
+# any page does not download it (about 22 KB). A listed file that the build did not make stops the build.
+ONLINE_ONLY = (
+    "ask/index.html",
+    "assets/js/ask.mjs",
+    "assets/js/request-crypto.mjs",
+    "assets/js/share-request.mjs",
+    "vendor/hpke.mjs",
+    "vendor/idb-keyval.mjs",
+)
 
 
 def write_precache_manifest(site: Path) -> None:
     """List the files pages use, each with the start of its SHA-256: the service worker keeps them offline,
     checks each against its hash and fetches again only what changed. A page is listed by its address
     (``worksheet/``), which is how it is fetched."""
+    missing = [name for name in ONLINE_ONLY if not (site / name).is_file()]
+    if missing:
+        raise BuildError(f"ONLINE_ONLY names files the build did not make: {missing}")
     groups: dict[str, dict[str, str]] = {"pages": {}, "runtime": {}}
     for path in sorted(site.rglob("*")):
         relative = path.relative_to(site).as_posix()
-        if not path.is_file() or NOT_PRECACHED.search(relative) or relative in (PRECACHE_MANIFEST, SERVICE_WORKER):
+        skipped = NOT_PRECACHED.search(relative) or relative in (PRECACHE_MANIFEST, SERVICE_WORKER, *ONLINE_ONLY)
+        if not path.is_file() or skipped:
             continue
         address = relative[: -len("index.html")] if relative == "index.html" or relative.endswith("/index.html") else relative
         groups["runtime" if RUNTIME.match(relative) else "pages"][address] = sha256(path)[:16]

@@ -155,6 +155,9 @@ def test_precache_manifest_lists_what_pages_use(built_site):
     pages, runtime = manifest["pages"], manifest["runtime"]
     assert "worksheet/" in pages and "worksheet/index.html" not in pages and "" in pages  # by their addresses
     assert f"pyodide/{build.PYODIDE_VERSION}/pyodide.asm.wasm" in runtime
+    # What only therapists' requests use is left to the network, and the worksheet loads it only for a request.
+    assert "ask/" not in pages and "vendor/hpke.mjs" not in pages and "assets/js/share-request.mjs" not in pages
+    assert "assets/js/share.mjs" in pages and "hpke" not in (built_site / "worksheet" / "index.html").read_text()
     listed = [*pages, *runtime]
     assert not [name for name in listed if name.endswith((".map", ".br", ".gz")) or "/lunr/" in name or name.startswith(".")]
     for name, digest in {**pages, **runtime}.items():

@@ -30,9 +30,12 @@ def b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def separate_browser(browser, live_server):
-    """A browser context of its own (its own IndexedDB and localStorage), with its requests recorded."""
-    context = browser.new_context(service_workers="block", locale="en-GB")
+def separate_browser(browser, live_server, request):
+    """A browser context of its own (its own IndexedDB and localStorage), with its requests recorded. The
+    person's has the service worker on, as a real visit does: the request modules it does not keep offline
+    must still arrive."""
+    service_workers = "allow" if request.fixturename == "person" else "block"
+    context = browser.new_context(service_workers=service_workers, locale="en-GB")
     page = context.new_page()
     page.request_log = RequestLog(page, live_server.url)
     page.bodies = []

@@ -10,7 +10,6 @@ import { copyField, qrCode } from "./link-tools.mjs";
 import { formatDateTime } from "./format.mjs";
 import { renderSnapshot } from "./snapshot-view.mjs";
 import { $, showMessage, startPage } from "./dom.mjs";
-import { RequestSender } from "./share-request.mjs";
 
 
 function remembered() {
@@ -53,7 +52,10 @@ class SharePanel {
     });
     this.checkServer();
     this.refreshList();
-    new RequestSender(this).start();
+    // Only a request link needs HPKE: its modules load then, and not on every visit to the worksheet.
+    if (new URLSearchParams(location.hash.slice(1)).has("r")) {
+      import("./share-request.mjs").then(({ RequestSender }) => new RequestSender(this).start());
+    }
   }
 
   say(text, { problem = false } = {}) {
