@@ -44,9 +44,9 @@ class Server(BaseApplication):
         self.cfg.set("workers", self.settings.workers)
         for name, value in GUNICORN_SETTINGS.items():
             self.cfg.set(name, value)
-        # gthread with a deadline on request headers too (sync_server.worker); the benchmark's peers run
-        # plain gthread, which this only adds to.
-        self.cfg.set("worker_class", "sync_server.worker.HeaderDeadlineWorker")
+        # gthread that reads each request whole before a thread takes it, and caps connections per address
+        # (sync_server.worker); the benchmark's peers run plain gthread, which this only adds to.
+        self.cfg.set("worker_class", "sync_server.worker.BufferingWorker")
         self.cfg.set("logger_class", NoAccessLog)
         self.cfg.set("logconfig_dict", logging_config(self.settings.log_format))
 

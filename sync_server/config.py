@@ -107,6 +107,12 @@ class Settings:
         "(and off with them); beyond it creating or sending answers 429. A worksheet share is about 5 to 50 KB.",
         shown_default="4194304 (4 MiB)",
     )
+    max_connections_per_address: int = option(
+        100,
+        "Most connections one address may hold open at once, per worker; more are closed as they arrive, so "
+        "one client cannot take every connection slot. Not applied behind a proxy (`--proxy-count` above 0), "
+        "where every connection is the proxy's: limit there instead (nginx `limit_conn`). 0: no cap.",
+    )
     proxy_count: int = option(
         0,
         "How many reverse proxies (nginx, Caddy) stand in front and set "
