@@ -202,8 +202,10 @@ class BufferingWorker(HeaderDeadlineWorker):
             self._forget(conn)
 
     def murder_keepalived(self, force=False):
-        closing = [conn for conn in self.keepalived_conns if force or conn.timeout <= time.monotonic()]
+        """Gunicorn's, and the address's count goes down for each idle connection it closed."""
+        kept = list(self.keepalived_conns)
         super().murder_keepalived(force)
-        for conn in closing:
-            if conn not in self.keepalived_conns:
+        still_kept = set(self.keepalived_conns)
+        for conn in kept:
+            if conn not in still_kept:
                 self._forget(conn)
