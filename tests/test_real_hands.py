@@ -18,9 +18,10 @@ from playwright.sync_api import expect
 from py_client import progress
 from py_client.content import WORKSHEET
 from support.browser import eventually
+from support.ask_page import AskPage
 from support.servers import ServerProcess
 from support.therapist_page import TherapistPage
-from support.worksheet_page import STORAGE_KEY, SharePanel, open_worksheet, stored
+from support.worksheet_page import PYTHON_TIMEOUT, STORAGE_KEY, SharePanel, open_worksheet, stored
 
 pytestmark = pytest.mark.browser
 
@@ -316,6 +317,18 @@ def page_states(page, server_url: str, link: str):
     page.get_by_role("button", name="Reveal answers").click()
     expect(page.locator("#ws-open-message")).to_be_visible()
     yield "open page, already opened"
+    ask = AskPage(page, server_url)
+    request_link, _ = ask.make_request("For Monday's session")
+    yield "ask page, a request made"
+    page.goto("about:blank")
+    page.goto(request_link)
+    page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
+    expect(page.locator("#ws-request-state")).to_contain_text("can receive your answers")
+    yield "worksheet, from a request link"
+    page.get_by_role("button", name="Send to your therapist").click()
+    expect(page.locator("#ws-share-message")).to_contain_text("Your answers were sent", timeout=PYTHON_TIMEOUT)
+    ask.open_first_answer()
+    yield "ask page, answers open"
 
 
 def sized_page(browser, size: str):
@@ -408,8 +421,13 @@ def test_focus_is_never_hidden_under_sticky_bars(browser, server, links, size):
     link = links[2 if size == "desktop" else 3]
     problems = []
     for state in page_states(page, server.url, link):
-        if state in ("worksheet, cards open", "worksheet, confirm dialog", "open page, already opened"):
-            continue  # the same controls as the states around them
+        if state in (
+            "worksheet, cards open",
+            "worksheet, confirm dialog",
+            "open page, already opened",
+            "worksheet, from a request link",
+        ):
+            continue  # the same controls as the states around them (the request box has none of its own)
         page.evaluate("window.scrollTo(0, 0)")
         problems += [f"{state}: {problem}" for problem in walk_focus(page, "Tab")]
         problems += [f"{state}: {problem}" for problem in walk_focus(page, "Shift+Tab")]
