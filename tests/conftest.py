@@ -3,6 +3,7 @@ are made from is in ``support/``."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -13,6 +14,15 @@ from support.browser import CHROMIUM, CHROMIUM_ARGS, RequestLog
 from support.servers import SITE, RedisServer, ServerProcess, free_port
 from sync_server import api, create_app
 from sync_server.config import Settings
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under xdist, Schemathesis's generated tests report a pass without running: refuse to run them there
+    rather than pass them (scripts/test.sh runs them in a pass of their own)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and any(item.get_closest_marker("serial") for item in items):
+        raise pytest.UsageError(
+            "tests marked serial cannot run under xdist: deselect them (-m 'not serial') and run them with -n 0"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,8 @@ from playwright.sync_api import expect
 
 from py_client import progress
 from py_client.content import WORKSHEET
-from support.browser import eventually
 from support.ask_page import AskPage
+from support.browser import eventually
 from support.servers import ServerProcess
 from support.therapist_page import TherapistPage
 from support.worksheet_page import PYTHON_TIMEOUT, STORAGE_KEY, SharePanel, open_worksheet, stored

@@ -119,6 +119,7 @@ def test_killed_server_keeps_every_created_share_and_loses_no_claim(tmp_path):
 schema = schemathesis.openapi.from_path(str(OPENAPI_PATH))
 
 
+@pytest.mark.serial
 @schema.parametrize()
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 def test_fuzzing_the_openapi_document_finds_no_server_error(case, server):
