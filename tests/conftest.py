@@ -16,6 +16,7 @@ from sync_server import api, create_app
 from sync_server.config import Settings
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` has deselected what it will
 def pytest_collection_modifyitems(config, items):
     """Under xdist, Schemathesis's generated tests report a pass without running: refuse to run them there
     rather than pass them (scripts/test.sh runs them in a pass of their own)."""
