@@ -29,18 +29,19 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-# Pyodide and the QR encoder (published with the site), and for the tests axe-core, pinned with checksums
-# in package-lock.json. Running the product installs only what the site publishes.
+# The browser libraries the site publishes (Pyodide, the QR encoder, HPKE, idb-keyval) and esbuild, which bundles
+# HPKE at build time; for the tests also axe-core and TypeScript. All pinned with checksums
+# in package-lock.json. Running the product installs only what the build needs (no test tools).
 command -v npm >/dev/null || apt_install nodejs npm
 npm_mode=production
 $for_tests && npm_mode=all
 if [ ! -f "node_modules/.installed-all-$(fingerprint package-lock.json)" ] &&
    [ ! -f "node_modules/.installed-$npm_mode-$(fingerprint package-lock.json)" ]; then
   if $for_tests; then
-    echo "Installing Pyodide, the QR encoder and axe-core from the npm registry…"
+    echo "Installing the site's browser libraries, esbuild and the test tools from the npm registry…"
     npm ci --no-audit --no-fund --loglevel=error
   else
-    echo "Installing Pyodide and the QR encoder from the npm registry…"
+    echo "Installing the site's browser libraries and esbuild from the npm registry…"
     npm ci --omit=dev --no-audit --no-fund --loglevel=error
   fi
   touch "node_modules/.installed-$npm_mode-$(fingerprint package-lock.json)"
