@@ -287,3 +287,27 @@ def test_answers_sealed_for_one_request_never_open_with_another_key(crypto_page)
         CRYPTO_MODULE,
     )
     assert outcome == ["X25519", ["DecryptionError", "DecryptionError", "DecryptionError", "private"]]
+
+
+NO_X25519 = """
+const generate = crypto.subtle.generateKey.bind(crypto.subtle);
+crypto.subtle.generateKey = (algorithm, ...rest) => algorithm?.name === "X25519"
+  ? Promise.reject(new DOMException("X25519 is not supported here", "NotSupportedError"))
+  : generate(algorithm, ...rest);
+"""
+
+
+def test_a_browser_without_x25519_asks_with_p256_and_still_reads_the_answers(person, therapist, live_server):
+    therapist.add_init_script(NO_X25519)  # as an older browser, whose WebCrypto has no X25519
+    link, fingerprint = AskPage(therapist, live_server.url).make_request("Older browser")
+    made = next(json.loads(body) for body in therapist.bodies if '"kem"' in body)
+    assert made["kem"] == "P-256" and len(b64decode(made["public_key"])) == 65
+    open_worksheet(person, live_server.url)
+    person.get_by_label("What does trust mean to you?", exact=True).fill("Being heard")
+    open_request_link(person, link)
+    expect(person.locator("#ws-request-fingerprint")).to_have_text(fingerprint)
+    person.get_by_role("button", name="Send to your therapist").click()
+    expect(person.locator("#ws-share-message")).to_contain_text("Your answers were sent", timeout=PYTHON_TIMEOUT)
+    ask = AskPage(therapist, live_server.url)
+    ask.open_first_answer()
+    expect(ask.answers).to_contain_text("Being heard")
