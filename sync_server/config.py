@@ -113,6 +113,12 @@ class Settings:
         "one client cannot take every connection slot. Not applied behind a proxy (`--proxy-count` above 0), "
         "where every connection is the proxy's: limit there instead (nginx `limit_conn`). 0: no cap.",
     )
+    max_buffered_bytes: int = option(
+        64 * 1024 * 1024,
+        "Most bytes each worker holds of requests still arriving (it reads each request whole before a "
+        "thread takes it); past it, those arriving longest are refused with 503. 0: no cap.",
+        shown_default="67108864 (64 MiB)",
+    )
     proxy_count: int = option(
         0,
         "How many reverse proxies (nginx, Caddy) stand in front and set "

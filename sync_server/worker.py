@@ -9,7 +9,9 @@ at a time hold every thread, and everyone else waits. Two layers here:
   (or a chunked body to its last chunk; the API refuses those at their headers), up to the API's size
   limit. Only then does a thread take it, and
   the thread's parser reads it from that buffer at once. A request not complete within the deadline gets
-  a 408 from the event loop and its connection is closed; no thread ever waited on it. It also caps how
+  a 408 from the event loop and its connection is closed; no thread ever waited on it. What it holds is
+  bounded (``--max-buffered-bytes`` per worker): past it, the requests arriving longest are refused with a
+  503. It also caps how
   many connections one address may hold at once (``--max-connections-per-address``), so one client cannot
   take all of a worker's connection slots; behind a proxy every connection comes from the proxy, so the
   cap is then left to the proxy.
@@ -49,15 +51,23 @@ LAST_CHUNK = re.compile(rb"(?:^|\r\n)0[ \t;]*[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n")
 API_REQUEST = re.compile(rb"^[A-Z]+ /api/")
 
 
-def timed_out_response() -> bytes:
-    """The 408 the event loop sends, with the headers every API answer carries (``headers.py``)."""
-    body = json.dumps(
-        {"error": "request_timeout", "message": f"The request did not arrive within {BODY_DEADLINE_SECONDS} seconds."}
-    ).encode()
+def error_response(status: str, code: str, message: str) -> bytes:
+    """An answer the event loop sends itself, JSON with the headers every API answer carries (``headers.py``)."""
+    body = json.dumps({"error": code, "message": message}).encode()
     headers = {**static_headers("/api/"), "Cache-Control": "no-store", "Content-Type": "application/json"}
     lines = [f"{name}: {value}" for name, value in headers.items()]
-    head = "\r\n".join(["HTTP/1.1 408 REQUEST TIMEOUT", *lines, "Connection: close", f"Content-Length: {len(body)}", "", ""])
+    head = "\r\n".join([f"HTTP/1.1 {status}", *lines, "Connection: close", f"Content-Length: {len(body)}", "", ""])
     return head.encode() + body
+
+
+TIMED_OUT = error_response(
+    "408 REQUEST TIMEOUT", "request_timeout", f"The request did not arrive within {BODY_DEADLINE_SECONDS} seconds."
+)
+CROWDED_OUT = error_response(
+    "503 SERVICE UNAVAILABLE",
+    "server_busy",
+    "The server is holding too many unfinished requests to wait for this one. Nothing was stored; please try again.",
+)
 
 
 def request_complete(buffer: bytes | bytearray) -> bool:
@@ -117,8 +127,9 @@ class HeaderDeadlineWorker(ThreadWorker):
 class BufferingWorker(HeaderDeadlineWorker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timed_out = timed_out_response()
         settings = self.app.settings
+        self.buffer_budget = settings.max_buffered_bytes
+        self.held_bytes = 0  # bytes held for requests still arriving, across this worker's connections
         # Behind a proxy every connection is the proxy's: a cap per address would cap everyone together.
         self.max_per_address = 0 if settings.proxy_count else settings.max_connections_per_address
         self.per_address: collections.Counter[str] = collections.Counter()
@@ -163,25 +174,47 @@ class BufferingWorker(HeaderDeadlineWorker):
             self._drop(conn)
             return
         conn.sock.buffered += data
+        self.held_bytes += len(data)
+        self._hand_over_if_complete(conn)
+
+    def _hand_over_if_complete(self, conn) -> None:
         if request_complete(conn.sock.buffered):
-            self.poller.unregister(client)
+            self.poller.unregister(conn.sock)
             del self.arriving[conn]
+            self.held_bytes -= len(conn.sock.buffered)
             conn.data_ready = True
             self.enqueue_req(conn)
+        elif self.buffer_budget and self.held_bytes > self.buffer_budget:
+            self._crowd_out(spare=conn)
+
+    def _crowd_out(self, spare) -> None:
+        """Over the worker's budget of buffered bytes: give up on the requests that have been arriving longest
+        (a slow client's, most likely; a person's request arrives in moments) until it holds again."""
+        for conn in list(self.arriving):
+            if self.held_bytes <= self.buffer_budget:
+                return
+            if conn is not spare:
+                self._refuse(conn, CROWDED_OUT)
+        if self.held_bytes > self.buffer_budget:
+            self._refuse(spare, CROWDED_OUT)
 
     def murder_pending(self):
         """Gunicorn's sweep of idle connections, and the deadline of requests still arriving."""
         super().murder_pending()
         now = time.monotonic()
         for conn in [conn for conn, deadline in self.arriving.items() if deadline <= now]:
-            with contextlib.suppress(OSError):
-                conn.sock.send(self.timed_out)
-            self._drop(conn)
+            self._refuse(conn, TIMED_OUT)
+
+    def _refuse(self, conn, answer: bytes) -> None:
+        with contextlib.suppress(OSError):
+            conn.sock.send(answer)
+        self._drop(conn)
 
     def _drop(self, conn) -> None:
         with contextlib.suppress(OSError, KeyError, ValueError):
             self.poller.unregister(conn.sock)
-        self.arriving.pop(conn, None)
+        if self.arriving.pop(conn, None) is not None:
+            self.held_bytes -= len(conn.sock.buffered)
         self.nr_conns -= 1
         conn.close()
         self._forget(conn)
@@ -195,11 +228,18 @@ class BufferingWorker(HeaderDeadlineWorker):
             conn.address = None
 
     def finish_request(self, conn, fs):
-        """Gunicorn's, and the address's count goes down when the connection is closed."""
+        """Gunicorn's, and the address's count goes down when the connection is closed. A next request the
+        client sent already (pipelined) may be in the buffer rather than on the socket: it is taken from there."""
         before = self.nr_conns
         super().finish_request(conn, fs)
         if self.nr_conns < before:
             self._forget(conn)
+        elif conn in self.keepalived_conns and conn.sock.buffered:
+            self.poller.unregister(conn.sock)
+            self.keepalived_conns.remove(conn)
+            self._await_request(conn)
+            self.held_bytes += len(conn.sock.buffered)
+            self._hand_over_if_complete(conn)
 
     def murder_keepalived(self, force=False):
         """Gunicorn's, and the address's count goes down for each idle connection it closed."""

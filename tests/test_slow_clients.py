@@ -111,3 +111,35 @@ def test_one_address_cannot_take_every_connection(tmp_path):
 )
 def test_what_counts_as_a_whole_request(buffer, complete):
     assert request_complete(buffer) is complete
+
+
+def test_past_the_buffer_budget_the_request_arriving_longest_is_refused(tmp_path):
+    server = ServerProcess(tmp_path, "--workers", "1", "--rate-limits", "off", "--max-buffered-bytes", "200000").start()
+    head = b"POST /api/shares HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 300000\r\n\r\n"
+    try:
+        first = socket.create_connection(("127.0.0.1", server.port))
+        first.sendall(head + b" " * 150_000)
+        time.sleep(0.5)
+        second = socket.create_connection(("127.0.0.1", server.port))
+        second.sendall(head + b" " * 100_000)  # 250,000 bytes held: over the budget
+        first.settimeout(5)
+        answer = first.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 503 ") and b"server_busy" in answer
+        assert closed_by_server(first)
+        assert not closed_by_server(second)  # the newer one is still waited for
+        assert health_once(server.url) < 1
+        second.close()
+    finally:
+        server.stop()
+
+
+def test_pipelined_requests_are_each_answered(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(
+            b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n" * 2
+            + b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        answers = b""
+        while chunk := sock.recv(65536):
+            answers += chunk
+    assert answers.count(b"HTTP/1.1 200 ") == 3
