@@ -70,6 +70,14 @@ def json_body(allowed: set[str]) -> dict:
     return body
 
 
+def whole_number(body: dict, name: str, default: int, low: int, high: int, unit: str = "") -> int:
+    """A field that must be a whole number (not a boolean, which JSON's true would pass as) from low to high."""
+    value = body.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ApiError(400, "malformed", f"{name} must be a whole number{unit} from {low} to {high}.")
+    return value
+
+
 def storage_key(public_id: str, kind: str = "share") -> str:
     key = tokens().storage_key(public_id, kind)
     if key is None:
@@ -118,16 +126,11 @@ def ready():
 @bp.post("/shares")
 def create_share():
     body = json_body({"ciphertext", "claim_hash", "expires_in"})
-    try:
-        data = envelope.check(body.get("ciphertext"))
-        claim_hash = envelope.decode_base64url(body.get("claim_hash"), "claim_hash")
-    except envelope.EnvelopeError as error:
-        raise ApiError(error.status, error.code, error.message) from None
+    data = envelope.check(body.get("ciphertext"))
+    claim_hash = envelope.decode_base64url(body.get("claim_hash"), "claim_hash")
     if len(claim_hash) != CLAIM_HASH_BYTES:
         raise ApiError(400, "malformed", "claim_hash must be the 32-byte SHA-256 of the claim token.")
-    lifetime = body.get("expires_in", DEFAULT_LIFETIME)
-    if not isinstance(lifetime, int) or isinstance(lifetime, bool) or not MIN_LIFETIME <= lifetime <= MAX_LIFETIME:
-        raise ApiError(400, "malformed", f"expires_in must be a whole number of seconds from {MIN_LIFETIME} to {MAX_LIFETIME}.")
+    lifetime = whole_number(body, "expires_in", DEFAULT_LIFETIME, MIN_LIFETIME, MAX_LIFETIME, unit=" of seconds")
     now = current_time()
     key, public_id, manage_token = tokens().new("share")
     purge_now_and_then(now)
@@ -144,10 +147,7 @@ def claim_share(public_id: str):
     token = body.get("claim_token")
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
         raise ApiError(400, "malformed", "claim_token is required: the base64url token derived from the link's key.")
-    try:
-        token_bytes = envelope.decode_base64url(token, "claim_token")
-    except envelope.EnvelopeError as error:
-        raise ApiError(400, error.code, error.message) from None
+    token_bytes = envelope.decode_base64url(token, "claim_token")
     outcome = store().claim(key, hashlib.sha256(token_bytes).digest(), current_time())
     if outcome.kind == "ok":
         return jsonify(ciphertext=envelope.encode_base64url(outcome.ciphertext), created_at=iso(outcome.created_at))

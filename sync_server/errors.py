@@ -6,6 +6,7 @@ from flask import Flask, current_app, jsonify, request
 from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .envelope import EnvelopeError
 from .store import StoreFull, StoreUnavailable
 
 
@@ -29,6 +30,11 @@ def _handle_api_error(error: ApiError):
     if error.close:
         response.headers["Connection"] = "close"
     return response
+
+
+def _handle_envelope_error(error: EnvelopeError):
+    """A ciphertext, key or token that is not what the API takes: the check's own status and words."""
+    return error_response(error.status, error.code, error.message)
 
 
 def _handle_http_exception(error: HTTPException):
@@ -83,6 +89,7 @@ def _handle_store_full(error: StoreFull):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, _handle_api_error)
+    app.register_error_handler(EnvelopeError, _handle_envelope_error)
     app.register_error_handler(StoreFull, _handle_store_full)
     app.register_error_handler(StoreUnavailable, _handle_store_unavailable)
     app.register_error_handler(StorageError, _handle_store_unavailable)

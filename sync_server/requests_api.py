@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from . import api, envelope
-from .api import iso, json_body, managed_key, purge_now_and_then, storage_key, store, tokens
+from .api import iso, json_body, managed_key, purge_now_and_then, storage_key, store, tokens, whole_number
 from .errors import ApiError
 
 bp = Blueprint("requests", __name__, url_prefix="/api/requests")
@@ -19,18 +19,12 @@ bp = Blueprint("requests", __name__, url_prefix="/api/requests")
 DEFAULT_REQUEST_LIFETIME = 7 * 86_400
 MIN_REQUEST_LIFETIME, MAX_REQUEST_LIFETIME = 300, 31 * 86_400
 DEFAULT_MAX_RESPONSES, MAX_RESPONSES = 1, 10
+NO_REQUEST = "There is no request with this id any more."
 GONE_MESSAGES = {
     "full": "This request has already been answered. Ask your therapist for a new link if you want to send again.",
     "expired": "This request has expired. Ask your therapist for a new link.",
     "closed": "Your therapist has closed this request. Ask them for a new link if you still want to send your answers.",
 }
-
-
-def _whole_number(body: dict, name: str, default: int, low: int, high: int) -> int:
-    value = body.get(name, default)
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ApiError(400, "malformed", f"{name} must be a whole number from {low} to {high}.")
-    return value
 
 
 def _request_key(public_id: str) -> str:
@@ -40,7 +34,7 @@ def _request_key(public_id: str) -> str:
 def _existing(key: str):
     status = store().request_status(key, api.current_time())
     if status is None:
-        raise ApiError(404, "not_found", "There is no request with this id any more.")
+        raise ApiError(404, "not_found", NO_REQUEST)
     return status
 
 
@@ -50,12 +44,11 @@ def create_request():
     kem = body.get("kem")
     if not isinstance(kem, str) or kem not in envelope.KEMS:
         raise ApiError(400, "malformed", f"kem must be one of {', '.join(envelope.KEMS)}.")
-    try:
-        public_key = envelope.check_public_key(body.get("public_key"), kem)
-    except envelope.EnvelopeError as error:
-        raise ApiError(error.status, error.code, error.message) from None
-    lifetime = _whole_number(body, "expires_in", DEFAULT_REQUEST_LIFETIME, MIN_REQUEST_LIFETIME, MAX_REQUEST_LIFETIME)
-    max_responses = _whole_number(body, "max_responses", DEFAULT_MAX_RESPONSES, 1, MAX_RESPONSES)
+    public_key = envelope.check_public_key(body.get("public_key"), kem)
+    lifetime = whole_number(
+        body, "expires_in", DEFAULT_REQUEST_LIFETIME, MIN_REQUEST_LIFETIME, MAX_REQUEST_LIFETIME, unit=" of seconds"
+    )
+    max_responses = whole_number(body, "max_responses", DEFAULT_MAX_RESPONSES, 1, MAX_RESPONSES)
     now = api.current_time()
     key, public_id, manage_token = tokens().new("request")
     purge_now_and_then(now)
@@ -85,10 +78,7 @@ def respond(public_id: str):
     key = _request_key(public_id)
     body = json_body({"ciphertext"})
     status = _existing(key)
-    try:
-        data = envelope.check_sealed(body.get("ciphertext"), status.kem)
-    except envelope.EnvelopeError as error:
-        raise ApiError(error.status, error.code, error.message) from None
+    data = envelope.check_sealed(body.get("ciphertext"), status.kem)
     now = api.current_time()
     purge_now_and_then(now)
     outcome = store().respond(key, data, now)
@@ -99,7 +89,7 @@ def respond(public_id: str):
     if outcome.kind == "gone" and outcome.status is not None:
         state = outcome.status.state
         raise ApiError(410, "gone", GONE_MESSAGES[state], reason=state)
-    raise ApiError(404, "not_found", "There is no request with this id any more.")
+    raise ApiError(404, "not_found", NO_REQUEST)
 
 
 @bp.get("/<public_id>/responses")
@@ -138,5 +128,5 @@ def delete_response(public_id: str, number: int):
 def close_request(public_id: str):
     key = managed_key(public_id, "request")
     if store().close_request(key, api.current_time()) is None:
-        raise ApiError(404, "not_found", "There is no request with this id any more.")
+        raise ApiError(404, "not_found", NO_REQUEST)
     return "", 204

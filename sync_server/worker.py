@@ -7,14 +7,13 @@ at a time hold every thread, and everyone else waits. Two layers here:
 - ``BufferingWorker`` reads each request in the worker's event loop (non-blocking, beside gunicorn's own
   keep-alive polling) until it has all arrived: the headers, and the body its Content-Length announces
   (or a chunked body to its last chunk; the API refuses those at their headers), up to the API's size
-  limit. Only then does a thread take it, and
-  the thread's parser reads it from that buffer at once. A request not complete within the deadline gets
-  a 408 from the event loop and its connection is closed; no thread ever waited on it. What it holds is
-  bounded (``--max-buffered-bytes`` per worker): past it, the requests arriving longest are refused with a
-  503. It also caps how
-  many connections one address may hold at once (``--max-connections-per-address``), so one client cannot
-  take all of a worker's connection slots; behind a proxy every connection comes from the proxy, so the
-  cap is then left to the proxy.
+  limit. Only then does a thread take it, and the thread's parser reads it from that buffer at once. A
+  request not complete within the deadline gets a 408 from the event loop and its connection is closed;
+  no thread ever waited on it. What it holds is bounded (``--max-buffered-bytes`` per worker): past it,
+  the requests arriving longest are refused with a 503. It also caps how many connections one address
+  may hold at once (``--max-connections-per-address``), so one client cannot take all of a worker's
+  connection slots; behind a proxy every connection comes from the proxy, so the cap is then left to the
+  proxy.
 - ``HeaderDeadlineWorker`` (its base) still times what a thread reads of the headers, for a request
   handed over before they were complete (one larger than the buffer): past the deadline the connection is
   shut for reading and the thread is free again. Once the headers are in, the body deadline
@@ -35,12 +34,13 @@ from functools import partial
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from . import MAX_REQUEST_BYTES
 from .body import BODY_DEADLINE_SECONDS, watchdog
 from .headers import static_headers
 
 # The most a request may be to be read here whole: the app's own limit on request bodies, and room for the
 # headers. A larger one is handed to a thread once its headers are in, and refused there before its body.
-MAX_BUFFERED_BODY = 360 * 1024
+MAX_BUFFERED_BODY = MAX_REQUEST_BYTES
 MAX_BUFFERED_HEAD = 64 * 1024
 READ_BYTES = 64 * 1024
 HEAD_END = b"\r\n\r\n"

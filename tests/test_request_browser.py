@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from pyhpke import AEADId, CipherSuite, KDFId, KEMId
 
 from support.ask_page import AskPage
-from support.browser import RequestLog, run_axe
+from support.browser import run_axe, separate_page
 from support.shares_api import call
 from support.worksheet_page import PYTHON_TIMEOUT, fill_everything, open_worksheet
 from sync_server import envelope
@@ -26,22 +26,12 @@ PYHPKE_KEMS = {"X25519": KEMId.DHKEM_X25519_HKDF_SHA256, "P-256": KEMId.DHKEM_P2
 CRYPTO_MODULE = "/assets/js/request-crypto.mjs"
 
 
-def b64decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def separate_browser(browser, live_server, request):
-    """A browser context of its own (its own IndexedDB and localStorage), with its requests recorded. The
-    person's has the service worker on, as a real visit does: the request modules it does not keep offline
-    must still arrive."""
+    """The person's browser has the service worker on, as a real visit does: the request modules it does not
+    keep offline must still arrive."""
     service_workers = "allow" if request.fixturename == "person" else "block"
-    context = browser.new_context(service_workers=service_workers, locale="en-GB")
-    page = context.new_page()
-    page.request_log = RequestLog(page, live_server.url)
-    page.bodies = []
-    page.on("request", lambda request: page.bodies.append(request.post_data or ""))
-    yield page
-    context.close()
+    with separate_page(browser, live_server.url, service_workers) as page:
+        yield page
 
 
 person = pytest.fixture(separate_browser, name="person")
@@ -90,13 +80,13 @@ def test_ask_send_and_open_on_the_therapists_device_only(person, therapist, live
     assert json.loads(download.value.path().read_text())["answers"]["exercise.helpfulness"] == 7
 
     # Nothing readable left this browser or reached the server: no answer in any request, none on disk.
-    sent = "\n".join(person.bodies + therapist.bodies)
+    sent = "\n".join(person.request_log.bodies() + therapist.request_log.bodies())
     assert all(line not in sent for value in typed.values() for line in value.split("\n"))
     stored = b"".join(path.read_bytes() for path in live_server.data_dir.rglob("*") if path.is_file())
     assert all(line.encode() not in stored for value in typed.values() for line in value.split("\n"))
     # The private key never left the therapist's browser: the request carried the public key only, and the
     # key kept in IndexedDB cannot be exported, even by this site's own scripts.
-    made = next(json.loads(body) for body in therapist.bodies if '"kem"' in body)
+    made = next(json.loads(body) for body in therapist.request_log.bodies() if '"kem"' in body)
     assert set(made) == {"public_key", "kem", "expires_in"} and made["public_key"] == fields["k"]
     export = therapist.evaluate(
         """async () => {
@@ -300,8 +290,8 @@ crypto.subtle.generateKey = (algorithm, ...rest) => algorithm?.name === "X25519"
 def test_a_browser_without_x25519_asks_with_p256_and_still_reads_the_answers(person, therapist, live_server):
     therapist.add_init_script(NO_X25519)  # as an older browser, whose WebCrypto has no X25519
     link, fingerprint = AskPage(therapist, live_server.url).make_request("Older browser")
-    made = next(json.loads(body) for body in therapist.bodies if '"kem"' in body)
-    assert made["kem"] == "P-256" and len(b64decode(made["public_key"])) == 65
+    made = next(json.loads(body) for body in therapist.request_log.bodies() if '"kem"' in body)
+    assert made["kem"] == "P-256" and len(envelope.decode_base64url(made["public_key"], "public_key")) == 65
     open_worksheet(person, live_server.url)
     person.get_by_label("What does trust mean to you?", exact=True).fill("Being heard")
     open_request_link(person, link)

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from support.browser import RequestLog, run_axe
+from support.browser import run_axe, separate_page
 from support.therapist_page import TherapistPage
 from support.worksheet_page import PYTHON_TIMEOUT, SharePanel, fill_everything, open_worksheet
 
@@ -20,12 +20,8 @@ VECTORS = json.loads((Path(__file__).parent / "vectors" / "share-envelope-v1.jso
 
 
 def separate_browser(browser, live_server):
-    """A browser context of its own (no shared storage or cache), with its requests recorded."""
-    context = browser.new_context(service_workers="block", locale="en-GB")
-    page = context.new_page()
-    page.request_log = RequestLog(page, live_server.url)
-    yield page
-    context.close()
+    with separate_page(browser, live_server.url) as page:
+        yield page
 
 
 person = pytest.fixture(separate_browser, name="person")

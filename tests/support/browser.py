@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from urllib.parse import urlsplit
 
@@ -33,6 +34,10 @@ class RequestLog:
         page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
         page.on("pageerror", lambda error: self.errors.append(str(error)))
 
+    def bodies(self) -> list[str]:
+        """What each request sent (empty for those that sent nothing)."""
+        return [request.post_data or "" for request in self.requests]
+
     def foreign(self) -> list[str]:
         own = (self.allowed.scheme, self.allowed.netloc)
         return [
@@ -41,6 +46,19 @@ class RequestLog:
             if (urlsplit(request.url).scheme, urlsplit(request.url).netloc) != own
             and urlsplit(request.url).scheme not in ("data", "blob")
         ]
+
+
+@contextlib.contextmanager
+def separate_page(browser, server_url: str, service_workers: str = "block"):
+    """A page in a browser context of its own (no storage, cache or IndexedDB shared with another page),
+    its requests recorded in ``page.request_log``: the person's browser and the therapist's, side by side."""
+    context = browser.new_context(service_workers=service_workers, locale="en-GB")
+    try:
+        page = context.new_page()
+        page.request_log = RequestLog(page, server_url)
+        yield page
+    finally:
+        context.close()
 
 
 def run_axe(page) -> list[dict]:

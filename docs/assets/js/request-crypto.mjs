@@ -13,7 +13,7 @@
 // vectors and against a Python implementation (pyhpke).
 import { Aes256Gcm, CipherSuite, DhkemP256HkdfSha256, DhkemX25519HkdfSha256, HkdfSha256 } from "../../vendor/hpke.mjs";
 import { KEMS, SEALED_INFO, SEALED_VERSION } from "./facts.mjs";
-import { DecryptionError, fromBase64url, toBase64url } from "./share-crypto.mjs";
+import { DecryptionError, fromBase64url, linkCheck, toBase64url } from "./share-crypto.mjs";
 
 const encoder = new TextEncoder();
 const ALGORITHMS = {
@@ -114,9 +114,8 @@ export async function fingerprint(publicKey) {
 
 // --- the request link's fragment ----------------------------------------------------------------------
 
-async function check(fields) {
-  const text = ["r", "k", "l", "d"].map((name) => fields.get(name) || "").join("~");
-  return toBase64url(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text))).slice(0, 6));
+function check(fields) {
+  return linkCheck(...["r", "k", "l", "d"].map((name) => fields.get(name) || ""));
 }
 
 /** @param {{id: string, publicKey: Uint8Array, label?: string, sessionDate?: string}} request */

@@ -99,13 +99,14 @@ export async function open(envelopeText, key) {
 
 // --- the link's fragment: #id=<share id>&k=<link key>&c=<check>[&p=1] -------------------------------------
 
-async function check(id, linkKey) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(`${id}~${linkKey}`)));
+/** A link's check field: the start of SHA-256 over its parts, so a link cut short or altered is caught. */
+export async function linkCheck(...parts) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(parts.join("~"))));
   return toBase64url(digest.slice(0, 6));
 }
 
 export async function linkFragment(id, linkKey, hasPassphrase) {
-  const fields = new URLSearchParams({ id, k: linkKey, c: await check(id, linkKey) });
+  const fields = new URLSearchParams({ id, k: linkKey, c: await linkCheck(id, linkKey) });
   if (hasPassphrase) fields.set("p", "1");
   return fields.toString();
 }
@@ -115,7 +116,7 @@ export async function readFragment(fragment) {
   const fields = new URLSearchParams(fragment.replace(/^#/, ""));
   const id = fields.get("id");
   const key = fields.get("k");
-  if (!id || !key || fields.get("c") !== (await check(id, key))) return null;
+  if (!id || !key || fields.get("c") !== (await linkCheck(id, key))) return null;
   let linkKey;
   try {
     linkKey = fromBase64url(key);
