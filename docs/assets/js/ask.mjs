@@ -77,8 +77,10 @@ class AskPage {
       $("#ws-ask-date", this.root).focus();
       return;
     }
+    // Until the end of the day after the session: a session N days ahead needs up to N + 2 days, so the
+    // latest date that always fits is two days short of the maximum.
     if (lifetime !== null && lifetime > REQUEST_MAX_LIFETIME) {
-      this.say(`A request can take answers for ${REQUEST_MAX_LIFETIME / DAY_SECONDS} days at most: choose a session date within the next ${REQUEST_MAX_LIFETIME / DAY_SECONDS - 1} days, or leave it empty.`, { problem: true });
+      this.say(`A request can take answers for ${REQUEST_MAX_LIFETIME / DAY_SECONDS} days at most: choose a session date within the next ${REQUEST_MAX_LIFETIME / DAY_SECONDS - 2} days, or leave it empty.`, { problem: true });
       $("#ws-ask-date", this.root).focus();
       return;
     }
@@ -219,7 +221,10 @@ class AskPage {
       this.say("");
       showAnswers(this.root, "ws-ask", outcome.ok,
         `Sent on ${formatDateTime(outcome.ok.created_at)}${record.label ? ` for “${record.label}”` : ""}. Opened in this browser only; nothing decrypted is kept here. The encrypted copy stays on the server until you delete it, or until ${formatDateTime(record.expires_at)}.`);
-      $("#ws-ask-result-title", this.root).focus();
+      // The answers come below the inbox: bring their heading to the top, not just into view at the bottom.
+      const title = $("#ws-ask-result-title", this.root);
+      title.focus({ preventScroll: true });
+      title.scrollIntoView({ block: "start" });
     } catch (error) {
       if (!(error instanceof ServerUnreachable)) throw error;
       this.say("The server cannot be reached right now. Please try again later.", { problem: true });
