@@ -16,7 +16,10 @@ from gunicorn.app.base import BaseApplication
 from . import create_app
 from .body import BODY_DEADLINE_SECONDS
 from .config import Settings, options
+from .limit_storage import prepare_limit_storage
+from .limits import parse_rate_limits
 from .logs import NoAccessLog, configure, logging_config
+from .store import StoreUnavailable, prepare_store
 
 # How gunicorn runs the app, whatever the options (bench/load.py runs its peers with these same settings).
 GUNICORN_SETTINGS = {
@@ -34,6 +37,12 @@ GUNICORN_SETTINGS = {
 }
 
 
+def worker_ready(worker) -> None:
+    """Gunicorn's ``post_worker_init`` hook: a line per worker that has loaded the app and serves, so a log shows
+    that every worker booted (gunicorn's own "Booting worker" line is below the level logged)."""
+    logging.getLogger(__package__).info("worker %d ready", worker.pid)
+
+
 class Server(BaseApplication):
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -47,6 +56,7 @@ class Server(BaseApplication):
         # gthread that reads each request whole before a thread takes it, and caps connections per address
         # (sync_server.worker); the benchmark's peers run plain gthread, which this only adds to.
         self.cfg.set("worker_class", "sync_server.worker.BufferingWorker")
+        self.cfg.set("post_worker_init", worker_ready)
         self.cfg.set("logger_class", NoAccessLog)
         self.cfg.set("logconfig_dict", logging_config(self.settings.log_format))
 
@@ -93,13 +103,27 @@ def parse_arguments(argv: list[str]) -> Settings:
     return settings
 
 
+def prepare_data(settings: Settings) -> None:
+    """What a first start makes in the data folder (the secret key, the SQLite files and their tables), made
+    here once, before the workers start, so that they all share one key and none of them races another to
+    create a file. Each worker's own set-up repeats the files' part under a lock, safely (``sqlite_files``)."""
+    settings.ensure_secret_keys()
+    prepare_store(settings.store_url)
+    if parse_rate_limits(settings.rate_limits):
+        prepare_limit_storage(settings.rate_limit_storage_url)
+
+
 def main(argv: list[str] | None = None) -> int:
     settings = parse_arguments(sys.argv[1:] if argv is None else argv)
     configure(settings.log_format)
     log = logging.getLogger(__package__)
     if not (settings.site_dir / "index.html").is_file():
         log.warning("no built site in %s; serving the API only (build it with `python -m site_tools.build`)", settings.site_dir)
-    settings.ensure_secret_keys()  # once, before the workers start, so they all share one key
+    try:
+        prepare_data(settings)
+    except (OSError, ValueError, StoreUnavailable) as error:
+        log.error("cannot prepare the data folder %s: %s", settings.data_dir, error)
+        return 1
     log.info("Serving on http://%s:%s", settings.host, settings.port)
     Server(settings).run()
     return 0

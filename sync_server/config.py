@@ -42,6 +42,24 @@ def private_database(path: Path) -> Path:
     return path
 
 
+def _publish_once(path: Path, text: str) -> None:
+    """Write ``path`` whole, owner-only, unless another process got there first. The text is written and
+    synced under a name of its own, then linked into place, which fails if ``path`` exists: a process that
+    loses the race reads the winner's complete file, never a half-written or empty one."""
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+
+
 def option(default, help: str, *, shown_default: str | None = None, choices: tuple[str, ...] = ()):
     """One setting, declared once: its default, the help that ``--help`` and the README's option table show
     (``shown_default`` when the raw default would say nothing useful) and, optionally, the values allowed.
@@ -169,15 +187,13 @@ class Settings:
             return self.secret_keys
         private_folder(self.data_dir)
         key_file = self.data_dir / "secret_key"
-        try:
-            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(descriptor, "w") as stream:
-                stream.write(secrets.token_urlsafe(48))
+        if not key_file.exists():
+            _publish_once(key_file, secrets.token_urlsafe(48))
         private_file(key_file)
-        self.secret_keys = [key_file.read_text().strip()]
+        key = key_file.read_text().strip()
+        if not key:
+            raise ValueError(f"{key_file} is empty: delete it to have a new key made, or set --secret-keys")
+        self.secret_keys = [key]
         return self.secret_keys
 
 

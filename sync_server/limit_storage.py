@@ -16,11 +16,10 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 from limits.storage import Storage
 
-from .config import private_database
+from .sqlite_files import connect, prepare
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS counters (
@@ -42,16 +41,22 @@ RETURNING count
 PURGE_EVERY_SECONDS = 60
 
 
+def prepare_limit_storage(url: str) -> None:
+    """The counters' file's first-start set-up, for the arbiter to do once before the workers start (each
+    worker's storage repeats it safely). Other storages (Redis) need none."""
+    if url.startswith("sqlite:///"):
+        prepare(Path(url.removeprefix("sqlite:///")), SCHEMA)
+
+
 class SQLiteLimitStorage(Storage):
     STORAGE_SCHEME = ["sqlite"]
 
     def __init__(self, uri: str, wrap_exceptions: bool = False, **options):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         self.path = Path(uri.removeprefix("sqlite:///"))
-        private_database(self.path)
         self._local = threading.local()
         self._last_purge = 0.0
-        self._connection().executescript(SCHEMA)
+        prepare_limit_storage(uri)  # safe when every worker starts at once (sqlite_files)
 
     @property
     def base_exceptions(self):
@@ -61,10 +66,7 @@ class SQLiteLimitStorage(Storage):
         """One connection per thread and per process: a connection must not cross a gunicorn fork."""
         db = getattr(self._local, "db", None)
         if db is None or self._local.pid != os.getpid():
-            uri = f"file:{quote(self.path.resolve().as_posix())}?mode=rw"
-            db = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")  # a counter lost to a power cut only returns a little budget
+            db = connect(self.path)  # synchronous=NORMAL: a counter lost to a power cut only returns a little budget
             self._local.db, self._local.pid = db, os.getpid()
         return db
 

@@ -96,6 +96,32 @@ def test_a_database_from_before_the_quota_is_counted_on_first_start(tmp_path):
     assert SQLiteStore(str(path)).usage() == (2, 150)
 
 
+def test_a_start_reads_no_shares_once_they_are_counted(tmp_path):
+    """Every worker's start repeats the set-up: it must not walk the whole table each time (1.7 s at 1M shares)."""
+    path = tmp_path / "s.sqlite3"
+    SQLiteStore(str(path))
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            "INSERT INTO shares (key, ciphertext, claim_hash, created_at, expires_at) VALUES (?, ?, ?, 0, 10)",
+            ((f"k{n}", b"x", CLAIM_HASH) for n in range(50_000)),
+        )
+    steps = []
+    original = sqlite3.connect
+
+    def counting_connect(*args, **kwargs):
+        db = original(*args, **kwargs)
+        db.set_progress_handler(lambda: steps.append(1), 100)  # called every 100 virtual-machine steps
+        return db
+
+    sqlite3.connect = counting_connect
+    try:
+        store = SQLiteStore(str(path))
+    finally:
+        sqlite3.connect = original
+    assert store.usage() == (50_000, 50_000)  # the triggers counted the rows as they were inserted
+    assert len(steps) < 100, f"a start ran {len(steps) * 100:,} steps: it scanned the table"
+
+
 def test_one_persons_daily_budget_is_spent_by_bytes_and_leaves_others_alone(tmp_path):
     client = make_app(tmp_path, rate_limits="create=100/hour,claim=100/hour", daily_bytes_per_person=3_000).test_client()
     statuses = [post_share(client, body_bytes=600)[0].status_code for _ in range(4)]

@@ -374,9 +374,10 @@ def test_every_field_shows_its_edge_and_every_target_is_big_enough(browser, serv
 # Whether the focused element (or, for a hidden input, its label) can be seen: at its centre and near its
 # corners, within the viewport, the topmost element is it or inside it, once the page has settled.
 FOCUS_SEEN = """async () => {
-  // Once transitions have ended: a fading overlay (Material's search closing) is not a covering bar.
+  // Two frames, so the page has reacted to the key (scrolled, opened or closed what it opens). Not until
+  // transitions end: someone holding Shift+Tab moves on in a few dozen milliseconds, and a control under a
+  // fading overlay (Material's search closing) is hidden for every one of them.
   for (let frame = 0; frame < 2; frame++) await new Promise((settled) => requestAnimationFrame(() => setTimeout(settled)));
-  await Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => {})));
   let el = document.activeElement;
   if (!el || el === document.body) return {name: "body", hidden: []};
   let r = el.getBoundingClientRect();
@@ -403,15 +404,36 @@ FOCUS_SEEN = """async () => {
 }"""
 
 
+# Focus a control halfway down the page's content, to walk once around the whole tab order from there:
+# across the header and around the page's end (past the browser's own stop), in either direction.
+FOCUS_MIDDLE = """() => {
+  const focusable = (within) => [...document.querySelectorAll(`${within} :is(a[href], button, input, select, textarea, [tabindex])`)]
+    .filter((el) => el.tabIndex >= 0 && !el.disabled && el.id && el.getClientRects().length && !el.closest("[inert], [hidden]"))
+    .filter((el) => el.type !== "date");  // Tab moves between a date field's own parts before it leaves
+  let controls = focusable("main");
+  if (!controls.length) controls = focusable("body");  // a page with nothing to do but its header's controls
+  for (const start of controls.slice(Math.floor(controls.length / 2))) {
+    start.focus();
+    if (document.activeElement === start) return start.id;
+  }
+  throw new Error(`no control to start from on ${location.pathname}`);
+}"""
+
+
 def walk_focus(page, key: str, limit: int = 400) -> list[str]:
-    problems, seen = [], []
+    """Every stop once around the tab order, from a control in the middle of the page back to it."""
+    start = page.evaluate(FOCUS_MIDDLE)
+    problems, stops = [], []
     for _ in range(limit):
         page.keyboard.press(key)
-        result = page.evaluate(FOCUS_SEEN)
-        if result["name"] == "body" and seen:
+        if page.evaluate("document.activeElement.id") == start:
             break
-        seen.append(result["name"])
+        result = page.evaluate(FOCUS_SEEN)
+        stops.append(result["name"])
         problems += [f"{key} {result['name']}: {where}" for where in result["hidden"]]
+    else:
+        problems.append(f"{key}: the focus did not come back around within {limit} stops")
+    assert any("Skip to content" in stop for stop in stops), f"{key} did not cross the header: {stops}"
     return problems
 
 
@@ -428,11 +450,39 @@ def test_focus_is_never_hidden_under_sticky_bars(browser, server, links, size):
             "worksheet, from a request link",
         ):
             continue  # the same controls as the states around them (the request box has none of its own)
-        page.evaluate("window.scrollTo(0, 0)")
         problems += [f"{state}: {problem}" for problem in walk_focus(page, "Tab")]
         problems += [f"{state}: {problem}" for problem in walk_focus(page, "Shift+Tab")]
     page.context.close()
     assert not problems, "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_search_opens_by_pointer_and_keyboard_and_closes_at_once(browser, server, size):
+    """The search box is open exactly while the focus is in it, and gone at once when it closes."""
+    page = sized_page(browser, size)
+    page.goto(f"{server.url}/article/")
+    toggle = page.locator("[data-md-toggle=search]")
+    if size == "phone":
+        page.locator("label.md-header__button[for=__search]").click()  # the magnifier opens it, then focuses the field
+    else:
+        page.locator(".md-search__input").click()
+    page.wait_for_timeout(200)  # past the moment focus-in-view.mjs checks again
+    expect(page.locator(".md-search__input")).to_be_focused()
+    assert toggle.evaluate("el => el.checked")
+    page.keyboard.type("safety")
+    first_result = page.locator(".md-search-result__link").first
+    expect(first_result).to_be_visible()
+    page.keyboard.press("ArrowDown")  # into the results: still open
+    page.wait_for_timeout(200)
+    assert toggle.evaluate("el => el.checked")
+    page.keyboard.press("Escape")
+    covered = page.evaluate(
+        """() => { const r = document.querySelector("article h1").getBoundingClientRect();
+                   const hit = document.elementFromPoint(r.left + 5, r.top + r.height / 2);
+                   return hit.closest(".md-search") ? hit.className : null; }"""
+    )
+    assert not toggle.evaluate("el => el.checked") and covered is None, covered
+    page.context.close()
 
 
 def test_header_controls_show_a_focus_ring(page, server):

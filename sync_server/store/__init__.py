@@ -15,6 +15,7 @@ __all__ = [
     "StoreUnavailable",
     "StoredResponse",
     "open_store",
+    "prepare_store",
 ]
 
 
@@ -30,3 +31,12 @@ def open_store(url: str, sqlite_synchronous: str = "NORMAL", max_shares: int = 0
 
         return RedisStore(url)
     raise ValueError(f"unsupported store URL scheme in {url.split(':', 1)[0]!r}: use sqlite:///PATH or redis://HOST:PORT/DB")
+
+
+def prepare_store(url: str) -> None:
+    """A SQLite store's first-start set-up (its file, write-ahead logging, its tables), for the arbiter to do
+    once before the workers start; each worker's ``open_store`` repeats it safely. A Redis store needs none."""
+    if url.startswith("sqlite:///"):
+        from .sqlite import prepare_file
+
+        prepare_file(url.removeprefix("sqlite:///"))

@@ -31,9 +31,8 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
 
-from ..config import private_database, private_file, private_folder
+from ..sqlite_files import connect, lock_path, prepare
 from .base import (
     MAX_WRONG_PROOFS,
     TOMBSTONE_GRACE_SECONDS,
@@ -59,10 +58,13 @@ CREATE TABLE IF NOT EXISTS shares (
 );
 CREATE INDEX IF NOT EXISTS shares_by_expiry ON shares (expires_at);
 -- What the shares still holding ciphertext take, kept by triggers so that checking the quota costs one row
--- read. The first start after an upgrade counts what is already there.
+-- read. The first start after an upgrade counts what is already there; later starts read nothing (the counts
+-- are subqueries of a row that is not made when the usage row exists, so they are never run).
 CREATE TABLE IF NOT EXISTS usage (id INTEGER PRIMARY KEY CHECK (id = 1), shares INTEGER NOT NULL, bytes INTEGER NOT NULL);
-INSERT OR IGNORE INTO usage
-    SELECT 1, count(*), coalesce(sum(length(ciphertext)), 0) FROM shares WHERE ciphertext IS NOT NULL;
+INSERT INTO usage (id, shares, bytes) SELECT 1,
+    (SELECT count(*) FROM shares WHERE ciphertext IS NOT NULL),
+    (SELECT coalesce(sum(length(ciphertext)), 0) FROM shares)
+    WHERE NOT EXISTS (SELECT 1 FROM usage);
 CREATE TRIGGER IF NOT EXISTS usage_on_insert AFTER INSERT ON shares WHEN NEW.ciphertext IS NOT NULL BEGIN
     UPDATE usage SET shares = shares + 1, bytes = bytes + length(NEW.ciphertext);
 END;
@@ -87,38 +89,30 @@ NO_CAP = 2**62
 SCRUB_EVERY_SECONDS = 1
 
 
+def prepare_file(path: str) -> None:
+    """The store's first-start set-up, safe when every worker starts at once (``sqlite_files.prepare``)."""
+    try:
+        prepare(Path(path), SCHEMA + REQUESTS_SCHEMA)
+    except sqlite3.Error as error:
+        raise StoreUnavailable(str(error)) from None
+
+
 class SQLiteStore(SQLiteRequests):
     def __init__(self, path: str, synchronous: str = "NORMAL", max_shares: int = 0, max_bytes: int = 0):
         self.path = path
         self.synchronous = synchronous  # NORMAL or FULL: see the module's docstring
         self.max_shares, self.max_bytes = max_shares or NO_CAP, max_bytes or NO_CAP  # 0: no cap
         self._local = threading.local()
-        self._writers = WriterQueue(f"{path}.lock", self._connection, self._forget_connection)
+        self._writers = WriterQueue(lock_path(Path(path)), self._connection, self._forget_connection)
         self._erased = threading.Event()  # set when ciphertext was erased and the log may still hold it
         self._scrubber_pid = None  # the scrubbing thread does not survive a fork: each worker starts its own
         self._scrubber_start = threading.Lock()
-        folder = Path(path).parent
-        if not folder.exists():
-            private_folder(folder)
-        private_database(Path(path))  # owner-only from the first byte
-        private_file(Path(f"{path}.lock"))
-        try:
-            self._connection(create=True).executescript(SCHEMA + REQUESTS_SCHEMA)
-        except sqlite3.Error as error:
-            raise StoreUnavailable(str(error)) from None
+        prepare_file(path)
 
-    def _connection(self, create: bool = False) -> sqlite3.Connection:
+    def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            # Only the first start may create the file: later, a missing database is an error to report,
-            # not an empty one to start again in (which would silently lose every waiting share).
-            mode = "rwc" if create else "rw"
-            uri = f"file:{quote(Path(self.path).resolve().as_posix())}?mode={mode}"
-            db = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(f"PRAGMA synchronous={self.synchronous}")
-            db.execute("PRAGMA secure_delete=ON")
-            db.execute("PRAGMA busy_timeout=10000")
+            db = connect(Path(self.path), synchronous=self.synchronous, secure_delete=True)
             self._local.db = db
         return db
 

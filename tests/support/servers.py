@@ -4,6 +4,7 @@ free loopback port with a folder of its own."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -48,14 +49,30 @@ class ServerProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> ServerProcess:
+        self.launch()
+        wait_until_serving(f"{self.url}/api/health", self.process)
+        return self
+
+    def launch(self) -> ServerProcess:
+        """Start the process without waiting for it to serve."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         # A session of its own, so a crash can be simulated by killing gunicorn and all its workers at once.
         self.process = subprocess.Popen(
             self.args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
         )
-        wait_until_serving(f"{self.url}/api/health", self.process)
         return self
+
+    def wait_for_workers(self, count: int, timeout: float = 30) -> None:
+        """Until ``count`` workers have said they are ready (``sync_server.__main__.worker_ready``); fails at
+        once if the server stops meanwhile, as gunicorn does when a worker fails to boot."""
+        deadline = time.monotonic() + timeout
+        while len(re.findall(r"worker \d+ ready", self.log())) < count:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{count} workers were not ready within {timeout} s:\n{self.log()}")
+            time.sleep(0.05)
 
     def stop(self, kill: bool = False) -> None:
         """Stop gracefully, or with ``kill`` as a crash would: SIGKILL to the arbiter and every worker."""

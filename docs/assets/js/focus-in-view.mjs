@@ -29,15 +29,29 @@ function coveringBottom(target, rect) {
   return bottom;
 }
 
-/** Material's search box is open exactly while it holds the focus. Left to itself, its overlay stays over
- *  the page when the keyboard moves on, and a second visit by keyboard focuses the field without opening
- *  it (on a phone the field is then invisible). */
-function followSearch(target) {
+/** Material's search box is open exactly while the focus is inside it: its overlay covers the whole page, so
+ *  open with the focus elsewhere it hides whatever is focused next, in either direction and around the
+ *  page's end. Left to itself, Material opens it when its field gains the focus (a moment later) and closes
+ *  it on some keys only, and a second visit by keyboard focuses the field without opening it (on a phone
+ *  the field is then invisible). So the rule is checked whenever the focus moves or the box opens or
+ *  closes, however that happened. */
+function searchFollowsFocus() {
   const toggle = /** @type {HTMLInputElement | null} */ (document.querySelector("[data-md-toggle=search]"));
-  const inSearch = target.matches(".md-search__input");
-  if (!toggle || toggle.checked === inSearch || (toggle.checked && target.closest(".md-search"))) return;
-  toggle.checked = inSearch;
+  if (!toggle) return;
+  const active = document.activeElement;
+  const inSearch = active instanceof Element && active.closest(".md-search") !== null;
+  // The field itself opens the box; another control inside it (a result, the results' scroll area) keeps
+  // it as it is, since the results are reached from an open box.
+  const open = inSearch && (toggle.checked || active.matches(".md-search__input"));
+  if (toggle.checked === open) return;
+  toggle.checked = open;
   toggle.dispatchEvent(new Event("change"));
+}
+
+/** After the events of the moment have run: a focus that leaves the page for a moment, or a click on the
+ *  search icon (which opens the box, then focuses the field), is judged where it lands. */
+function searchFollowsFocusSoon() {
+  setTimeout(searchFollowsFocus, 50);
 }
 
 /** Whatever still covers the focused control once the browser has scrolled it into view. */
@@ -51,10 +65,13 @@ function uncover(target) {
 const watchBars = new ResizeObserver(padScrolling);
 for (const bar of document.querySelectorAll(BARS)) watchBars.observe(bar);
 
+document.querySelector("[data-md-toggle=search]")?.addEventListener("change", searchFollowsFocusSoon);
+document.addEventListener("focusout", searchFollowsFocusSoon);
 document.addEventListener("focusin", (event) => {
   const target = event.target;
   if (!(target instanceof Element)) return;
-  followSearch(target);
+  searchFollowsFocus();
+  searchFollowsFocusSoon(); // Material opens the box a moment after its field gains the focus
   uncover(target);
   setTimeout(() => uncover(target)); // after the browser's own scrolling to the newly focused control
 });
