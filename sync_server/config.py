@@ -6,6 +6,7 @@ The defaults make ``python -m sync_server`` work on a fresh clone: the built sit
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import typing
@@ -37,7 +38,8 @@ def private_database(path: Path) -> Path:
     readable (SQLite makes new ones with the database file's permissions)."""
     private_file(path)
     for journal in (Path(f"{path}-wal"), Path(f"{path}-shm")):
-        if journal.exists():
+        # Not checked first: SQLite removes them when another process closes the file's last connection.
+        with contextlib.suppress(FileNotFoundError):
             journal.chmod(0o600)
     return path
 

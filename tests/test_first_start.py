@@ -16,7 +16,7 @@ from sync_server.limit_storage import SQLiteLimitStorage
 from sync_server.store import open_store
 
 RACERS = 8
-ROUNDS = 12
+ROUNDS = 20
 
 
 def _start_everything(folder: str, barrier, results) -> None:
