@@ -257,3 +257,45 @@ def test_a_prompt_kind_without_its_template_stops_the_build(monkeypatch):
     monkeypatch.setitem(worksheet_markdown.PROMPT_KINDS, "slider", object())
     with pytest.raises(worksheet_markdown.WorksheetMarkupError, match=r"prompt kinds without a template: \['slider'\]"):
         worksheet_markdown.check_templates(worksheet_markdown.template_environment())
+
+
+def test_no_control_in_a_page_lets_the_browser_restore_it(built_site):
+    """Back/Forward makes a browser fill form controls in again as they were left, before any script runs:
+    typed answers, a one-time link, the parts chosen to share. Every control in a page's content says
+    ``autocomplete`` (off, or a password's kind), which stops that (and the browser's suggestions of earlier
+    answers); a file field is never restored."""
+    from html.parser import HTMLParser
+
+    class Controls(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.in_main, self.found = 0, []
+
+        def handle_starttag(self, tag, attrs):
+            attributes = dict(attrs)
+            if tag == "main":
+                self.in_main += 1
+            material_toggle = "md-toggle" in (attributes.get("class") or "")  # Material's own drawers, no one's words
+            if (
+                self.in_main
+                and tag in ("input", "textarea", "select")
+                and attributes.get("type") != "file"
+                and not material_toggle
+            ):
+                self.found.append((tag, attributes))
+
+        def handle_endtag(self, tag):
+            if tag == "main":
+                self.in_main -= 1
+
+    unguarded, controls = [], 0
+    for page in built_site.rglob("index.html"):
+        parser = Controls()
+        parser.feed(page.read_text())
+        controls += len(parser.found)
+        unguarded += [
+            f"{page.parent.name}: {tag} {attributes.get('id') or attributes.get('name')}"
+            for tag, attributes in parser.found
+            if "autocomplete" not in attributes
+        ]
+    assert controls > 50 and not unguarded, unguarded

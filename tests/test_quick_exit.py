@@ -77,8 +77,126 @@ def test_clicking_covers_the_page_leaves_and_back_does_not_return_to_it(browser,
     assert len(visits) == 1
     page.go_back()
     page.wait_for_load_state()
+    # The home page's entry was the browser's (a typed address), which no page can remove: it comes back
+    # covered, saying nothing of what it is.
     assert page.url == f"{live_server.url}/", "Back went to the page before, not the one left"
+    assert_covered(page)
     assert page.evaluate("sessionStorage.getItem('cover-seen')") == "flex"  # the page was covered at once
+    context.close()
+
+
+BEFORE = "https://before.example/"
+
+
+def stand_in_for_the_site_before(context) -> None:
+    """A site the person was on before this one (not reachable from the tests either)."""
+    context.route(
+        f"{BEFORE}**",
+        lambda route: route.fulfill(content_type="text/html", body="<!doctype html><title>Before</title><a href=/>x</a>"),
+    )
+
+
+def leave(page, how: str) -> None:
+    if how == "button":
+        page.get_by_role("link", name="Emergency Exit this page").click()
+    else:
+        for _ in range(3):
+            page.keyboard.press("Shift")
+    page.wait_for_url(f"{NEUTRAL}**")
+
+
+def assert_covered(page, secret: str | None = None) -> None:
+    expect(page.get_by_role("button", name="Show it again")).to_be_visible()
+    assert page.title() == "Page closed"
+    shown = page.evaluate(
+        """() => [...document.querySelectorAll("main :is(h1, h2, p, li)")].filter((el) => el.checkVisibility({visibilityProperty: true})).length"""
+    )
+    assert shown == 0, "the covered page shows its content"
+    if secret:
+        everything = page.evaluate(
+            "() => document.documentElement.outerHTML + [...document.querySelectorAll('input, textarea')].map((f) => f.value).join(' ')"
+        )
+        assert secret not in everything
+
+
+def make_every_kind_of_entry(page, server_url: str, size: str) -> None:
+    """Move about the site in every way a page can add a history entry: links to other pages, a link to a
+    place in another page, the skip link, a table of contents, a search result, a link to a place on the
+    same page; and type an answer on the worksheet."""
+    page.goto(f"{server_url}/")  # typed: the one entry of the visit
+    page.get_by_role("link", name="The transformative power of safety").first.click()
+    page.wait_for_url("**/article/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the skip link
+    page.wait_for_url("**/article/#*")
+    search = ".md-search__input" if size == "desktop" else "label.md-header__button[for=__search]"
+    page.locator(search).click()
+    page.keyboard.type("worksheet")
+    page.locator(".md-search-result__link").first.click()
+    page.wait_for_url("**?h=worksheet*")
+    page.get_by_role("link", name="Continue with the worksheet").click()
+    page.wait_for_selector("article[data-python=ready]", timeout=60_000)
+    page.locator("textarea").first.fill("a word only I know")
+    if size == "desktop":
+        page.locator(".md-sidebar--secondary a[href^='#']").nth(2).click()  # the table of contents
+        page.wait_for_function("location.hash.length > 1")
+    page.get_by_role("link", name="If someone else uses this device").first.click()  # another page, at a place
+    page.wait_for_url("**/privacy/#if-someone-else-uses-this-device")
+    if size == "phone":  # the site's navigation, in its drawer
+        page.locator("label.md-header__button[for=__drawer]").click()
+        page.locator(".md-nav--primary").get_by_role("link", name="Worksheet").click()
+    else:
+        page.locator("a.md-header__button.md-logo").click()  # the header's link home
+        page.get_by_role("link", name="Building Trust and Safety in Therapy").first.click()
+    page.wait_for_url("**/worksheet/")
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("how", ["button", "shift"])
+def test_after_an_exit_no_number_of_backs_shows_this_site(browser, live_server, size, how):
+    context = browser.new_context(viewport=SIZES[size], service_workers="block")
+    stand_in_for_the_neutral_site(context)
+    stand_in_for_the_site_before(context)
+    page = context.new_page()
+    page.goto(BEFORE)
+    make_every_kind_of_entry(page, live_server.url, size)
+    if how == "shift":
+        page.locator("textarea").first.click()
+    leave(page, how)
+    page.go_back()
+    page.wait_for_load_state()
+    assert page.url == BEFORE, f"Back showed {page.url}"
+    for backs in (2, 3):  # the tab's blank start, then nowhere further
+        page.go_back()
+        page.wait_for_load_state()
+        assert not page.url.startswith(live_server.url), f"Back x{backs} showed {page.url}"
+    context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_worksheet_back_brings_after_an_exit_opens_covered_until_asked(browser, live_server, size):
+    """Entries the browser makes itself (an address typed twice in one tab) cannot be removed: the worksheet
+    they bring back opens covered, its answers not on the page (nor in a page kept by the back/forward
+    cache), until the person asks to see it."""
+    context = browser.new_context(viewport=SIZES[size], service_workers="block")
+    stand_in_for_the_neutral_site(context)
+    page = context.new_page()
+    open_worksheet(page, live_server.url)
+    page.locator("textarea").first.fill("a word only I know")
+    page.goto(f"{live_server.url}/article/")  # typed: the browser's own entry
+    leave(page, "shift")
+    page.go_back()
+    page.wait_for_load_state()
+    assert page.url == f"{live_server.url}/worksheet/"
+    assert_covered(page, secret="a word only I know")
+    page.go_back()
+    page.go_forward()
+    page.wait_for_load_state()
+    assert_covered(page, secret="a word only I know")
+    page.get_by_role("button", name="Show it again").click()
+    page.wait_for_selector("article[data-python=ready]", timeout=60_000)
+    expect(page.locator("textarea").first).to_have_value("a word only I know")
+    assert page.title() != "Page closed"
     context.close()
 
 

@@ -1,5 +1,6 @@
 // @ts-check
 // Small DOM helpers shared by the page modules.
+import { coveredAfterExit } from "./exit-mark.mjs";
 
 /** Markup a module needs is not on the page: the page's HTML and its module disagree. */
 export class MissingMarkupError extends Error {
@@ -49,7 +50,27 @@ export function download(text, filename, type) {
  * names, so a missing root means the page's markup is wrong: fail loudly at start, never silently.
  */
 export function startPage(selector, makeController) {
-  makeController($(selector)).start();
+  const root = $(selector); // wrong markup fails loudly, covered or not
+  // Brought back by Back/Forward after "Exit this page": the page stays covered and shows nothing of the
+  // person's until they choose to see it, which loads it afresh (exit-mark.mjs).
+  if (coveredAfterExit()) return;
+  keepNothingInTheBackForwardCache();
+  makeController(root).start();
+}
+
+let cacheGuarded = false;
+
+/** A page with the person's words on it goes into the back/forward cache empty, and comes back loaded
+ *  afresh (from storage, past the lock if one is set), never as it was left on screen. */
+function keepNothingInTheBackForwardCache() {
+  if (cacheGuarded) return;
+  cacheGuarded = true;
+  window.addEventListener("pagehide", (event) => {
+    if (event.persisted) document.querySelector("main")?.replaceChildren();
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted && !coveredAfterExit()) location.reload();
+  });
 }
 
 /** Show `text` in a page's message line (hidden when empty), marked as a problem or not for its styles. */

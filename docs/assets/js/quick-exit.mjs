@@ -1,9 +1,16 @@
 // @ts-check
 // "Exit this page" (GOV.UK Design System's pattern, researched with survivors of domestic abuse). The link
 // works alone; here, activating it or pressing Shift three times within five seconds (anywhere, inside a
-// text field too) at once covers the page, replaces this page's history entry so Back does not return to
-// it, and leaves for the neutral site. Whatever was typed is already saved: the worksheet saves every
-// keystroke. Pages that keep something open (the worksheet's lock) hear "tsw:quick-exit" first.
+// text field too) at once covers the page, takes what it shows off it, replaces its history entry and
+// leaves for the neutral site. Whatever was typed is already saved: the worksheet saves every keystroke.
+// Pages that keep something open (the worksheet's lock) hear "tsw:quick-exit" first.
+//
+// So that Back after an exit shows nothing of this site, the whole visit is one history entry: moving to
+// another of the site's pages or within a page (a link, a table of contents, the skip link, a search
+// result) replaces the current entry instead of adding one. What the browser adds itself (an address typed
+// into the tab) is covered by exit-mark.mjs when Back brings it back.
+import { coveredAfterExit, markExit, showAgain } from "./exit-mark.mjs";
+
 const PRESSES = 3;
 const WITHIN_MS = 5000;
 
@@ -17,19 +24,47 @@ function parts() {
     if (!(node instanceof HTMLElement)) throw new Error(`The quick exit's markup has no [data-quick-exit-${name}].`);
     return node;
   };
-  return { link: /** @type {HTMLAnchorElement} */ (named("link")), count: named("count"), cover: named("cover") };
+  return {
+    link: /** @type {HTMLAnchorElement} */ (named("link")), count: named("count"), cover: named("cover"), show: named("show"),
+  };
 }
 
-const { link, count, cover } = parts();
+const { link, count, cover, show } = parts();
 let presses = [];
 
 function leave() {
   cover.hidden = false;
   document.documentElement.classList.add("tsw-quick-exit-active");
   document.title = "Loading";
+  markExit();
   document.dispatchEvent(new CustomEvent("tsw:quick-exit"));
+  // Nothing the page showed stays in it: a page kept in the back/forward cache comes back empty.
+  document.querySelector("main")?.replaceChildren();
   window.location.replace(link.href);
 }
+
+show.addEventListener("click", showAgain);
+const showCoverIfBroughtBack = () => { if (coveredAfterExit()) cover.hidden = false; };
+showCoverIfBroughtBack();
+window.addEventListener("pageshow", showCoverIfBroughtBack); // exit-mark.mjs's listener, added earlier, runs first
+
+/** A click that would follow a link of this site (in a new entry) follows it in place of this one. */
+function sameSiteLink(event) {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return null;
+  const anchor = event.target instanceof Element ? event.target.closest("a[href]") : null;
+  if (!(anchor instanceof HTMLAnchorElement) || anchor.hasAttribute("download")) return null;
+  if (anchor.target && anchor.target !== "_self") return null;
+  const url = new URL(anchor.href, location.href);
+  return url.origin === location.origin && /^https?:$/.test(url.protocol) ? url : null;
+}
+
+// On window, so that every handler on the page has had its say first (and may have taken the click).
+window.addEventListener("click", (event) => {
+  const url = sameSiteLink(event);
+  if (!url) return;
+  event.preventDefault();
+  location.replace(url.href);
+});
 
 function showCount() {
   count.textContent = presses.length ? `Shift pressed ${presses.length} of ${PRESSES} times` : "";

@@ -287,9 +287,9 @@ class WorksheetPage {
     for (const activity of ["input", "keydown", "pointerdown"]) {
       document.addEventListener(activity, () => this.keepAwake(), { passive: true });
     }
-    // Leaving in a hurry (quick-exit.mjs): the key goes at once; every change is already saved.
+    // Leaving in a hurry (quick-exit.mjs): the key goes at once, and the answers leave the page (which the
+    // back/forward cache may keep); every change is already saved.
     document.addEventListener("tsw:quick-exit", () => {
-      if (!store.isUnlocked()) return;
       store.forgetKey();
       this.clearAnswersFromPage();
     });

@@ -1,0 +1,65 @@
+// @ts-check
+// The second line behind "Exit this page" (quick-exit.mjs). The first is that a visit makes one history
+// entry and the exit replaces it; but the browser itself adds entries the page cannot remove (an address
+// typed or pasted into this tab), and Back/Forward can bring such an entry, or a page frozen in the
+// back/forward cache, back on screen. So an exit leaves a mark in this tab (sessionStorage: this tab only,
+// gone with it), and a page of this site reached by Back/Forward while the mark is there opens covered,
+// with one button to show it. A visit the person makes on purpose (a link, a typed address, a reload)
+// clears the mark. Loaded in <head> of every page, async, so the cover is up before the page is drawn.
+const MARK = "tsw/left-with-exit";
+const COVERED = "tsw-left-with-exit";
+
+function marked() {
+  try {
+    return sessionStorage.getItem(MARK) !== null;
+  } catch {
+    return false; // storage blocked: the first line (one entry, replaced) still holds
+  }
+}
+
+export function markExit() {
+  try {
+    sessionStorage.setItem(MARK, "1");
+  } catch {
+    // storage blocked: nothing to mark with
+  }
+}
+
+function forgetExit() {
+  try {
+    sessionStorage.removeItem(MARK);
+  } catch {
+    // nothing was marked
+  }
+}
+
+/** The person chose to see the page: forget the exit and load it afresh (its answers were taken off it). */
+export function showAgain() {
+  forgetExit();
+  location.reload();
+}
+
+/** Whether this page was brought back by Back/Forward after an exit, and is covered. */
+export function coveredAfterExit() {
+  return document.documentElement.classList.contains(COVERED);
+}
+
+function cover() {
+  document.documentElement.classList.add(COVERED);
+  document.title = "Page closed"; // the tab's title would otherwise name the page
+}
+
+function arrivedByHistory() {
+  const navigation = /** @type {PerformanceNavigationTiming | undefined} */ (performance.getEntriesByType("navigation")[0]);
+  return navigation?.type === "back_forward";
+}
+
+if (marked()) {
+  if (arrivedByHistory()) cover();
+  else forgetExit();
+}
+
+// A page frozen in the back/forward cache is shown again without loading: cover it as it comes back.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted && marked()) cover();
+});
