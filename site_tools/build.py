@@ -51,6 +51,14 @@ BUNDLED = {
         "site_tools/bundles/hpke.mjs",
         "b035e3069614a823b1a1db6334e1cb5057afab2e8e3a093f562110a0df17fc9e",
     ),  # HPKE for therapists' requests (@hpke/core 1.9.0, with @hpke/common 1.10.1)
+    "vendor/argon2.mjs": (
+        "site_tools/bundles/argon2.mjs",
+        "407f35bb2ef61d7c820bc762d25527623ba6fb757abb417b3badd27801115c15",
+    ),  # Argon2id for the passcode lock (hash-wasm 4.13.0)
+    "vendor/passcode-strength.mjs": (
+        "site_tools/bundles/passcode-strength.mjs",
+        "851e6edc7177666bfd8994e5fc427a20ff75f6a7dc77ff425e9cc5335fe2155d",
+    ),  # how many guesses a passcode needs (@zxcvbn-ts/core 4.2.0, @zxcvbn-ts/language-common 4.1.3)
 }
 LIBRARY_MODULES = frozenset(VENDORED) | frozenset(BUNDLED)
 ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
@@ -218,8 +226,10 @@ NOT_PRECACHED = re.compile(
 )  # Material's default icon; the pages use assets/icon.svg
 # Pyodide's files: kept by the service worker only once the worksheet has loaded them (see docs/sw.js).
 RUNTIME = re.compile(r"^pyodide/")
-# What only therapists' requests use, which needs the server anyway: not kept offline, so a first visit to
-# any page does not download it (about 22 KB). A listed file that the build did not make stops the build.
+# Not kept offline, so a first visit to any page does not download them: what only therapists' requests use,
+# which needs the server anyway (about 22 KB), and the passcode-strength estimator (213 KB), loaded only when
+# someone sets a passcode (offline, the page says it cannot check one yet). A listed file that the build did
+# not make stops the build.
 ONLINE_ONLY = (
     "ask/index.html",
     "assets/js/ask.mjs",
@@ -227,6 +237,7 @@ ONLINE_ONLY = (
     "assets/js/share-request.mjs",
     "vendor/hpke.mjs",
     "vendor/idb-keyval.mjs",
+    "vendor/passcode-strength.mjs",
 )
 
 

@@ -13,6 +13,7 @@ import unicodedata
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from playwright.sync_api import expect
 
@@ -216,11 +217,21 @@ def sealed(payload: dict, code: str = PASSCODE, iterations: int = 600_000) -> st
 
 
 def opened(record: str, code: str = PASSCODE) -> dict:
+    """A record opened by an independent implementation (cryptography's Argon2id, or PBKDF2 for version 1)."""
     fields = json.loads(record)
     unb64 = lambda text: base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))  # noqa: E731
     salt = unb64(fields["salt"])
-    key = PBKDF2HMAC(hashes.SHA256(), 32, salt, fields["iterations"]).derive(code.encode())
-    header = f"{answers.FORMAT}/lock-v1/{fields['iterations']}/{fields['salt']}".encode()
+    secret = unicodedata.normalize("NFC", code).encode()
+    if fields["lock"] == 1:
+        key = PBKDF2HMAC(hashes.SHA256(), 32, salt, fields["iterations"]).derive(secret)
+        header = f"{answers.FORMAT}/lock-v1/{fields['iterations']}/{fields['salt']}".encode()
+    else:
+        kdf = fields["kdf"]
+        assert kdf["name"] == "argon2id" and kdf["memory_kib"] >= 64 * 1024, kdf
+        key = Argon2id(salt=salt, length=32, iterations=kdf["passes"], lanes=kdf["parallelism"], memory_cost=kdf["memory_kib"])
+        key = key.derive(secret)
+        cost = f"{kdf['name']}/{kdf['memory_kib']}/{kdf['passes']}/{kdf['parallelism']}"
+        header = f"{answers.FORMAT}/lock-v2/{cost}/{fields['salt']}".encode()
     return json.loads(AESGCM(key).decrypt(unb64(fields["iv"]), unb64(fields["data"]), header))
 
 
@@ -237,6 +248,7 @@ def test_an_old_format_under_the_lock_is_migrated_and_kept_aside_inside_the_lock
     expect(page.locator('[name="reflections.feedback"]')).to_have_value("Gently, at the end", timeout=20_000)
     expect(page.locator("[data-ws-session]").first.get_by_label("Therapist Role")).to_have_value("Explain more")
     eventually(lambda: opened(locked_record(page))["doc"]["version"] == answers.VERSION)
+    assert json.loads(locked_record(page))["lock"] == 2, "unlocking seals a PBKDF2 record again under Argon2id"
     payload = opened(locked_record(page))
     assert [json.loads(entry["text"]) for entry in payload["kept_aside"]] == [VERSION_1_DOCUMENT]  # the original, kept inside
     assert "Gently" not in page.evaluate(EVERYTHING_STORED)
@@ -252,3 +264,28 @@ def test_a_damaged_locked_record_is_reported_and_kept(page, live_server):
         "Your locked answers could not be read (the locked answers are not valid JSON). They are kept on this device as they are."
     )
     assert locked_record(page) == '{"format": "not ours"'
+
+
+def test_a_passcode_found_within_a_core_day_is_refused_with_what_would_do(page, live_server):
+    """Guessed offline from a copy of the browser's data, at Argon2id's cost: the commonest passcodes and
+    patterns are tried first, and short ones fall within a day on one core."""
+    open_worksheet(page, live_server.url)
+    page.locator("textarea").first.fill("words to keep")
+    page.get_by_role("button", name="Lock with a passcode").click()
+    message = page.locator("#ws-lock-set-message")
+    for weak, says in (
+        ("1234", "among those people choose most often"),
+        ("password1", "among those people choose most often"),
+        ("19870412", "among those people choose most often"),
+        ("k7#q", "could find this passcode in less than an hour"),
+    ):
+        passcode_field(page).fill(weak)
+        page.get_by_label("Repeat passcode").fill(weak)
+        page.get_by_role("button", name="Lock", exact=True).click()
+        expect(message).to_contain_text(says, timeout=20_000)
+        expect(message).to_contain_text("two or three words you will remember")
+        assert page.evaluate("localStorage.getItem('trust-safety-worksheet/answers-locked')") is None, weak
+    passcode_field(page).fill(PASSCODE)
+    page.get_by_label("Repeat passcode").fill(PASSCODE)
+    page.get_by_role("button", name="Lock", exact=True).click()
+    expect(page.get_by_role("button", name="Lock now")).to_be_visible(timeout=20_000)

@@ -1,44 +1,106 @@
 // @ts-check
 // The answers at rest under a passcode (WebCrypto), when the person has set one.
 //
-//   key      PBKDF2-SHA-256(NFC(passcode), salt: 16 random bytes, 600,000 iterations) → AES-256-GCM,
-//            imported non-extractable: script can use it while the page is unlocked but never read it
-//   record   JSON {format, lock: 1, iterations, salt, iv, data}, base64url; data = AES-GCM(JSON payload)
-//            under a fresh 12-byte IV for every save, with the record's header as additional data
-//   payload  {doc, kept_aside: [{key, text}]}: the answers and any data kept aside, so nothing typed is
-//            readable in storage while a passcode is set
-import { PBKDF2_ITERATIONS, fromBase64url, toBase64url } from "./share-crypto.mjs";
+//   key      Argon2id(NFC(passcode), salt: 16 random bytes; KDF below) → AES-256-GCM, imported
+//            non-extractable: script can use it while the page is unlocked but never read it (the raw
+//            bytes Argon2id made are zeroed as soon as they are imported)
+//   record   JSON {format, lock: 2, kdf: {name, memory_kib, passes, parallelism}, salt, iv, data}, base64url;
+//            data = AES-GCM(JSON payload) under a fresh 12-byte IV for every save, with the record's header
+//            (format, version, KDF and salt) as additional data
+//   payload  what the store keeps (store.mjs), so nothing the person made is readable while locked
+//
+// Version 1 records (PBKDF2-SHA-256, 600,000 iterations) still open; the store seals them again under
+// version 2 on unlock. PBKDF2 fell to an offline guesser at 2.67 passcodes a second per core: 4 digits in
+// under an hour. Argon2id makes each guess cost 64 MiB of memory and, here, about 0.37 s of a core even in
+// native code (libargon2, 2,700 guesses in a core-hour) and about 0.55 s in this page (WebAssembly).
+import { fromBase64url, toBase64url } from "./share-crypto.mjs";
 
-export const LOCK_FORMAT_VERSION = 1;
+export const LOCK_FORMAT_VERSION = 2;
+// Argon2id's cost, chosen by measurement (bench/passcode_kdf.mjs): at least half a second in the browser on
+// this project's 2-core machine; a mid-range phone takes two to three times as long, once per unlock.
+export const KDF = Object.freeze({ name: "argon2id", memory_kib: 64 * 1024, passes: 8, parallelism: 1 });
+const KDF_NAMES = Object.freeze(["argon2id"]);
+// What one core guesses in a day with native Argon2id at KDF (libargon2 took 0.365 s a guess here): a
+// passcode is refused when a guesser would find it, on average (half its guesses), in less than that.
+export const GUESSES_PER_CORE_DAY = Math.round(86_400 / 0.365);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export class WrongPasscodeError extends Error {}
 export class UnreadableLockError extends Error {}
 
-export async function deriveKey(passcode, salt, iterations = PBKDF2_ITERATIONS) {
-  const material = await crypto.subtle.importKey("raw", encoder.encode(passcode.normalize("NFC")), "PBKDF2", false, ["deriveKey"]);
-  return crypto.subtle.deriveKey({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, material,
-    { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+/** @param {Uint8Array<ArrayBuffer>} raw @returns {Promise<CryptoKey>} */
+async function aesKey(raw) {
+  try {
+    return await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+  } finally {
+    raw.fill(0);
+  }
 }
 
-function header(format, iterations, salt) {
-  return encoder.encode(`${format}/lock-v${LOCK_FORMAT_VERSION}/${iterations}/${toBase64url(salt)}`);
+/** The key for `passcode` under `kdf` (a version 2 record's) or, for a version 1 record, PBKDF2. */
+export async function deriveKey(passcode, salt, kdf) {
+  const password = passcode.normalize("NFC");
+  if (kdf.name === "pbkdf2-sha256") {
+    const material = await crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, ["deriveKey"]);
+    return crypto.subtle.deriveKey({ name: "PBKDF2", hash: "SHA-256", salt, iterations: kdf.iterations }, material,
+      { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+  }
+  // Loaded when first needed: a visit that never locks or unlocks does not download it.
+  const { argon2id } = await import("../../vendor/argon2.mjs");
+  const raw = await argon2id({
+    password, salt, parallelism: kdf.parallelism, iterations: kdf.passes, memorySize: kdf.memory_kib, hashLength: 32, outputType: "binary",
+  });
+  return aesKey(raw);
 }
 
-/** A new lock: a random salt and the key derived from the passcode. */
+function header(format, version, kdf, salt) {
+  const cost = version === 1 ? `${kdf.iterations}` : `${kdf.name}/${kdf.memory_kib}/${kdf.passes}/${kdf.parallelism}`;
+  return encoder.encode(`${format}/lock-v${version}/${cost}/${toBase64url(salt)}`);
+}
+
+function roughly(days) {
+  const hours = days * 24;
+  if (hours < 1) return "less than an hour";
+  return hours < 2 ? "about an hour" : `about ${Math.round(hours)} hours`;
+}
+
+/** Why `passcode` would not hold against someone with a copy of this browser's data, and what would; null
+ *  when it would take one core more than a day. The estimator (zxcvbn-ts, with lists of common passwords,
+ *  names and words, dates and keyboard patterns) loads only when someone sets a passcode. */
+export async function weakness(passcode) {
+  const { estimate } = await import("../../vendor/passcode-strength.mjs");
+  const { guesses, known } = estimate(passcode.normalize("NFC"));
+  const days = guesses / 2 / GUESSES_PER_CORE_DAY;
+  if (days >= 1) return null;
+  const better = "Use two or three words you will remember, with spaces between them, or a longer mix of letters and numbers.";
+  if (known) {
+    return `This passcode is among those people choose most often, or follows a simple pattern (like 1234, a date or a single word), so it would be tried first. ${better}`;
+  }
+  return `Someone with a copy of this browser’s data could find this passcode in ${roughly(days)} with one computer. ${better}`;
+}
+
+/** A new lock: a random salt and the key derived from the passcode under today's KDF. */
 export async function newLock(passcode) {
   const salt = crypto.getRandomValues(new Uint8Array(16));
-  return { salt, iterations: PBKDF2_ITERATIONS, key: await deriveKey(passcode, salt) };
+  return { salt, version: LOCK_FORMAT_VERSION, kdf: KDF, key: await deriveKey(passcode, salt, KDF) };
 }
 
-/** The record to store for `payload` under `lock`. */
+/** The record to store for `payload` under `lock` (always today's version: an old lock is never sealed with). */
 export async function seal(lock, format, payload) {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: header(format, lock.iterations, lock.salt) },
+  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: header(format, lock.version, lock.kdf, lock.salt) },
     lock.key, encoder.encode(JSON.stringify(payload)));
-  return JSON.stringify({ format, lock: LOCK_FORMAT_VERSION, iterations: lock.iterations, salt: toBase64url(lock.salt),
-    iv: toBase64url(iv), data: toBase64url(new Uint8Array(data)) });
+  return JSON.stringify({ format, lock: lock.version, kdf: lock.kdf, salt: toBase64url(lock.salt), iv: toBase64url(iv),
+    data: toBase64url(new Uint8Array(data)) });
+}
+
+function knownKdf(record) {
+  if (record.lock === 1) return Number.isInteger(record.iterations) && record.iterations > 0;
+  const kdf = record.kdf;
+  return record.lock === 2 && kdf && KDF_NAMES.includes(kdf.name) &&
+    [kdf.memory_kib, kdf.passes, kdf.parallelism].every((value) => Number.isInteger(value) && value > 0) &&
+    kdf.memory_kib <= 1024 * 1024; // at most 1 GiB: a record cannot make this page ask for more
 }
 
 function readRecord(raw, format) {
@@ -48,16 +110,17 @@ function readRecord(raw, format) {
   } catch {
     throw new UnreadableLockError("the locked answers are not valid JSON");
   }
-  if (!record || record.format !== format || record.lock !== LOCK_FORMAT_VERSION || !Number.isInteger(record.iterations)) {
+  if (!record || record.format !== format || !knownKdf(record)) {
     throw new UnreadableLockError("the locked answers are not in a format this site knows");
   }
-  return { ...record, salt: fromBase64url(record.salt), iv: fromBase64url(record.iv), data: fromBase64url(record.data) };
+  const kdf = record.lock === 1 ? { name: "pbkdf2-sha256", iterations: record.iterations } : record.kdf;
+  return { version: record.lock, kdf, salt: fromBase64url(record.salt), iv: fromBase64url(record.iv), data: fromBase64url(record.data) };
 }
 
 async function decrypt(record, key, format) {
   let plain;
   try {
-    plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: record.iv, additionalData: header(format, record.iterations, record.salt) },
+    plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: record.iv, additionalData: header(format, record.version, record.kdf, record.salt) },
       key, record.data);
   } catch {
     throw new WrongPasscodeError("That passcode is not right.");
@@ -65,11 +128,16 @@ async function decrypt(record, key, format) {
   return JSON.parse(decoder.decode(plain));
 }
 
-/** Unlock a stored record with the passcode: the lock (to seal later saves with) and the payload. */
+/** Unlock a stored record with the passcode: the payload, and the lock to seal later saves with. A record
+ *  under an older KDF comes back with a new lock (new salt, today's KDF) and `renewed`, to be sealed again. */
 export async function unlock(raw, format, passcode) {
   const record = readRecord(raw, format);
-  const key = await deriveKey(passcode, record.salt, record.iterations);
-  return { lock: { salt: record.salt, iterations: record.iterations, key }, payload: await decrypt(record, key, format) };
+  const key = await deriveKey(passcode, record.salt, record.kdf);
+  const payload = await decrypt(record, key, format);
+  if (record.version === LOCK_FORMAT_VERSION) {
+    return { lock: { salt: record.salt, version: record.version, kdf: record.kdf, key }, payload, renewed: false };
+  }
+  return { lock: await newLock(passcode), payload, renewed: true };
 }
 
 /** Open a record saved by another tab with the key already held. */

@@ -207,9 +207,20 @@ export async function setPasscode(code) {
 /** Unlock with the passcode; a wrong one throws passcode.WrongPasscodeError and changes nothing. */
 export async function unlock(code) {
   const raw = localStorage.getItem(KEYS.locked);
-  const { lock, payload } = await passcode.unlock(raw, FORMAT, code);
+  const { lock, payload, renewed } = await passcode.unlock(raw, FORMAT, code);
   unlocked = unlockedState(lock, payload, raw);
+  if (renewed) await reseal(unlocked, raw); // a record under an older, weaker KDF is sealed again at once
   return unlocked.doc;
+}
+
+/** Seal what `raw` held, as it was, under `state`'s (new) lock: unless another tab has written since. */
+async function reseal(state, raw) {
+  await navigator.locks.request(STORE_LOCK, async () => {
+    if (localStorage.getItem(KEYS.locked) !== raw) return;
+    const record = await passcode.seal(state.lock, FORMAT, { doc: state.doc, kept_aside: state.keptAside });
+    localStorage.setItem(KEYS.locked, record);
+    state.written = record;
+  });
 }
 
 /** Read what another tab sealed, with the key this tab holds. */

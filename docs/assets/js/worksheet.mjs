@@ -7,7 +7,7 @@ import { $, download, element, startPage } from "./dom.mjs";
 import { formatShortDate, formatTime } from "./format.mjs";
 import { sessionTable } from "./snapshot-view.mjs";
 import { keepOffline } from "./offline.mjs";
-import { WrongPasscodeError } from "./passcode.mjs";
+import { WrongPasscodeError, weakness as passcodeWeakness } from "./passcode.mjs";
 import { MAX_DOCUMENT_BYTES, SESSION_COLUMNS } from "./facts.mjs";
 
 // The column the log is ordered by.
@@ -16,7 +16,6 @@ const BACKUP_REMINDER_DAYS = 14;
 const VIEW_DELAY_MS = 250;
 // With more sessions than this, a page load shows the newest card open and folds the older ones.
 const OPEN_CARDS_ON_LOAD = 3;
-const MIN_PASSCODE_CHARS = 4;
 
 function todayStamp() {
   return new Date().toISOString().slice(0, 10);
@@ -314,14 +313,23 @@ class WorksheetPage {
   async setPasscode() {
     const code = $("#ws-passcode-new", document, HTMLInputElement).value;
     const message = $("#ws-lock-set-message");
-    if (code.length < MIN_PASSCODE_CHARS) {
-      message.textContent = `Choose a passcode of at least ${MIN_PASSCODE_CHARS} characters.`;
-      $("#ws-passcode-new").focus();
-      return;
-    }
     if (code !== $("#ws-passcode-repeat", document, HTMLInputElement).value) {
       message.textContent = "The two passcodes are not the same. Type the same passcode in both fields.";
       $("#ws-passcode-repeat").focus();
+      return;
+    }
+    message.textContent = "Checking the passcode…";
+    let weakness;
+    try {
+      weakness = await passcodeWeakness(code);
+    } catch (error) {
+      console.warn("passcode checker unavailable:", error.message);
+      message.textContent = "The passcode could not be checked: this page’s passcode checker did not load (are you offline?). Nothing was changed; please try again when you are online.";
+      return;
+    }
+    if (weakness) {
+      message.textContent = weakness;
+      $("#ws-passcode-new").focus();
       return;
     }
     message.textContent = "Locking…";
