@@ -289,3 +289,35 @@ def test_a_passcode_found_within_a_core_day_is_refused_with_what_would_do(page, 
     page.get_by_label("Repeat passcode").fill(PASSCODE)
     page.get_by_role("button", name="Lock", exact=True).click()
     expect(page.get_by_role("button", name="Lock now")).to_be_visible(timeout=20_000)
+
+
+@pytest.mark.parametrize("then", ["reload", "close the tab", "quick exit"])
+def test_the_last_keystroke_under_the_lock_survives_leaving_at_once(browser, live_server, then):
+    """A change under the lock is sealed asynchronously (WebCrypto): leaving the moment after a keystroke
+    must not lose it."""
+    context = browser.new_context(service_workers="block")
+    context.route(
+        "https://www.bbc.co.uk/**", lambda route: route.fulfill(content_type="text/html", body="<title>Weather</title>")
+    )
+    page = context.new_page()
+    open_worksheet(page, live_server.url)
+    set_passcode(page)
+    field = page.get_by_label("What does trust mean to you?", exact=True)
+    field.click()
+    field.press_sequentially("steady")
+    page.keyboard.press("!")  # the last keystroke, then leave at once
+    if then == "reload":
+        page.reload()
+    elif then == "close the tab":
+        page.close()
+        page = context.new_page()
+        page.goto(f"{live_server.url}/worksheet/")
+    else:
+        for _ in range(3):
+            page.keyboard.press("Shift")
+        page.wait_for_url("https://www.bbc.co.uk/**")
+        page.goto(f"{live_server.url}/worksheet/")
+    expect_locked(page)
+    unlock(page)
+    expect(page.get_by_label("What does trust mean to you?", exact=True)).to_have_value("steady!", timeout=20_000)
+    context.close()

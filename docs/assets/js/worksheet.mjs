@@ -288,7 +288,8 @@ class WorksheetPage {
     }
     // Leaving in a hurry (quick-exit.mjs): the key goes at once, and the answers leave the page (which the
     // back/forward cache may keep); every change is already saved.
-    document.addEventListener("tsw:quick-exit", () => {
+    document.addEventListener("tsw:quick-exit", (event) => {
+      /** @type {CustomEvent} */ (event).detail?.waitFor(store.saved()); // the last keystroke's seal, if under way
       store.forgetKey();
       this.clearAnswersFromPage();
     });
