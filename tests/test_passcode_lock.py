@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import unicodedata
 
 import pytest
@@ -19,7 +20,7 @@ from playwright.sync_api import expect
 
 from py_client import answers
 from support.browser import eventually, run_axe
-from support.worksheet_page import PYTHON_TIMEOUT, VERSION_1_DOCUMENT, open_worksheet
+from support.worksheet_page import PYTHON_TIMEOUT, VERSION_1_DOCUMENT, SharePanel, open_worksheet
 
 pytestmark = pytest.mark.browser
 
@@ -321,3 +322,44 @@ def test_the_last_keystroke_under_the_lock_survives_leaving_at_once(browser, liv
     unlock(page)
     expect(page.get_by_label("What does trust mean to you?", exact=True)).to_have_value("steady!", timeout=20_000)
     context.close()
+
+
+def test_the_lock_covers_everything_the_person_made_not_only_their_words(page, live_server):
+    """Locked, the storage says only that a lock exists: the one-time links made (ids and manage tokens,
+    times, what was shared), when a backup was made, how the log is shown and the idle time are sealed with
+    the answers, and none of it stays on the page after "Lock now"."""
+    open_worksheet(page, live_server.url)
+    type_words(page, "harbour lantern whisper", "orchard quokka")
+    link = SharePanel(page).create_link(note="quokka note")
+    share_id = re.search(r"id=([^&]+)", link).group(1)
+    page.get_by_role("button", name="Show as a table").click()
+    with page.expect_download():
+        page.get_by_role("button", name="Download a backup (JSON)").click()
+    made = {key for key in page.evaluate("Object.keys(localStorage)")}
+    assert {"trust-safety-worksheet/shares", "trust-safety-worksheet/last-backup", "trust-safety-worksheet/log-view"} <= made
+    manage_token = json.loads(page.evaluate("localStorage.getItem('trust-safety-worksheet/shares')"))[0]["manage_token"]
+    set_passcode(page)
+    page.get_by_label("Lock again after").select_option(label="30 minutes")
+    page.get_by_role("button", name="Lock now").click()
+    expect_locked(page)
+
+    kept = page.evaluate("Object.keys(localStorage)")
+    # Material's colour-scheme choice (its own key) says nothing of what was done here.
+    assert [key for key in kept if not key.endswith("/.__palette")] == ["trust-safety-worksheet/answers-locked"], kept
+    stored = page.evaluate(EVERYTHING_STORED)
+    for secret in (share_id, manage_token, "harbour", "quokka", "last-backup", "table"):
+        assert secret not in stored, secret
+    shown = page.locator("#ws-share").inner_text() + page.locator("#ws-share").inner_html()
+    for trace in ("Link made on", "Cancel this link", share_id, "quokka"):
+        assert trace not in shown, trace
+    assert page.get_by_label("Link for your therapist").input_value() == ""
+
+    unlock(page)
+    expect(page.get_by_text("Link made on")).to_be_visible(timeout=20_000)
+    expect(page.get_by_label("Lock again after")).to_have_value("1800")
+    expect(page.get_by_role("button", name="Show as a table")).to_have_attribute("aria-pressed", "true")
+    page.reload()
+    expect_locked(page)
+    expect(page.get_by_text("Link made on")).to_have_count(0)
+    unlock(page)
+    expect(page.get_by_text("Link made on")).to_be_visible(timeout=20_000)

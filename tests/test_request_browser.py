@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 import json
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -67,6 +68,8 @@ def test_ask_send_and_open_on_the_therapists_device_only(person, therapist, live
     person.get_by_role("button", name="Send to your therapist").click()
     expect(person.locator("#ws-share-message")).to_contain_text("Your answers were sent", timeout=PYTHON_TIMEOUT)
     expect(person.get_by_role("button", name="Send to your therapist")).to_be_disabled()
+    receipt = re.search(r"receipt code is ([A-Z0-9]{4}-[A-Z0-9]{4})", person.locator("#ws-share-message").inner_text()).group(1)
+    expect(person.locator("#ws-request-state")).to_contain_text(f"Receipt code: {receipt}.")
 
     ask.open_first_answer()
     text = ask.answers.inner_text()
@@ -74,6 +77,7 @@ def test_ask_send_and_open_on_the_therapists_device_only(person, therapist, live
         for line in value.split("\n"):
             assert line in text
     assert "For Thursday's session" in therapist.locator("#ws-ask-warning").inner_text()
+    assert f"Receipt code {receipt}" in therapist.locator("#ws-ask-warning").inner_text()  # the same bytes arrived
     expect(therapist.locator("#ws-ask-result-title")).to_be_focused()
     with therapist.expect_download() as download:
         therapist.get_by_role("button", name="Download as JSON (for the worksheet)").click()

@@ -9,7 +9,7 @@ import { REQUEST_MAX_LIFETIME } from "./facts.mjs";
 import { formatDateTime, formatShortDate } from "./format.mjs";
 import { copyField, qrCode } from "./link-tools.mjs";
 import { python } from "./python.mjs";
-import { fingerprint, newKeyPair, openAnswers, requestFragment } from "./request-crypto.mjs";
+import { fingerprint, newKeyPair, openAnswers, receiptCode, requestFragment } from "./request-crypto.mjs";
 import { DecryptionError, fromBase64url, toBase64url } from "./share-crypto.mjs";
 import { showAnswers } from "./snapshot-view.mjs";
 
@@ -219,8 +219,9 @@ class AskPage {
         return;
       }
       this.say("");
+      const receipt = await receiptCode(body.ciphertext);
       showAnswers(this.root, "ws-ask", outcome.ok,
-        `Sent on ${formatDateTime(outcome.ok.created_at)}${record.label ? ` for “${record.label}”` : ""}. Opened in this browser only; nothing decrypted is kept here. The encrypted copy stays on the server until you delete it, or until ${formatDateTime(record.expires_at)}.`);
+        `Sent on ${formatDateTime(outcome.ok.created_at)}${record.label ? ` for “${record.label}”` : ""}. Receipt code ${receipt}: the person was shown a code when they sent their answers; if theirs is not ${receipt}, or they sent nothing, someone else with the link sent these. Opened in this browser only; nothing decrypted is kept here. The encrypted copy stays on the server until you delete it, or until ${formatDateTime(record.expires_at)}.`);
       // The answers come below the inbox: bring their heading to the top, not just into view at the bottom.
       const title = $("#ws-ask-result-title", this.root);
       title.focus({ preventScroll: true });

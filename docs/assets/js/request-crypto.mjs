@@ -105,6 +105,22 @@ export async function openAnswers(envelopeText, { requestId, kem, keys }) {
   }
 }
 
+// Letters and digits that cannot be mistaken for one another when read aloud or copied by hand.
+const RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789";
+
+/**
+ * A receipt code for sealed answers, made from their bytes exactly as sent (SHA-256 of the envelope): the
+ * person sees it after sending, the therapist beside the answers they open. The same code means these are
+ * the bytes that person sent; anyone with the request link can send answers, so a different code, or
+ * answers whose code nobody was shown, were sent by someone else. 8 characters, about 39 bits.
+ * @param {string} envelopeText the base64url envelope
+ */
+export async function receiptCode(envelopeText) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", fromBase64url(envelopeText)));
+  const code = [...digest.slice(0, 8)].map((byte) => RECEIPT_ALPHABET[byte % RECEIPT_ALPHABET.length]).join("");
+  return `${code.slice(0, 4)}-${code.slice(4)}`;
+}
+
 /** A short fingerprint of a public key, for the therapist and the person to compare: 16 hex digits. */
 export async function fingerprint(publicKey) {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", publicKey));

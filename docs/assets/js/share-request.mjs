@@ -6,7 +6,7 @@ import { api, ServerUnreachable } from "./api.mjs";
 import { $ } from "./dom.mjs";
 import { formatDateTime, formatShortDate } from "./format.mjs";
 import { python } from "./python.mjs";
-import { fingerprint, readRequestFragment, sealAnswers } from "./request-crypto.mjs";
+import { fingerprint, readRequestFragment, receiptCode, sealAnswers } from "./request-crypto.mjs";
 import { toBase64url } from "./share-crypto.mjs";
 
 export class RequestSender {
@@ -91,8 +91,9 @@ export class RequestSender {
       if (status === 201) {
         sent = true;
         $("#ws-share-preview-area", this.root).hidden = true;
-        this.state(`Sent on ${formatDateTime(body.received_at)}.`);
-        this.panel.say("Your answers were sent. Only the browser your therapist asked from can open them. You can close this page.");
+        const receipt = await receiptCode(ciphertext);
+        this.state(`Sent on ${formatDateTime(body.received_at)}. Receipt code: ${receipt}.`);
+        this.panel.say(`Your answers were sent. Only the browser your therapist asked from can open them. Your receipt code is ${receipt}: your therapist sees the same code beside your answers, so tell it to them (or show them this page) to check the answers they got are the ones you sent. You can close this page.`);
       } else {
         this.panel.say(status === 429 ? "Too much was sent from here recently. Please try again later."
           : `Nothing was sent: ${body.message || `error ${status}`}`, { problem: true });

@@ -12,17 +12,15 @@ import { renderSnapshot } from "./snapshot-view.mjs";
 import { $, showMessage, startPage } from "./dom.mjs";
 
 
+/** The one-time links made on this device, with their manage tokens (kept by the store: sealed with the
+ *  answers under a passcode, and unreadable while they are locked). */
 function remembered() {
-  try {
-    const shares = JSON.parse(localStorage.getItem(store.KEYS.shares) || "[]");
-    return Array.isArray(shares) ? shares.filter((share) => share && typeof share.id === "string") : [];
-  } catch {
-    return [];
-  }
+  const shares = store.getItem("shares");
+  return Array.isArray(shares) ? shares.filter((share) => share && typeof share.id === "string") : [];
 }
 
 function remember(shares) {
-  localStorage.setItem(store.KEYS.shares, JSON.stringify(shares));
+  return store.setItem("shares", shares);
 }
 
 const STATE_TEXT = {
@@ -52,6 +50,9 @@ class SharePanel {
     });
     this.checkServer();
     this.refreshList();
+    // The worksheet locked (or left): nothing the person made stays on the page; unlocked: it comes back.
+    document.addEventListener("tsw:answers-hidden", () => this.hideWhatWasMade());
+    document.addEventListener("tsw:answers-shown", () => this.refreshList());
     // Only a request link needs HPKE: its modules load then, and not on every visit to the worksheet.
     if (new URLSearchParams(location.hash.slice(1)).has("r")) {
       import("./share-request.mjs").then(({ RequestSender }) => new RequestSender(this).start());
@@ -104,6 +105,10 @@ class SharePanel {
 
   async create() {
     const button = $("#ws-share-create", this.root, HTMLButtonElement);
+    if (store.isLocked() && !store.isUnlocked()) {
+      this.say("Your answers are locked. Unlock them first to share them.", { problem: true });
+      return;
+    }
     const request = this.snapshotRequest();
     if (!request) return;
     const { sections } = request;
@@ -127,7 +132,7 @@ class SharePanel {
         return;
       }
       const link = new URL(`open/#${await linkFragment(body.id, sealed.linkKey, Boolean(passphrase))}`, siteRoot()).href;
-      remember([...remembered(), {
+      await remember([...remembered(), {
         id: body.id, manage_token: body.manage_token, created_at: new Date().toISOString(),
         expires_at: body.expires_at, sections, passphrase: Boolean(passphrase),
       }]);
@@ -160,7 +165,25 @@ class SharePanel {
       : "Select the link and copy it (Ctrl+C, or long-press on a phone).");
   }
 
+  /** Take off the page every link made and everything about to be shared: the list (ids, times, what was
+   *  shared), a link on show with its QR code, the preview, the note and the passphrase. */
+  hideWhatWasMade() {
+    $("#ws-share-list", this.root).replaceChildren();
+    $("#ws-share-none", this.root).hidden = true;
+    $("#ws-share-result", this.root).hidden = true;
+    $("#ws-share-link", this.root, HTMLInputElement).value = "";
+    $("#ws-share-qr", this.root).replaceChildren();
+    $("#ws-share-preview-area", this.root).hidden = true;
+    $("#ws-share-preview-body", this.root).replaceChildren();
+    for (const id of ["#ws-share-note", "#ws-share-passphrase"]) $(id, this.root, HTMLInputElement).value = "";
+    this.say("");
+  }
+
   async refreshList() {
+    if (store.isLocked() && !store.isUnlocked()) {
+      this.hideWhatWasMade();
+      return;
+    }
     const list = $("#ws-share-list", this.root);
     const shares = remembered();
     $("#ws-share-none", this.root).hidden = shares.length > 0;
@@ -183,8 +206,8 @@ class SharePanel {
     const forget = Object.assign(document.createElement("button"), {
       type: "button", className: "md-button ws-share-forget", textContent: "Remove from this list", hidden: true,
     });
-    forget.addEventListener("click", () => {
-      remember(remembered().filter((other) => other.id !== share.id));
+    forget.addEventListener("click", async () => {
+      await remember(remembered().filter((other) => other.id !== share.id));
       this.refreshList();
     });
     item.append(made, state, " ", cancel, forget);

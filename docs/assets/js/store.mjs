@@ -4,6 +4,11 @@
 // With a passcode set (passcode.mjs), the answers are stored only encrypted, under `KEYS.locked`: while
 // unlocked, each change is applied at once to the copy in memory and sealed into storage moments later,
 // in a Web Lock shared by every tab of the site, on top of what another tab may have saved meanwhile.
+//
+// Besides the answers, the store keeps everything else the person's use leaves behind (ITEMS: the one-time
+// links made, with their manage tokens; when a backup was last made; how the log is shown; the lock's idle
+// time). Plain, each has a key of its own; under a passcode they are sealed with the answers, so that while
+// locked the storage says only that a lock exists.
 import * as passcode from "./passcode.mjs";
 import { ANSWERS_FORMAT, ANSWERS_VERSION } from "./facts.mjs";
 
@@ -21,6 +26,13 @@ export const KEYS = {
   shares: `${PREFIX}shares`,
 };
 const STORE_LOCK = `${PREFIX}store`;
+// The items kept beside the answers: their names, and the key each has in plain storage.
+const ITEMS = Object.freeze({
+  shares: KEYS.shares,
+  lastBackup: KEYS.lastBackup,
+  logView: KEYS.logView,
+  lockAfterSeconds: KEYS.lockAfterSeconds,
+});
 
 export function emptyDocument() {
   return { format: FORMAT, version: VERSION, saved_at: null, answers: {}, sessions: [] };
@@ -138,6 +150,50 @@ export function deleteEverything() {
   }
 }
 
+// --- the items beside the answers -------------------------------------------------------------------------
+
+function readPlainItem(name) {
+  const raw = localStorage.getItem(ITEMS[name]);
+  if (raw === null) return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw; // written by an earlier version as plain text
+  }
+}
+
+function plainItems() {
+  return Object.fromEntries(Object.keys(ITEMS).map((name) => [name, readPlainItem(name)]).filter(([, value]) => value !== null));
+}
+
+/** An item's value (null when there is none, or while the answers are locked: nothing is readable then). */
+export function getItem(name) {
+  if (!(name in ITEMS)) throw new Error(`store: no item named ${name}`);
+  if (isLocked()) return unlocked ? structuredClone(unlocked.items[name] ?? null) : null;
+  return readPlainItem(name);
+}
+
+/** Keep an item (null removes it); sealed with the answers while a passcode is set. */
+export function setItem(name, value) {
+  if (!(name in ITEMS)) throw new Error(`store: no item named ${name}`);
+  if (isLocked()) {
+    if (!unlocked) throw new LockedError("The answers are locked.");
+    const change = (_doc, items) => {
+      if (value === null) delete items[name];
+      else items[name] = structuredClone(value);
+    };
+    change(unlocked.doc, unlocked.items);
+    return saveSealed(change);
+  }
+  try {
+    if (value === null) localStorage.removeItem(ITEMS[name]);
+    else localStorage.setItem(ITEMS[name], JSON.stringify(value));
+  } catch (error) {
+    throw new StorageFullError(String(error && error.name));
+  }
+  return Promise.resolve();
+}
+
 // --- the passcode lock ----------------------------------------------------------------------------------
 
 export function isLocked() {
@@ -151,8 +207,10 @@ export function isUnlocked() {
 /** Take what another tab sealed as the base, with this tab's `pending` changes and kept-aside data on top. */
 async function rebase(state, raw, pending) {
   const latest = await passcode.reopen(raw, FORMAT, state.lock);
-  for (const apply of pending) apply(latest.doc);
+  latest.items = latest.items || {};
+  for (const apply of pending) apply(latest.doc, latest.items);
   state.doc = latest.doc;
+  state.items = latest.items;
   const theirs = new Set(latest.kept_aside.map((entry) => entry.key));
   state.keptAside = [...latest.kept_aside, ...state.keptAside.filter((entry) => !theirs.has(entry.key))];
 }
@@ -169,7 +227,7 @@ function saveSealed(change) {
     if (raw === null) return; // the passcode was removed in another tab: that tab wrote the answers out
     if (raw !== state.written) await rebase(state, raw, changes);
     state.doc.saved_at = new Date().toISOString();
-    const record = await passcode.seal(state.lock, FORMAT, { doc: state.doc, kept_aside: state.keptAside });
+    const record = await passcode.seal(state.lock, FORMAT, sealedPayload(state));
     try {
       localStorage.setItem(KEYS.locked, record);
     } catch (error) {
@@ -186,7 +244,14 @@ export function saved() {
 }
 
 function unlockedState(lock, payload, written) {
-  return { lock, doc: payload.doc, keptAside: payload.kept_aside || [], changes: [], written, saving: Promise.resolve() };
+  return {
+    lock, doc: payload.doc, keptAside: payload.kept_aside || [], items: payload.items || {}, changes: [], written, saving: Promise.resolve(),
+  };
+}
+
+/** What a sealed record holds: the answers, what was kept aside and the items. */
+function sealedPayload(state) {
+  return { doc: state.doc, kept_aside: state.keptAside, items: state.items };
 }
 
 /** Set a passcode: from now on the answers (and anything kept aside) are stored only encrypted. */
@@ -195,11 +260,13 @@ export async function setPasscode(code) {
   await navigator.locks.request(STORE_LOCK, async () => {
     const { doc } = load();
     const aside = keptAside();
-    const record = await passcode.seal(lock, FORMAT, { doc, kept_aside: aside });
+    const items = plainItems();
+    const record = await passcode.seal(lock, FORMAT, { doc, kept_aside: aside, items });
     localStorage.setItem(KEYS.locked, record); // first the sealed copy, then the plain one goes
     localStorage.removeItem(KEYS.answers);
     for (const entry of aside) localStorage.removeItem(entry.key);
-    unlocked = unlockedState(lock, { doc, kept_aside: aside }, record);
+    for (const key of Object.values(ITEMS)) localStorage.removeItem(key);
+    unlocked = unlockedState(lock, { doc, kept_aside: aside, items }, record);
   });
   return unlocked.doc;
 }
@@ -217,7 +284,7 @@ export async function unlock(code) {
 async function reseal(state, raw) {
   await navigator.locks.request(STORE_LOCK, async () => {
     if (localStorage.getItem(KEYS.locked) !== raw) return;
-    const record = await passcode.seal(state.lock, FORMAT, { doc: state.doc, kept_aside: state.keptAside });
+    const record = await passcode.seal(state.lock, FORMAT, sealedPayload(state));
     localStorage.setItem(KEYS.locked, record);
     state.written = record;
   });
@@ -254,6 +321,9 @@ export async function removePasscode() {
     await reload();
     write(state.doc);
     for (const entry of state.keptAside) localStorage.setItem(entry.key, entry.text);
+    for (const [name, value] of Object.entries(state.items)) {
+      if (name in ITEMS) localStorage.setItem(ITEMS[name], JSON.stringify(value));
+    }
     localStorage.removeItem(KEYS.locked);
     unlocked = null;
   });

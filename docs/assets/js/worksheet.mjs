@@ -183,7 +183,7 @@ class WorksheetPage {
     $("#ws-log-as-table").addEventListener("click", () => this.showLogAs(this.log.dataset.view === "table" ? "cards" : "table"));
     $("#ws-log-expand").addEventListener("click", () => this.setCardsOpen(true));
     $("#ws-log-collapse").addEventListener("click", () => this.setCardsOpen(false));
-    this.showLogAs(localStorage.getItem(store.KEYS.logView) === "table" ? "table" : "cards");
+    this.showLogAs(store.getItem("logView") === "table" ? "table" : "cards");
     for (const button of this.root.querySelectorAll("[data-ws-export]")) {
       button.addEventListener("click", () => this.exportAs(button.dataset.wsExport));
     }
@@ -245,6 +245,7 @@ class WorksheetPage {
       store.forgetKey();
       this.doc = store.load().doc;
       this.showLockOffer();
+      document.dispatchEvent(new CustomEvent("tsw:answers-shown"));
       this.fill();
       this.setFieldsEnabled(this.doc.version === store.VERSION);
       this.scheduleView();
@@ -265,14 +266,11 @@ class WorksheetPage {
   bindLock() {
     this.lockAfter = $("#ws-lock-after", document, HTMLSelectElement);
     // Without a stored choice, the option the markup marks as selected is the default.
-    const stored = Number(localStorage.getItem(store.KEYS.lockAfterSeconds));
-    this.lockAfterSeconds = Number.isFinite(stored) && stored > 0 ? stored : Number(this.lockAfter.value);
-    if ([...this.lockAfter.options].some((option) => Number(option.value) === this.lockAfterSeconds)) {
-      this.lockAfter.value = String(this.lockAfterSeconds);
-    }
+    this.defaultLockAfter = Number(this.lockAfter.value); // the option the markup marks as selected
+    this.readLockAfter();
     this.lockAfter.addEventListener("change", () => {
       this.lockAfterSeconds = Number(this.lockAfter.value);
-      localStorage.setItem(store.KEYS.lockAfterSeconds, this.lockAfter.value);
+      store.setItem("lockAfterSeconds", this.lockAfterSeconds).catch((error) => this.notSaved(error));
       this.keepAwake();
     });
     $("#ws-lock-open", document, HTMLButtonElement).disabled = false;
@@ -293,6 +291,15 @@ class WorksheetPage {
       store.forgetKey();
       this.clearAnswersFromPage();
     });
+  }
+
+  /** The idle time chosen (kept with the answers, so unreadable while they are locked), or the default. */
+  readLockAfter() {
+    const stored = Number(store.getItem("lockAfterSeconds"));
+    this.lockAfterSeconds = Number.isFinite(stored) && stored > 0 ? stored : this.defaultLockAfter;
+    if ([...this.lockAfter.options].some((option) => Number(option.value) === this.lockAfterSeconds)) {
+      this.lockAfter.value = String(this.lockAfterSeconds);
+    }
   }
 
   lockParts(shown) {
@@ -349,10 +356,8 @@ class WorksheetPage {
     for (const copy of this.root.querySelectorAll(".ws-print-copy")) copy.textContent = "";
     $("#ws-chart").replaceChildren();
     $("#ws-progress").hidden = true;
-    const preview = $("#ws-share-preview-body");
-    if (preview) preview.replaceChildren();
-    const note = $("#ws-share-note", document, HTMLInputElement);
-    if (note) note.value = "";
+    // The share panel takes what it shows off the page itself (share.mjs).
+    document.dispatchEvent(new CustomEvent("tsw:answers-hidden"));
   }
 
   showLocked({ focus }) {
@@ -385,6 +390,9 @@ class WorksheetPage {
     field.value = "";
     message.textContent = "";
     this.showLockOffer();
+    this.readLockAfter();
+    this.showLogAs(store.getItem("logView") === "table" ? "table" : "cards");
+    document.dispatchEvent(new CustomEvent("tsw:answers-shown"));
     if (this.pythonReady && this.doc.version !== store.VERSION) await this.migrateStored();
     this.fill();
     this.setFieldsEnabled(this.doc.version === store.VERSION);
@@ -531,7 +539,8 @@ class WorksheetPage {
   showLogAs(view) {
     this.log.dataset.view = view;
     $("#ws-log-as-table").setAttribute("aria-pressed", String(view === "table"));
-    localStorage.setItem(store.KEYS.logView, view);
+    if (store.isLocked() && !store.isUnlocked()) return; // nothing is kept while locked
+    store.setItem("logView", view).catch((error) => this.notSaved(error));
   }
 
   setCardsOpen(open) {
@@ -649,14 +658,14 @@ class WorksheetPage {
     const name = kind === "csv" ? "trust-and-safety-session-log" : "trust-and-safety-worksheet";
     download(outcome.ok[kind], `${name}-${todayStamp()}.${extension}`, `${type};charset=utf-8`);
     if (kind === "json") {
-      localStorage.setItem(store.KEYS.lastBackup, new Date().toISOString());
+      store.setItem("lastBackup", new Date().toISOString()).catch((error) => this.notSaved(error));
       this.updateBackupReminder();
     }
   }
 
   updateBackupReminder() {
     const reminder = $("#ws-backup-reminder");
-    const last = localStorage.getItem(store.KEYS.lastBackup);
+    const last = store.getItem("lastBackup");
     const days = last ? (Date.now() - Date.parse(last)) / 86400000 : Infinity;
     reminder.hidden = !store.hasAnswers(this.doc) || days < BACKUP_REMINDER_DAYS;
     reminder.textContent = last
