@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -42,9 +43,10 @@ def connect(path: Path, *, create: bool = False, synchronous: str = "NORMAL", se
     return db
 
 
-def prepare(path: Path, schema: str) -> None:
+def prepare(path: Path, schema: str, upgrade: Callable[[sqlite3.Connection], None] | None = None) -> None:
     """Create ``path`` if need be (owner-only from its first byte), switch it to write-ahead logging and run
-    ``schema`` (statements that are safe to repeat), one process at a time. Cheap when already done."""
+    ``schema`` (statements that are safe to repeat), then ``upgrade`` (which brings a file from an earlier
+    version up to the schema), one process at a time. Cheap when already done."""
     if not path.parent.exists():
         private_folder(path.parent)
     private_database(path)
@@ -56,5 +58,7 @@ def prepare(path: Path, schema: str) -> None:
             if mode.lower() != "wal":
                 raise sqlite3.OperationalError(f"{path.name} cannot use write-ahead logging (journal mode {mode})")
             db.executescript(schema)
+            if upgrade is not None:
+                upgrade(db)
         finally:
             db.close()

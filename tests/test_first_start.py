@@ -34,7 +34,8 @@ def _start_everything(folder: str, barrier, results) -> None:
 
 
 def test_processes_starting_together_on_an_empty_folder_all_start_and_share_one_key(tmp_path):
-    context = multiprocessing.get_context("fork")
+    # Not "fork": this test process may have threads (other tests' stores) holding locks a child would inherit.
+    context = multiprocessing.get_context("forkserver")
     failures, keys = [], set()
     for round_number in range(ROUNDS):
         folder = tmp_path / f"round-{round_number}"
@@ -57,9 +58,11 @@ def test_processes_starting_together_on_an_empty_folder_all_start_and_share_one_
 
 
 def _booted_cleanly(server: ServerProcess, workers: int) -> None:
-    server.wait_for_workers(workers)
-    wait_until_serving(f"{server.url}/api/health", server.process)
-    server.stop()
+    try:
+        server.wait_for_workers(workers)
+        wait_until_serving(f"{server.url}/api/health", server.process)
+    finally:
+        server.stop()
     log = server.log()
     assert "Worker failed to boot" not in log and "database is locked" not in log and "Traceback" not in log, log
 
@@ -78,6 +81,8 @@ def test_two_servers_start_together_on_one_empty_folder(tmp_path):
         second.log_path = folder / "second.log"
         for server in (first, second):
             server.launch()
-        for server in (first, second):
-            _booted_cleanly(server, 4)
+        try:
+            _booted_cleanly(first, 4)
+        finally:
+            _booted_cleanly(second, 4)
         assert (folder / "secret_key").read_text().strip()

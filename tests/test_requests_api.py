@@ -198,3 +198,35 @@ def test_default_lifetime_and_limits_are_as_documented(client, clock):
     assert schema["expires_in"]["maximum"] == requests_api.MAX_REQUEST_LIFETIME
     assert schema["max_responses"]["maximum"] == requests_api.MAX_RESPONSES
     assert schema["max_responses"]["default"] == requests_api.DEFAULT_MAX_RESPONSES
+
+
+def test_deleting_an_answer_gives_its_place_back_and_numbers_are_never_reused(client):
+    """A forged answer (anyone with the link can send one) must not use up the request: the therapist deletes
+    it and the person's real answer still fits."""
+    made = make_request(client)
+    assert respond(client, made).status_code == 201
+    assert respond(client, made).json["reason"] == "full"
+    assert client.delete(f"/api/requests/{made['id']}/responses/1", headers=managed(made)).status_code == 204
+    status = client.get(f"/api/requests/{made['id']}").json
+    assert status["state"] == "open" and status["responses_left"] == 1
+    again = respond(client, made)
+    assert again.status_code == 201 and again.json["number"] == 2
+    listed = client.get(f"/api/requests/{made['id']}/responses", headers=managed(made)).json
+    assert listed["state"] == "full" and listed["received"] == 1 and [r["number"] for r in listed["responses"]] == [2]
+    assert (
+        client.delete(f"/api/requests/{made['id']}/responses/1", headers=managed(made)).status_code == 404
+    )  # gone twice: no place back twice
+    assert client.get(f"/api/requests/{made['id']}").json["state"] == "full"
+
+
+def test_a_database_from_before_deletions_gave_places_back_is_brought_up_to_date(tmp_path):
+    from sync_server.store.sqlite import SQLiteStore
+
+    path = tmp_path / "old.sqlite3"
+    SQLiteStore(str(path)).create_request("k", b"p" * 32, "X25519", 1, now=0, expires_at=1_000)
+    with sqlite3.connect(path) as db:  # what the version before this one left: no `deleted` column
+        db.execute("ALTER TABLE requests DROP COLUMN deleted")
+    store = SQLiteStore(str(path))
+    assert store.respond("k", b"x" * 64, now=1).kind == "ok"
+    assert store.delete_response("k", 1)
+    assert store.request_status("k", now=2).state == "open"

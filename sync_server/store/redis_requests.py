@@ -3,7 +3,8 @@
 A request is two keys on one cluster slot: ``tsw:{key}:request`` (a hash with the public key, limits, times,
 count and state; it lives until the tombstone's grace period ends) and ``tsw:{key}:answers`` (a hash of the
 sealed answers, ``ct:N`` and ``at:N`` for the Nth; Redis deletes it at the request's expiry). Accepting an
-answer is one script: the state, the count and the store are checked and changed in one step.
+answer is one script: the state, the count and the store are checked and changed in one step. ``received``
+numbers the answers; ``deleted`` counts those the therapist deleted, whose places are open again.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ from .base import TOMBSTONE_GRACE_SECONDS, RequestStatus, RespondOutcome, Stored
 
 CREATE_REQUEST = """
 redis.call('HSET', KEYS[1], 'public_key', ARGV[1], 'kem', ARGV[2], 'created_at', ARGV[3], 'expires_at', ARGV[4],
-  'max', ARGV[5], 'received', 0, 'state', 'open', 'state_at', '')
+  'max', ARGV[5], 'received', 0, 'deleted', 0, 'state', 'open', 'state_at', '')
 redis.call('EXPIREAT', KEYS[1], ARGV[6])
 return 1
 """
 
 RESPOND = """
-local meta = redis.call('HMGET', KEYS[1], 'expires_at', 'max', 'received', 'state')
+local meta = redis.call('HMGET', KEYS[1], 'expires_at', 'max', 'received', 'state', 'deleted')
 local now = tonumber(ARGV[2])
 if not meta[1] then return {'unknown'} end
-if meta[4] ~= 'open' or now >= tonumber(meta[1]) or tonumber(meta[3]) >= tonumber(meta[2]) then return {'gone'} end
+local held = tonumber(meta[3]) - tonumber(meta[5] or 0)
+if meta[4] ~= 'open' or now >= tonumber(meta[1]) or held >= tonumber(meta[2]) then return {'gone'} end
 local number = redis.call('HINCRBY', KEYS[1], 'received', 1)
 redis.call('HSET', KEYS[2], 'ct:' .. number, ARGV[1], 'at:' .. number, ARGV[2])
 redis.call('EXPIREAT', KEYS[2], meta[1])
@@ -40,7 +42,14 @@ end
 return found
 """
 
-# Closing and deleting free memory, so they run when Redis is at its maxmemory too (as claims do).
+# Closing and deleting free memory, so they run when Redis is at its maxmemory too (as claims do). A deleted
+# answer gives its place back.
+DELETE_ANSWER = """#!lua flags=allow-oom
+if redis.call('HDEL', KEYS[2], 'ct:' .. ARGV[1], 'at:' .. ARGV[1]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'deleted', 1) end
+return 1
+"""
+
 CLOSE_REQUEST = """#!lua flags=allow-oom
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('DEL', KEYS[2])
@@ -59,6 +68,7 @@ class RedisRequests:
         self._respond = self.client.register_script(RESPOND)
         self._list_answers = self.client.register_script(LIST_ANSWERS)
         self._close_request = self.client.register_script(CLOSE_REQUEST)
+        self._delete_answer = self.client.register_script(DELETE_ANSWER)
 
     @staticmethod
     def _request_keys(key: str) -> list[str]:
@@ -69,11 +79,12 @@ class RedisRequests:
         self._run(lambda: self._create_request(keys=self._request_keys(key), args=arguments))
 
     def request_status(self, key, now):
-        fields = ("state", "public_key", "kem", "created_at", "expires_at", "max", "received", "state_at")
+        fields = ("state", "public_key", "kem", "created_at", "expires_at", "max", "received", "state_at", "deleted")
         meta = self._run(lambda: self.client.hmget(self._request_keys(key)[0], *fields))
         if meta[0] is None or now >= int(meta[4]) + TOMBSTONE_GRACE_SECONDS:
             return None
-        created_at, expires_at, max_responses, received = (int(value) for value in meta[3:7])
+        created_at, expires_at, max_responses, numbered = (int(value) for value in meta[3:7])
+        received = numbered - int(meta[8] or 0)  # the places taken: deleted answers gave theirs back
         state = request_state(meta[0].decode(), expires_at, received, max_responses, now)
         closed_at = int(meta[7]) if meta[7] else None
         return RequestStatus(state, meta[1], meta[2].decode(), created_at, expires_at, max_responses, received, closed_at)
@@ -102,7 +113,7 @@ class RedisRequests:
         return (ciphertext, int(at)) if ciphertext is not None else None
 
     def delete_response(self, key, number):
-        return bool(self._run(lambda: self.client.hdel(self._request_keys(key)[1], f"ct:{number}", f"at:{number}")))
+        return bool(self._run(lambda: self._delete_answer(keys=self._request_keys(key), args=[number])))
 
     def close_request(self, key, now):
         self._run(lambda: self._close_request(keys=self._request_keys(key), args=[now]))

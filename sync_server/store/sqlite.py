@@ -42,7 +42,7 @@ from .base import (
     StoreUnavailable,
     effective_state,
 )
-from .sqlite_requests import REQUESTS_SCHEMA, SQLiteRequests
+from .sqlite_requests import REQUESTS_SCHEMA, SQLiteRequests, upgrade_requests
 from .sqlite_writers import WriterQueue
 
 SCHEMA = """
@@ -92,7 +92,7 @@ SCRUB_EVERY_SECONDS = 1
 def prepare_file(path: str) -> None:
     """The store's first-start set-up, safe when every worker starts at once (``sqlite_files.prepare``)."""
     try:
-        prepare(Path(path), SCHEMA + REQUESTS_SCHEMA)
+        prepare(Path(path), SCHEMA + REQUESTS_SCHEMA, upgrade=upgrade_requests)
     except sqlite3.Error as error:
         raise StoreUnavailable(str(error)) from None
 

@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS requests (
     expires_at INTEGER NOT NULL,
     max_responses INTEGER NOT NULL,
     received INTEGER NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0,
     state TEXT NOT NULL DEFAULT 'open',
     state_at INTEGER
 );
@@ -41,7 +42,8 @@ RESPONSE_WITHIN_QUOTA = """
 INSERT INTO responses (request_key, number, ciphertext, received_at)
     SELECT ?, ?, ?, ? FROM usage WHERE shares < ? AND bytes + ? <= ?
 """
-REQUEST_COLUMNS = "state, public_key, kem, created_at, expires_at, max_responses, received, state_at"
+# `received` numbers the answers; `deleted` counts those the therapist deleted, whose places are open again.
+REQUEST_COLUMNS = "state, public_key, kem, created_at, expires_at, max_responses, received - deleted, state_at"
 
 
 def _status(row, now: int) -> RequestStatus | None:
@@ -50,6 +52,13 @@ def _status(row, now: int) -> RequestStatus | None:
     state, public_key, kem, created_at, expires_at, max_responses, received, state_at = row
     state = request_state(state, expires_at, received, max_responses, now)
     return RequestStatus(state, public_key, kem, created_at, expires_at, max_responses, received, state_at)
+
+
+def upgrade_requests(db) -> None:
+    """Bring a database made by an earlier version up to the schema above (run under the set-up lock)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(requests)")}
+    if "deleted" not in columns:
+        db.execute("ALTER TABLE requests ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0")
 
 
 class SQLiteRequests:
@@ -81,7 +90,7 @@ class SQLiteRequests:
                 return RespondOutcome("unknown")
             if status.state != "open":
                 return RespondOutcome("gone", status=status)
-            number = status.received + 1
+            number = db.execute("SELECT received FROM requests WHERE key = ?", (key,)).fetchone()[0] + 1
             quota = (self.max_shares, len(ciphertext), self.max_bytes)
             if not db.execute(RESPONSE_WITHIN_QUOTA, (key, number, ciphertext, now, *quota)).rowcount:
                 return None
@@ -105,7 +114,11 @@ class SQLiteRequests:
         return (row[0], row[1]) if row else None
 
     def delete_response(self, key, number):
-        deleted = self._writers.write("DELETE FROM responses WHERE request_key = ? AND number = ?", (key, number))
+        """Delete one answer; its place in the request is open again."""
+        with self._writers.transaction() as db:
+            deleted = db.execute("DELETE FROM responses WHERE request_key = ? AND number = ?", (key, number)).rowcount
+            if deleted:
+                db.execute("UPDATE requests SET deleted = deleted + 1 WHERE key = ?", (key,))
         self._scrub_soon()
         return bool(deleted)
 

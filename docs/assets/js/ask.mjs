@@ -235,7 +235,7 @@ class AskPage {
   async deleteAnswer(record, answer) {
     try {
       const { status } = await api(`requests/${encodeURIComponent(record.id)}/responses/${answer.number}`, { method: "DELETE", token: record.manage_token });
-      this.say(status === 204 || status === 404 ? "Those answers were deleted from the server." : "The answers could not be deleted. Please try again later.",
+      this.say(status === 204 || status === 404 ? "Those answers were deleted from the server. Their place in the request is open again, so the person can still send theirs." : "The answers could not be deleted. Please try again later.",
         { problem: status !== 204 && status !== 404 });
     } catch (error) {
       if (!(error instanceof ServerUnreachable)) throw error;

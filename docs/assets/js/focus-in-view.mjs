@@ -39,7 +39,10 @@ function searchFollowsFocus() {
   const toggle = /** @type {HTMLInputElement | null} */ (document.querySelector("[data-md-toggle=search]"));
   if (!toggle) return;
   const active = document.activeElement;
-  const inSearch = active instanceof Element && active.closest(".md-search") !== null;
+  // Focus on nothing (the page itself) is focus lost, not moved: results redrawn under it, a click on
+  // the overlay or Escape, which Material answers itself.
+  if (!active || active === document.body) return;
+  const inSearch = active.closest(".md-search") !== null;
   // The field itself opens the box; another control inside it (a result, the results' scroll area) keeps
   // it as it is, since the results are reached from an open box.
   const open = inSearch && (toggle.checked || active.matches(".md-search__input"));
