@@ -16,7 +16,7 @@
 import { fromBase64url, toBase64url } from "./share-crypto.mjs";
 
 export const LOCK_FORMAT_VERSION = 2;
-// Argon2id's cost, chosen by measurement (bench/passcode_kdf.mjs): at least half a second in the browser on
+// Argon2id's cost, chosen by measurement (bench/passcode_kdf.py): at least half a second in the browser on
 // this project's 2-core machine; a mid-range phone takes two to three times as long, once per unlock.
 export const KDF = Object.freeze({ name: "argon2id", memory_kib: 64 * 1024, passes: 8, parallelism: 1 });
 const KDF_NAMES = Object.freeze(["argon2id"]);
