@@ -68,12 +68,12 @@ def _booted_cleanly(server: ServerProcess, workers: int) -> None:
 
 
 def test_a_server_with_four_workers_starts_on_an_empty_folder_every_time(tmp_path):
-    for attempt in range(4):
+    for attempt in range(3):
         _booted_cleanly(ServerProcess(tmp_path / f"data-{attempt}", "--workers", "4").launch(), 4)
 
 
 def test_two_servers_start_together_on_one_empty_folder(tmp_path):
-    for attempt in range(3):
+    for attempt in range(2):
         folder = tmp_path / f"data-{attempt}"
         folder.mkdir()
         first = ServerProcess(folder, "--workers", "4")
