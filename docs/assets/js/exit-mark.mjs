@@ -9,29 +9,19 @@
 const MARK = "tsw/left-with-exit";
 const COVERED = "tsw-left-with-exit";
 
-function marked() {
+/** Run `use` on this tab's sessionStorage; `fallback` where storage is blocked (the first line, one entry
+ *  replaced, still holds then). */
+function withSession(use, fallback = undefined) {
   try {
-    return sessionStorage.getItem(MARK) !== null;
+    return use(sessionStorage);
   } catch {
-    return false; // storage blocked: the first line (one entry, replaced) still holds
+    return fallback;
   }
 }
 
-export function markExit() {
-  try {
-    sessionStorage.setItem(MARK, "1");
-  } catch {
-    // storage blocked: nothing to mark with
-  }
-}
-
-function forgetExit() {
-  try {
-    sessionStorage.removeItem(MARK);
-  } catch {
-    // nothing was marked
-  }
-}
+const marked = () => withSession((storage) => storage.getItem(MARK) !== null, false);
+export const markExit = () => withSession((storage) => storage.setItem(MARK, "1"));
+const forgetExit = () => withSession((storage) => storage.removeItem(MARK));
 
 /** The person chose to see the page: forget the exit and load it afresh (its answers were taken off it). */
 export function showAgain() {

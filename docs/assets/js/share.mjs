@@ -105,7 +105,7 @@ class SharePanel {
 
   async create() {
     const button = $("#ws-share-create", this.root, HTMLButtonElement);
-    if (store.isLocked() && !store.isUnlocked()) {
+    if (store.isShut()) {
       this.say("Your answers are locked. Unlock them first to share them.", { problem: true });
       return;
     }
@@ -180,7 +180,7 @@ class SharePanel {
   }
 
   async refreshList() {
-    if (store.isLocked() && !store.isUnlocked()) {
+    if (store.isShut()) {
       this.hideWhatWasMade();
       return;
     }

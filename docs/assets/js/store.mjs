@@ -204,6 +204,11 @@ export function isUnlocked() {
   return unlocked !== null;
 }
 
+/** Locked and not opened in this tab: nothing the person made can be read or kept. */
+export function isShut() {
+  return isLocked() && !isUnlocked();
+}
+
 /** Take what another tab sealed as the base, with this tab's `pending` changes and kept-aside data on top. */
 async function rebase(state, raw, pending) {
   const latest = await passcode.reopen(raw, FORMAT, state.lock);

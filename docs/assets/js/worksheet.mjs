@@ -539,7 +539,7 @@ class WorksheetPage {
   showLogAs(view) {
     this.log.dataset.view = view;
     $("#ws-log-as-table").setAttribute("aria-pressed", String(view === "table"));
-    if (store.isLocked() && !store.isUnlocked()) return; // nothing is kept while locked
+    if (store.isShut()) return; // nothing is kept while locked
     store.setItem("logView", view).catch((error) => this.notSaved(error));
   }
 
