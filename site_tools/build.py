@@ -55,6 +55,10 @@ BUNDLED = {
         "site_tools/bundles/argon2.mjs",
         "407f35bb2ef61d7c820bc762d25527623ba6fb757abb417b3badd27801115c15",
     ),  # Argon2id for the passcode lock (hash-wasm 4.13.0)
+    "vendor/aes-gcm.mjs": (
+        "site_tools/bundles/aes-gcm.mjs",
+        "1a4bf6e5dff01e85a8da8530f055f913a605313284aa3157af799a9c33d6e764",
+    ),  # AES-GCM that seals synchronously, for the passcode lock (@noble/ciphers 2.4.0)
     "vendor/passcode-strength.mjs": (
         "site_tools/bundles/passcode-strength.mjs",
         "851e6edc7177666bfd8994e5fc427a20ff75f6a7dc77ff425e9cc5335fe2155d",

@@ -294,8 +294,8 @@ def test_a_passcode_found_within_a_core_day_is_refused_with_what_would_do(page, 
 
 @pytest.mark.parametrize("then", ["reload", "close the tab", "quick exit"])
 def test_the_last_keystroke_under_the_lock_survives_leaving_at_once(browser, live_server, then):
-    """A change under the lock is sealed asynchronously (WebCrypto): leaving the moment after a keystroke
-    must not lose it."""
+    """A change under the lock is sealed into storage before the keystroke's handler returns (a closing tab
+    runs no later task), so leaving the moment after a keystroke cannot lose it."""
     context = browser.new_context(service_workers="block")
     context.route(
         "https://www.bbc.co.uk/**", lambda route: route.fulfill(content_type="text/html", body="<title>Weather</title>")
@@ -306,7 +306,16 @@ def test_the_last_keystroke_under_the_lock_survives_leaving_at_once(browser, liv
     field = page.get_by_label("What does trust mean to you?", exact=True)
     field.click()
     field.press_sequentially("steady")
-    page.keyboard.press("!")  # the last keystroke, then leave at once
+    # The last keystroke, and the storage read in the same task, before any later one could seal it.
+    record_then = page.evaluate(
+        """() => {
+          const field = document.querySelector('[name="reflections.trust-meaning"]');
+          field.value += "!";
+          field.dispatchEvent(new InputEvent("input", { bubbles: true, data: "!", inputType: "insertText" }));
+          return localStorage.getItem("trust-safety-worksheet/answers-locked");
+        }"""
+    )
+    assert opened(record_then)["doc"]["answers"]["reflections.trust-meaning"] == "steady!"
     if then == "reload":
         page.reload()
     elif then == "close the tab":

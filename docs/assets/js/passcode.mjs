@@ -1,18 +1,23 @@
 // @ts-check
-// The answers at rest under a passcode (WebCrypto), when the person has set one.
+// The answers at rest under a passcode, when the person has set one.
 //
-//   key      Argon2id(NFC(passcode), salt: 16 random bytes; KDF below) → AES-256-GCM, imported
-//            non-extractable: script can use it while the page is unlocked but never read it (the raw
-//            bytes Argon2id made are zeroed as soon as they are imported)
+//   key      Argon2id(NFC(passcode), salt: 16 random bytes; KDF below) → 32 bytes for AES-256-GCM, held by
+//            this page only while it is unlocked and zeroed when it locks (forget())
 //   record   JSON {format, lock: 2, kdf: {name, memory_kib, passes, parallelism}, salt, iv, data}, base64url;
 //            data = AES-GCM(JSON payload) under a fresh 12-byte IV for every save, with the record's header
 //            (format, version, KDF and salt) as additional data
 //   payload  what the store keeps (store.mjs), so nothing the person made is readable while locked
 //
+// Sealing and opening are synchronous (@noble/ciphers' audited AES-GCM, which writes the same bytes as
+// WebCrypto's): a change is sealed into storage before the keystroke's handler returns, so closing the tab
+// the moment after cannot lose it. WebCrypto answers only in a later task, which a closing tab never runs.
+// Only the key derivation, once per unlock, is asynchronous.
+//
 // Version 1 records (PBKDF2-SHA-256, 600,000 iterations) still open; the store seals them again under
 // version 2 on unlock. PBKDF2 fell to an offline guesser at 2.67 passcodes a second per core: 4 digits in
 // under an hour. Argon2id makes each guess cost 64 MiB of memory and, here, about 0.37 s of a core even in
 // native code (libargon2, 2,700 guesses in a core-hour) and about 0.55 s in this page (WebAssembly).
+import { gcm } from "../../vendor/aes-gcm.mjs";
 import { fromBase64url, toBase64url } from "./share-crypto.mjs";
 
 export const LOCK_FORMAT_VERSION = 2;
@@ -29,29 +34,23 @@ const decoder = new TextDecoder();
 export class WrongPasscodeError extends Error {}
 export class UnreadableLockError extends Error {}
 
-/** @param {Uint8Array<ArrayBuffer>} raw @returns {Promise<CryptoKey>} */
-async function aesKey(raw) {
-  try {
-    return await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-  } finally {
-    raw.fill(0);
-  }
-}
-
-/** The key for `passcode` under `kdf` (a version 2 record's) or, for a version 1 record, PBKDF2. */
+/** The 32-byte key for `passcode` under `kdf` (a version 2 record's) or, for a version 1 record, PBKDF2. */
 export async function deriveKey(passcode, salt, kdf) {
   const password = passcode.normalize("NFC");
   if (kdf.name === "pbkdf2-sha256") {
-    const material = await crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, ["deriveKey"]);
-    return crypto.subtle.deriveKey({ name: "PBKDF2", hash: "SHA-256", salt, iterations: kdf.iterations }, material,
-      { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+    const material = await crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, ["deriveBits"]);
+    return new Uint8Array(await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations: kdf.iterations }, material, 256));
   }
   // Loaded when first needed: a visit that never locks or unlocks does not download it.
   const { argon2id } = await import("../../vendor/argon2.mjs");
-  const raw = await argon2id({
+  return argon2id({
     password, salt, parallelism: kdf.parallelism, iterations: kdf.passes, memorySize: kdf.memory_kib, hashLength: 32, outputType: "binary",
   });
-  return aesKey(raw);
+}
+
+/** Zero a lock's key: the page keeps nothing that opens the record once it locks. */
+export function forget(lock) {
+  lock.key.fill(0);
 }
 
 function header(format, version, kdf, salt) {
@@ -87,12 +86,11 @@ export async function newLock(passcode) {
 }
 
 /** The record to store for `payload` under `lock` (always today's version: an old lock is never sealed with). */
-export async function seal(lock, format, payload) {
+export function seal(lock, format, payload) {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: header(format, lock.version, lock.kdf, lock.salt) },
-    lock.key, encoder.encode(JSON.stringify(payload)));
+  const data = gcm(lock.key, iv, header(format, lock.version, lock.kdf, lock.salt)).encrypt(encoder.encode(JSON.stringify(payload)));
   return JSON.stringify({ format, lock: lock.version, kdf: lock.kdf, salt: toBase64url(lock.salt), iv: toBase64url(iv),
-    data: toBase64url(new Uint8Array(data)) });
+    data: toBase64url(data) });
 }
 
 function knownKdf(record) {
@@ -117,11 +115,10 @@ function readRecord(raw, format) {
   return { version: record.lock, kdf, salt: fromBase64url(record.salt), iv: fromBase64url(record.iv), data: fromBase64url(record.data) };
 }
 
-async function decrypt(record, key, format) {
+function decrypt(record, key, format) {
   let plain;
   try {
-    plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: record.iv, additionalData: header(format, record.version, record.kdf, record.salt) },
-      key, record.data);
+    plain = gcm(key, record.iv, header(format, record.version, record.kdf, record.salt)).decrypt(record.data);
   } catch {
     throw new WrongPasscodeError("That passcode is not right.");
   }
@@ -133,14 +130,21 @@ async function decrypt(record, key, format) {
 export async function unlock(raw, format, passcode) {
   const record = readRecord(raw, format);
   const key = await deriveKey(passcode, record.salt, record.kdf);
-  const payload = await decrypt(record, key, format);
+  let payload;
+  try {
+    payload = decrypt(record, key, format);
+  } catch (error) {
+    key.fill(0);
+    throw error;
+  }
   if (record.version === LOCK_FORMAT_VERSION) {
     return { lock: { salt: record.salt, version: record.version, kdf: record.kdf, key }, payload, renewed: false };
   }
+  key.fill(0);
   return { lock: await newLock(passcode), payload, renewed: true };
 }
 
 /** Open a record saved by another tab with the key already held. */
-export async function reopen(raw, format, lock) {
+export function reopen(raw, format, lock) {
   return decrypt(readRecord(raw, format), lock.key, format);
 }

@@ -3,8 +3,7 @@
 // works alone; here, activating it or pressing Shift three times within five seconds (anywhere, inside a
 // text field too) at once covers the page, takes what it shows off it, replaces its history entry and
 // leaves for the neutral site. Whatever was typed is already saved: the worksheet saves every keystroke.
-// Pages that keep something open (the worksheet's lock) hear "tsw:quick-exit" first, and may hand it a
-// save to wait for (event.detail.waitFor).
+// Pages that keep something open (the worksheet's lock, which drops its key) hear "tsw:quick-exit" first.
 //
 // So that Back after an exit shows nothing of this site, the whole visit is one history entry: moving to
 // another of the site's pages or within a page (a link, a table of contents, the skip link, a search
@@ -14,7 +13,6 @@ import { coveredAfterExit, markExit, showAgain } from "./exit-mark.mjs";
 
 const PRESSES = 3;
 const WITHIN_MS = 5000;
-const SAVE_WAIT_MS = 300;
 
 // Self-contained rather than importing dom.mjs's $: it runs on every page, and one module is one request.
 function parts() {
@@ -39,14 +37,10 @@ function leave() {
   document.documentElement.classList.add("tsw-quick-exit-active");
   document.title = "Loading";
   markExit();
-  // A listener may still be saving (the worksheet seals its last change under a lock asynchronously): the
-  // page is covered and emptied at once, and leaves when that is done, or after SAVE_WAIT_MS at most.
-  const saving = [];
-  document.dispatchEvent(new CustomEvent("tsw:quick-exit", { detail: { waitFor: (promise) => saving.push(promise) } }));
+  document.dispatchEvent(new CustomEvent("tsw:quick-exit"));
   // Nothing the page showed stays in it: a page kept in the back/forward cache comes back empty.
   document.querySelector("main")?.replaceChildren();
-  const saved = Promise.allSettled(saving);
-  Promise.race([saved, new Promise((done) => setTimeout(done, SAVE_WAIT_MS))]).then(() => window.location.replace(link.href));
+  window.location.replace(link.href);
 }
 
 show.addEventListener("click", showAgain);

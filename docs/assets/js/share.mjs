@@ -20,7 +20,7 @@ function remembered() {
 }
 
 function remember(shares) {
-  return store.setItem("shares", shares);
+  store.setItem("shares", shares);
 }
 
 const STATE_TEXT = {
@@ -132,7 +132,7 @@ class SharePanel {
         return;
       }
       const link = new URL(`open/#${await linkFragment(body.id, sealed.linkKey, Boolean(passphrase))}`, siteRoot()).href;
-      await remember([...remembered(), {
+      remember([...remembered(), {
         id: body.id, manage_token: body.manage_token, created_at: new Date().toISOString(),
         expires_at: body.expires_at, sections, passphrase: Boolean(passphrase),
       }]);
@@ -206,8 +206,8 @@ class SharePanel {
     const forget = Object.assign(document.createElement("button"), {
       type: "button", className: "md-button ws-share-forget", textContent: "Remove from this list", hidden: true,
     });
-    forget.addEventListener("click", async () => {
-      await remember(remembered().filter((other) => other.id !== share.id));
+    forget.addEventListener("click", () => {
+      remember(remembered().filter((other) => other.id !== share.id));
       this.refreshList();
     });
     item.append(made, state, " ", cancel, forget);

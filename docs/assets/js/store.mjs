@@ -2,8 +2,9 @@
 // The answers in localStorage. Every change is written at once, as a small edit applied to the latest
 // stored copy, so two open tabs each add their own edits instead of overwriting each other's document.
 // With a passcode set (passcode.mjs), the answers are stored only encrypted, under `KEYS.locked`: while
-// unlocked, each change is applied at once to the copy in memory and sealed into storage moments later,
-// in a Web Lock shared by every tab of the site, on top of what another tab may have saved meanwhile.
+// unlocked, each change is applied to the copy in memory and sealed into storage at once, synchronously, on
+// top of what another tab may have saved meanwhile: a change is stored before its event handler returns, as
+// it is without a passcode, so leaving the page the moment after a keystroke loses nothing.
 //
 // Besides the answers, the store keeps everything else the person's use leaves behind (ITEMS: the one-time
 // links made, with their manage tokens; when a backup was last made; how the log is shown; the lock's idle
@@ -25,7 +26,6 @@ export const KEYS = {
   lockAfterSeconds: `${PREFIX}lock-after-seconds`,
   shares: `${PREFIX}shares`,
 };
-const STORE_LOCK = `${PREFIX}store`;
 // The items kept beside the answers: their names, and the key each has in plain storage.
 const ITEMS = Object.freeze({
   shares: KEYS.shares,
@@ -42,8 +42,8 @@ export class StorageFullError extends Error {}
 /** A change was made while the answers are locked (another tab may have just set a passcode). */
 export class LockedError extends Error {}
 
-// While unlocked with a passcode: the lock (key and salt), the answers, what is kept aside, the changes
-// not yet sealed into storage, the record this tab wrote last and the save under way.
+// While unlocked with a passcode: the lock (key and salt), the answers, what is kept aside, the items and
+// the record this tab wrote last.
 let unlocked = null;
 
 function parse(raw) {
@@ -113,9 +113,12 @@ function write(doc) {
 export function edit(fallback, change) {
   if (isLocked()) {
     if (!unlocked) throw new LockedError("The answers are locked.");
-    change(unlocked.doc);
-    unlocked.doc.saved_at = new Date().toISOString();
-    saveSealed(change);
+    const stamped = (doc) => {
+      change(doc);
+      doc.saved_at = new Date().toISOString();
+    };
+    stamped(unlocked.doc);
+    saveSealed(stamped);
     return unlocked.doc;
   }
   const raw = localStorage.getItem(KEYS.answers);
@@ -144,7 +147,7 @@ export function setSessionField(doc, id, column, value) {
 }
 
 export function deleteEverything() {
-  unlocked = null;
+  lock();
   for (const key of Object.keys(localStorage)) {
     if (key.startsWith(PREFIX)) localStorage.removeItem(key);
   }
@@ -183,7 +186,8 @@ export function setItem(name, value) {
       else items[name] = structuredClone(value);
     };
     change(unlocked.doc, unlocked.items);
-    return saveSealed(change);
+    saveSealed(change);
+    return;
   }
   try {
     if (value === null) localStorage.removeItem(ITEMS[name]);
@@ -191,7 +195,6 @@ export function setItem(name, value) {
   } catch (error) {
     throw new StorageFullError(String(error && error.name));
   }
-  return Promise.resolve();
 }
 
 // --- the passcode lock ----------------------------------------------------------------------------------
@@ -209,49 +212,38 @@ export function isShut() {
   return isLocked() && !isUnlocked();
 }
 
-/** Take what another tab sealed as the base, with this tab's `pending` changes and kept-aside data on top. */
-async function rebase(state, raw, pending) {
-  const latest = await passcode.reopen(raw, FORMAT, state.lock);
+/** Take what another tab sealed as the base, with this tab's `change` and kept-aside data on top. */
+function rebase(state, raw, change) {
+  const latest = passcode.reopen(raw, FORMAT, state.lock);
   latest.items = latest.items || {};
-  for (const apply of pending) apply(latest.doc, latest.items);
+  change(latest.doc, latest.items);
   state.doc = latest.doc;
   state.items = latest.items;
   const theirs = new Set(latest.kept_aside.map((entry) => entry.key));
   state.keptAside = [...latest.kept_aside, ...state.keptAside.filter((entry) => !theirs.has(entry.key))];
 }
 
-/** Seal the changes made so far on top of the latest record (another tab may have saved since). */
+/** Seal the answers, with `change` already made in memory, on top of the latest record (another tab may have
+ *  saved since). A full storage throws StorageFullError and leaves the stored record as it was. */
 function saveSealed(change) {
   const state = unlocked;
-  state.changes.push(change);
-  // A save that failed was reported to its own caller; the next one still runs (and carries its changes).
-  state.saving = state.saving.catch(() => {}).then(() => navigator.locks.request(STORE_LOCK, async () => {
-    if (!state.changes.length) return;
-    const changes = state.changes.splice(0);
-    const raw = localStorage.getItem(KEYS.locked);
-    if (raw === null) return; // the passcode was removed in another tab: that tab wrote the answers out
-    if (raw !== state.written) await rebase(state, raw, changes);
-    state.doc.saved_at = new Date().toISOString();
-    const record = await passcode.seal(state.lock, FORMAT, sealedPayload(state));
-    try {
-      localStorage.setItem(KEYS.locked, record);
-    } catch (error) {
-      throw new StorageFullError(String(error && error.name));
-    }
-    state.written = record;
-  }));
-  return state.saving;
+  const raw = localStorage.getItem(KEYS.locked);
+  if (raw === null) return; // the passcode was removed in another tab: that tab wrote the answers out
+  if (raw !== state.written) rebase(state, raw, change);
+  writeSealed(state, passcode.seal(state.lock, FORMAT, sealedPayload(state)));
 }
 
-/** Wait until every change is sealed into storage. */
-export function saved() {
-  return unlocked ? unlocked.saving : Promise.resolve();
+function writeSealed(state, record) {
+  try {
+    localStorage.setItem(KEYS.locked, record);
+  } catch (error) {
+    throw new StorageFullError(String(error && error.name));
+  }
+  state.written = record;
 }
 
 function unlockedState(lock, payload, written) {
-  return {
-    lock, doc: payload.doc, keptAside: payload.kept_aside || [], items: payload.items || {}, changes: [], written, saving: Promise.resolve(),
-  };
+  return { lock, doc: payload.doc, keptAside: payload.kept_aside || [], items: payload.items || {}, written };
 }
 
 /** What a sealed record holds: the answers, what was kept aside and the items. */
@@ -262,17 +254,16 @@ function sealedPayload(state) {
 /** Set a passcode: from now on the answers (and anything kept aside) are stored only encrypted. */
 export async function setPasscode(code) {
   const lock = await passcode.newLock(code);
-  await navigator.locks.request(STORE_LOCK, async () => {
-    const { doc } = load();
-    const aside = keptAside();
-    const items = plainItems();
-    const record = await passcode.seal(lock, FORMAT, { doc, kept_aside: aside, items });
-    localStorage.setItem(KEYS.locked, record); // first the sealed copy, then the plain one goes
-    localStorage.removeItem(KEYS.answers);
-    for (const entry of aside) localStorage.removeItem(entry.key);
-    for (const key of Object.values(ITEMS)) localStorage.removeItem(key);
-    unlocked = unlockedState(lock, { doc, kept_aside: aside, items }, record);
-  });
+  // Read after the key is made (which takes a moment), so a change made meanwhile is sealed too.
+  const { doc } = load();
+  const aside = keptAside();
+  const items = plainItems();
+  const record = passcode.seal(lock, FORMAT, { doc, kept_aside: aside, items });
+  localStorage.setItem(KEYS.locked, record); // first the sealed copy, then the plain one goes
+  localStorage.removeItem(KEYS.answers);
+  for (const entry of aside) localStorage.removeItem(entry.key);
+  for (const key of Object.values(ITEMS)) localStorage.removeItem(key);
+  unlocked = unlockedState(lock, { doc, kept_aside: aside, items }, record);
   return unlocked.doc;
 }
 
@@ -280,58 +271,43 @@ export async function setPasscode(code) {
 export async function unlock(code) {
   const raw = localStorage.getItem(KEYS.locked);
   const { lock, payload, renewed } = await passcode.unlock(raw, FORMAT, code);
+  const latest = localStorage.getItem(KEYS.locked);
   unlocked = unlockedState(lock, payload, raw);
-  if (renewed) await reseal(unlocked, raw); // a record under an older, weaker KDF is sealed again at once
+  if (renewed && latest === raw) {
+    // A record under an older, weaker KDF is sealed again at once (unless another tab wrote meanwhile).
+    writeSealed(unlocked, passcode.seal(lock, FORMAT, sealedPayload(unlocked)));
+  }
   return unlocked.doc;
 }
 
-/** Seal what `raw` held, as it was, under `state`'s (new) lock: unless another tab has written since. */
-async function reseal(state, raw) {
-  await navigator.locks.request(STORE_LOCK, async () => {
-    if (localStorage.getItem(KEYS.locked) !== raw) return;
-    const record = await passcode.seal(state.lock, FORMAT, sealedPayload(state));
-    localStorage.setItem(KEYS.locked, record);
-    state.written = record;
-  });
-}
-
 /** Read what another tab sealed, with the key this tab holds. */
-export async function reload() {
+export function reload() {
   const state = unlocked;
   const raw = localStorage.getItem(KEYS.locked);
   if (!state || raw === null || raw === state.written) return state?.doc;
-  await rebase(state, raw, state.changes);
+  rebase(state, raw, () => {});
   state.written = raw;
   return state.doc;
 }
 
-/** Forget the key and the answers in memory, once every change is sealed. */
-export async function lock() {
-  const state = unlocked;
-  if (!state) return;
-  await state.saving.catch(() => {});
-  if (unlocked === state) unlocked = null;
-}
-
-/** Drop the key at once, without waiting (leaving the page in a hurry: every change is already saved). */
-export function forgetKey() {
+/** Forget the key and the answers in memory (every change is already sealed). */
+export function lock() {
+  if (!unlocked) return;
+  passcode.forget(unlocked.lock);
   unlocked = null;
 }
 
 /** Back to plain storage: the answers and anything kept aside are written out as they were before. */
-export async function removePasscode() {
+export function removePasscode() {
   const state = unlocked;
-  await state.saving;
-  await navigator.locks.request(STORE_LOCK, async () => {
-    await reload();
-    write(state.doc);
-    for (const entry of state.keptAside) localStorage.setItem(entry.key, entry.text);
-    for (const [name, value] of Object.entries(state.items)) {
-      if (name in ITEMS) localStorage.setItem(ITEMS[name], JSON.stringify(value));
-    }
-    localStorage.removeItem(KEYS.locked);
-    unlocked = null;
-  });
+  reload();
+  write(state.doc);
+  for (const entry of state.keptAside) localStorage.setItem(entry.key, entry.text);
+  for (const [name, value] of Object.entries(state.items)) {
+    if (name in ITEMS) localStorage.setItem(ITEMS[name], JSON.stringify(value));
+  }
+  localStorage.removeItem(KEYS.locked);
+  lock();
   return state.doc;
 }
 

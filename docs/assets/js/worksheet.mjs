@@ -138,14 +138,8 @@ class WorksheetPage {
   save(change) {
     try {
       this.doc = store.edit(this.doc, change);
-      if (store.isUnlocked()) {
-        store.saved().then(
-          () => this.setStatus("saved", `Saved in this browser, encrypted, at ${formatTime(new Date())}.`),
-          (error) => this.notSaved(error),
-        );
-      } else {
-        this.setStatus("saved", `Saved in this browser at ${formatTime(new Date())}.`);
-      }
+      const how = store.isUnlocked() ? "in this browser, encrypted," : "in this browser";
+      this.setStatus("saved", `Saved ${how} at ${formatTime(new Date())}.`);
     } catch (error) {
       if (error instanceof store.LockedError) {
         this.showLocked({ focus: true }); // another tab has just set a passcode
@@ -162,6 +156,15 @@ class WorksheetPage {
     }
     this.scheduleView();
     this.updateBackupReminder();
+  }
+
+  /** Keep one of the store's items, saying so when it could not be kept. */
+  keepItem(name, value) {
+    try {
+      store.setItem(name, value);
+    } catch (error) {
+      this.notSaved(error);
+    }
   }
 
   notSaved(error) {
@@ -242,7 +245,7 @@ class WorksheetPage {
 
   async onOtherTabLock(event) {
     if (event.newValue === null) { // the passcode was removed (or everything erased) in another tab
-      store.forgetKey();
+      store.lock();
       this.doc = store.load().doc;
       this.showLockOffer();
       document.dispatchEvent(new CustomEvent("tsw:answers-shown"));
@@ -255,7 +258,7 @@ class WorksheetPage {
       if (this.root.dataset.wsLocked !== "true") this.showLocked({ focus: false }); // a passcode set elsewhere
       return;
     }
-    this.doc = await store.reload();
+    this.doc = store.reload();
     this.fill({ keepFocused: true });
     this.scheduleView();
     this.setStatus("saved", "Updated with changes made in another tab.");
@@ -270,7 +273,7 @@ class WorksheetPage {
     this.readLockAfter();
     this.lockAfter.addEventListener("change", () => {
       this.lockAfterSeconds = Number(this.lockAfter.value);
-      store.setItem("lockAfterSeconds", this.lockAfterSeconds).catch((error) => this.notSaved(error));
+      this.keepItem("lockAfterSeconds", this.lockAfterSeconds);
       this.keepAwake();
     });
     $("#ws-lock-open", document, HTMLButtonElement).disabled = false;
@@ -286,9 +289,8 @@ class WorksheetPage {
     }
     // Leaving in a hurry (quick-exit.mjs): the key goes at once, and the answers leave the page (which the
     // back/forward cache may keep); every change is already saved.
-    document.addEventListener("tsw:quick-exit", (event) => {
-      /** @type {CustomEvent} */ (event).detail?.waitFor(store.saved()); // the last keystroke's seal, if under way
-      store.forgetKey();
+    document.addEventListener("tsw:quick-exit", () => {
+      store.lock();
       this.clearAnswersFromPage();
     });
   }
@@ -403,8 +405,8 @@ class WorksheetPage {
     this.keepAwake();
   }
 
-  async lockNow() {
-    await store.lock();
+  lockNow() {
+    store.lock();
     this.showLocked({ focus: true });
   }
 
@@ -418,7 +420,7 @@ class WorksheetPage {
   async removePasscode() {
     if (!(await this.confirm("Remove the passcode?", "Your answers will be stored in this browser without encryption again, and anyone using this browser could read them.", "Remove passcode"))) return;
     clearTimeout(this.idleTimer);
-    this.doc = await store.removePasscode();
+    this.doc = store.removePasscode();
     this.showLockOffer({ focus: true });
     this.setStatus("saved", "The passcode was removed. Your answers are saved in this browser as you type.");
   }
@@ -540,7 +542,7 @@ class WorksheetPage {
     this.log.dataset.view = view;
     $("#ws-log-as-table").setAttribute("aria-pressed", String(view === "table"));
     if (store.isShut()) return; // nothing is kept while locked
-    store.setItem("logView", view).catch((error) => this.notSaved(error));
+    this.keepItem("logView", view);
   }
 
   setCardsOpen(open) {
@@ -658,7 +660,7 @@ class WorksheetPage {
     const name = kind === "csv" ? "trust-and-safety-session-log" : "trust-and-safety-worksheet";
     download(outcome.ok[kind], `${name}-${todayStamp()}.${extension}`, `${type};charset=utf-8`);
     if (kind === "json") {
-      store.setItem("lastBackup", new Date().toISOString()).catch((error) => this.notSaved(error));
+      this.keepItem("lastBackup", new Date().toISOString());
       this.updateBackupReminder();
     }
   }
