@@ -39,6 +39,9 @@ class WorksheetMarkupError(ValueError):
 # Choices offered in the form, with the one selected at first.
 LOCK_AFTER_CHOICES = ((60, "1 minute"), (300, "5 minutes"), (600, "10 minutes"), (1800, "30 minutes"))
 LOCK_AFTER_DEFAULT = 600
+# The therapist's inbox, under a passcode, locks again after this long without use (ask.mjs reads it from
+# the markup, which states it).
+INBOX_LOCK_AFTER_MINUTES = 15
 SHARE_LIFETIMES = ((3600, "1 hour"), (86400, "1 day"), (604800, "7 days"))
 SHARE_LIFETIME_DEFAULT = 86400
 # The markers' parts, each one template under templates/worksheet/.
@@ -70,6 +73,7 @@ def template_environment() -> Environment:
         },
         lock_after_choices=LOCK_AFTER_CHOICES,
         lock_after_default=LOCK_AFTER_DEFAULT,
+        inbox_lock_after_minutes=INBOX_LOCK_AFTER_MINUTES,
         share_lifetimes=SHARE_LIFETIMES,
         share_lifetime_default=SHARE_LIFETIME_DEFAULT,
         request_label_max=REQUEST_LABEL_MAX,

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from pyhpke import AEADId, CipherSuite, KDFId, KEMId
 
 from support.ask_page import AskPage
-from support.browser import run_axe, separate_page
+from support.browser import CHROMIUM, CHROMIUM_ARGS, run_axe, separate_page
 from support.shares_api import call
 from support.worksheet_page import PYTHON_TIMEOUT, fill_everything, open_worksheet
 from sync_server import envelope
@@ -305,3 +305,71 @@ def test_a_browser_without_x25519_asks_with_p256_and_still_reads_the_answers(per
     ask = AskPage(therapist, live_server.url)
     ask.open_first_answer()
     expect(ask.answers).to_contain_text("Being heard")
+
+
+INBOX_PASSCODE = "harbour lantern 2031"
+
+
+def test_a_locked_inbox_leaves_no_key_token_or_note_in_the_browser_profile(browser_type, person, live_server, tmp_path):
+    """With the inbox under a passcode, the browser's files hold one sealed record: no request's private key,
+    manage token or note, which were found in plain in the profile's IndexedDB files before. After a reload
+    the inbox asks for the passcode (a wrong one changes nothing), and then opens what was sent."""
+    profile = tmp_path / "therapist-profile"
+    context = browser_type.launch_persistent_context(
+        profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, service_workers="block", locale="en-GB"
+    )
+    therapist = context.pages[0] if context.pages else context.new_page()
+    try:
+        ask = AskPage(therapist, live_server.url)
+        ask.open()
+        therapist.get_by_role("textbox", name="Passcode", exact=True).fill(INBOX_PASSCODE)
+        therapist.get_by_label("Repeat passcode").fill(INBOX_PASSCODE)
+        therapist.get_by_role("button", name="Lock this inbox").click()
+        expect(therapist.get_by_role("button", name="Lock now")).to_be_focused(timeout=20_000)
+        link, _fingerprint = ask.request_from_this_page("Ask before Friday")
+        token, private_key = therapist.evaluate(
+            """async () => {
+              const inbox = await import("/assets/js/inbox-store.mjs");
+              const [record] = await inbox.list();
+              const exported = await crypto.subtle.exportKey("pkcs8", record.keys.privateKey).then(() => "exported", (e) => e.name);
+              return [record.manage_token, exported];
+            }"""
+        )
+        assert private_key == "InvalidAccessError"  # unsealed after unlock, it is imported not extractable
+        stored = therapist.evaluate(
+            """async () => {
+              const { createStore, entries } = await import("/vendor/idb-keyval.mjs");
+              return JSON.stringify(await entries(createStore("tsw-requests", "requests")));
+            }"""
+        )
+        assert token not in stored and "Ask before Friday" not in stored and '[["locked"],' in stored
+
+        open_worksheet(person, live_server.url)
+        person.get_by_label("What does trust mean to you?", exact=True).fill("Being heard")
+        open_request_link(person, link)
+        person.get_by_role("button", name="Send to your therapist").click()
+        expect(person.locator("#ws-share-message")).to_contain_text("Your answers were sent", timeout=PYTHON_TIMEOUT)
+
+        therapist.reload()
+        unlock = therapist.get_by_role("button", name="Unlock")
+        expect(unlock).to_be_visible()
+        expect(therapist.get_by_role("button", name="Make a request link")).to_be_hidden()
+        expect(ask.inbox).to_be_hidden()
+        therapist.get_by_role("textbox", name="Passcode", exact=True).fill("harbour lantern 2030")
+        unlock.click()
+        expect(therapist.locator("#ws-ask-unlock-message")).to_contain_text("not right", timeout=20_000)
+        therapist.get_by_role("textbox", name="Passcode", exact=True).fill(INBOX_PASSCODE)
+        unlock.click()
+        expect(ask.inbox).to_contain_text("Ask before Friday", timeout=20_000)
+        ask.inbox.get_by_role("button", name="Open").first.click()
+        expect(ask.answers).to_contain_text("Being heard", timeout=PYTHON_TIMEOUT)
+
+        # "Lock now" takes every request and answer off the page.
+        therapist.get_by_role("button", name="Lock now").click()
+        expect(therapist.get_by_role("textbox", name="Passcode", exact=True)).to_be_focused()
+        assert "Being heard" not in therapist.content() and "Ask before Friday" not in therapist.content()
+    finally:
+        context.close()
+    # What someone who copies the profile reads: nothing of the request in any of its files.
+    on_disk = b"".join(path.read_bytes() for path in profile.rglob("*") if path.is_file())
+    assert token.encode() not in on_disk and b"Ask before Friday" not in on_disk and b"Being heard" not in on_disk

@@ -58,6 +58,13 @@ def closed_by_server(sock: socket.socket) -> bool:
 def test_one_address_cannot_take_every_connection(tmp_path):
     server = ServerProcess(tmp_path, "--workers", "1", "--rate-limits", "off", "--max-connections-per-address", "5").start()
     try:
+        # The start's readiness probe came from this address too, and a connection is counted off only when
+        # the worker's main loop closes it, after the client has its answer: wait for a closed one's end.
+        with socket.create_connection(("127.0.0.1", server.port)) as probe:
+            probe.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            probe.settimeout(10)
+            while probe.recv(4096):
+                pass
         held = []
         for _ in range(12):
             sock = socket.create_connection(("127.0.0.1", server.port))

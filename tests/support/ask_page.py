@@ -21,8 +21,12 @@ class AskPage:
         expect(self.page.get_by_role("button", name="Make a request link")).to_be_enabled()
 
     def make_request(self, label: str = "", session_date: str = "") -> tuple[str, str]:
-        """Make a request link through the form; returns the link and the key fingerprint it shows."""
+        """Open the page and make a request link through its form; returns the link and the key fingerprint it shows."""
         self.open()
+        return self.request_from_this_page(label, session_date)
+
+    def request_from_this_page(self, label: str = "", session_date: str = "") -> tuple[str, str]:
+        """Make a request link on the page as it is (a locked inbox opens only within one visit)."""
         if label:
             self.page.get_by_label("A note the person will see (optional)").fill(label)
         if session_date:

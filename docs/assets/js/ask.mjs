@@ -1,8 +1,8 @@
 // @ts-check
-// "Ask for answers", the therapist's page. Making a request makes a key pair in this browser and keeps it in
-// IndexedDB, the private key not extractable; the server gets the public key, the link carries it. The
-// inbox lists this browser's requests and opens what arrived, decrypted here and never stored decrypted.
-import { createStore, del, get, set, values } from "../../vendor/idb-keyval.mjs";
+// "Ask for answers", the therapist's page. Making a request makes a key pair in this browser and keeps it
+// (inbox-store.mjs: IndexedDB, optionally under a passcode), the private key not extractable; the server
+// gets the public key, the link carries it. The inbox lists this browser's requests and opens what arrived,
+// decrypted here and never stored decrypted.
 import { api, serverReachable, ServerUnreachable, siteRoot } from "./api.mjs";
 import { $, element, showMessage, startPage } from "./dom.mjs";
 import { REQUEST_MAX_LIFETIME } from "./facts.mjs";
@@ -10,12 +10,11 @@ import { formatDateTime, formatShortDate } from "./format.mjs";
 import { copyField, qrCode } from "./link-tools.mjs";
 import { python } from "./python.mjs";
 import { fingerprint, newKeyPair, openAnswers, receiptCode, requestFragment } from "./request-crypto.mjs";
+import * as inbox from "./inbox-store.mjs";
+import { refusal as passcodeRefusal, WrongPasscodeError } from "./passcode.mjs";
 import { DecryptionError, fromBase64url, toBase64url } from "./share-crypto.mjs";
 import { showAnswers } from "./snapshot-view.mjs";
 
-// One IndexedDB database of this site's requests, keyed by request id: the key pair (a CryptoKeyPair, which
-// IndexedDB keeps as it is, private key still not extractable), the manage token and what the link said.
-const requests = createStore("tsw-requests", "requests");
 const DAY_SECONDS = 86_400;
 const STATE_TEXT = {
   open: (r) => `Waiting for answers until ${formatDateTime(r.expires_at)}.`,
@@ -47,12 +46,142 @@ class AskPage {
         ? "The link was copied. Paste it into a message to the person."
         : "Select the link and copy it (Ctrl+C, or long-press on a phone).");
     });
+    this.startLock();
     this.checkServer();
     this.refreshList();
     // Answers may have arrived while the therapist was elsewhere: look again when they come back.
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") this.refreshList();
     });
+  }
+
+  // --- the inbox's passcode ------------------------------------------------------------------------------
+
+  startLock() {
+    const section = $("#ws-ask-lock", this.root);
+    this.lockAfterMs = Number(section.dataset.lockAfterMinutes) * 60_000;
+    if (!(this.lockAfterMs > 0)) throw new Error("#ws-ask-lock has no data-lock-after-minutes, which ask.mjs needs.");
+    const onSubmit = (id, action) => $(id, this.root, HTMLFormElement).addEventListener("submit", (event) => {
+      event.preventDefault();
+      action();
+    });
+    onSubmit("#ws-ask-lock-set", () => this.setPasscode());
+    onSubmit("#ws-ask-unlock", () => this.unlock());
+    $("#ws-ask-lock-now", this.root).addEventListener("click", () => this.lockNow());
+    $("#ws-ask-lock-remove", this.root).addEventListener("click", () => this.removePasscode());
+    $("#ws-ask-lock-forgot", this.root).addEventListener("click", () => this.forgotPasscode());
+    for (const activity of ["input", "keydown", "pointerdown"]) {
+      document.addEventListener(activity, () => this.keepAwake(), { passive: true });
+    }
+    // A page kept in the back/forward cache keeps its memory: the keys go when the page is left.
+    window.addEventListener("pagehide", () => inbox.lock());
+    section.hidden = false;
+    this.showLockState();
+  }
+
+  lockParts(shown) {
+    for (const id of ["ws-ask-lock-set", "ws-ask-lock-controls", "ws-ask-unlock"]) $(`#${id}`, this.root).hidden = id !== shown;
+  }
+
+  async showLockState() {
+    if (inbox.isUnlocked()) this.lockParts("ws-ask-lock-controls");
+    else if (await inbox.isLocked()) return this.showLocked({ focus: false });
+    else this.lockParts("ws-ask-lock-set");
+    $("#ws-ask-work", this.root).hidden = false;
+  }
+
+  /** Take every request and answer off the page and ask for the passcode. */
+  showLocked({ focus }) {
+    clearTimeout(this.idleTimer);
+    inbox.lock();
+    $("#ws-ask-work", this.root).hidden = true;
+    $("#ws-ask-list", this.root).replaceChildren();
+    $("#ws-ask-link", this.root, HTMLInputElement).value = "";
+    $("#ws-ask-qr", this.root).replaceChildren();
+    $("#ws-ask-link-result", this.root).hidden = true;
+    $("#ws-ask-answers", this.root).replaceChildren();
+    $("#ws-ask-warning", this.root).textContent = "";
+    for (const kind of ["print", "json", "markdown"]) $(`#ws-ask-${kind}`, this.root).onclick = null; // they held the answers
+    $("#ws-ask-result", this.root).hidden = true;
+    this.say("");
+    this.lockParts("ws-ask-unlock");
+    if (focus) $("#ws-ask-passcode", this.root).focus();
+  }
+
+  async setPasscode() {
+    const code = $("#ws-ask-passcode-new", this.root, HTMLInputElement).value;
+    const message = $("#ws-ask-lock-set-message", this.root);
+    message.textContent = "Checking the passcode…";
+    const refused = await passcodeRefusal(code, $("#ws-ask-passcode-repeat", this.root, HTMLInputElement).value);
+    if (refused) {
+      message.textContent = refused.text;
+      $(`#ws-ask-passcode-${refused.field}`, this.root).focus();
+      return;
+    }
+    message.textContent = "Locking…";
+    try {
+      await inbox.setPasscode(code);
+    } catch (error) {
+      if (!(error instanceof inbox.UnsealableRequestsError)) throw error;
+      message.textContent = `This inbox holds ${error.count === 1 ? "a request" : `${error.count} requests`} made before it had a passcode. Their keys were made so that they can never leave this browser, so they cannot be put under a passcode. Delete them below once their answers are read, then lock the inbox.`;
+      return;
+    }
+    for (const id of ["#ws-ask-passcode-new", "#ws-ask-passcode-repeat"]) $(id, this.root, HTMLInputElement).value = "";
+    message.textContent = "";
+    await this.showLockState();
+    this.say("This inbox is locked with your passcode: requests you make now are stored encrypted.");
+    $("#ws-ask-lock-now", this.root).focus();
+    this.keepAwake();
+  }
+
+  async unlock() {
+    const field = $("#ws-ask-passcode", this.root, HTMLInputElement);
+    const message = $("#ws-ask-unlock-message", this.root);
+    message.textContent = "Unlocking…";
+    try {
+      await inbox.unlock(field.value);
+    } catch (error) {
+      if (!(error instanceof WrongPasscodeError)) {
+        message.textContent = `The locked inbox could not be read (${error.message}). It is kept on this device as it is.`;
+        return;
+      }
+      message.textContent = "That passcode is not right. Nothing was changed; try again.";
+      field.select();
+      return;
+    }
+    field.value = "";
+    message.textContent = "";
+    await this.showLockState();
+    await this.refreshList();
+    $("#ws-ask-inbox-title", this.root).focus();
+    this.keepAwake();
+  }
+
+  lockNow() {
+    this.showLocked({ focus: true });
+  }
+
+  /** Lock again after the set time without use, while the inbox is unlocked. */
+  keepAwake() {
+    clearTimeout(this.idleTimer);
+    if (inbox.isUnlocked()) this.idleTimer = setTimeout(() => this.lockNow(), this.lockAfterMs);
+  }
+
+  async removePasscode() {
+    if (!confirm("Remove the inbox’s passcode? The requests’ keys will be stored in this browser’s files without encryption again, readable by anyone who can copy this browser profile.")) return;
+    clearTimeout(this.idleTimer);
+    await inbox.removePasscode();
+    await this.showLockState();
+    this.say("The passcode was removed.");
+    $("#ws-ask-passcode-new", this.root).focus();
+  }
+
+  async forgotPasscode() {
+    if (!confirm("Erase the locked inbox? Without the passcode nothing in it can be read: its requests and anything sent to them can then never be opened, and they stay on the server until they expire.")) return;
+    await inbox.eraseLocked();
+    await this.showLockState();
+    this.say("The locked inbox was erased.");
+    $("#ws-ask-passcode-new", this.root).focus();
   }
 
   say(text, { problem = false } = {}) {
@@ -87,7 +216,7 @@ class AskPage {
     button.disabled = true;
     this.say("Making the keys…");
     try {
-      const { kem, keys, publicKey } = await newKeyPair();
+      const { kem, keys, publicKey, pkcs8 } = await newKeyPair(undefined, { sealable: inbox.isUnlocked() });
       const { status, body } = await api("requests", {
         method: "POST",
         body: { public_key: toBase64url(publicKey), kem, ...(lifetime === null ? {} : { expires_in: lifetime }) },
@@ -102,7 +231,7 @@ class AskPage {
         label, session_date: sessionDate, kem, keys, public_key: toBase64url(publicKey), fingerprint: await fingerprint(publicKey),
       };
       try {
-        await set(record.id, record, requests);
+        await inbox.add(record, pkcs8);
       } catch {
         // Without its key the request could never be read: take it back from the server rather than leave it.
         await api(`requests/${encodeURIComponent(record.id)}`, { method: "DELETE", token: record.manage_token });
@@ -137,8 +266,12 @@ class AskPage {
   async refreshList() {
     let all;
     try {
-      all = /** @type {any[]} */ (await values(requests)).sort((a, b) => b.created_at.localeCompare(a.created_at));
-    } catch {
+      all = (await inbox.list()).sort((a, b) => b.created_at.localeCompare(a.created_at));
+    } catch (error) {
+      if (error instanceof inbox.InboxLockedError) {
+        if (!$("#ws-ask-work", this.root).hidden) this.showLocked({ focus: false }); // locked in another tab
+        return;
+      }
       this.say("This browser’s storage cannot be read (it may be blocked, as in some private windows), so the requests made here cannot be listed.", { problem: true });
       return;
     }
@@ -245,8 +378,7 @@ class AskPage {
   }
 
   async remove(record) {
-    const current = await get(record.id, requests);
-    if (!current) return;
+    if (!(await inbox.list()).some((other) => other.id === record.id)) return;
     if (!confirm("Delete this request? Anything sent to it is deleted from the server, and this browser forgets its key, so it can no longer be opened.")) return;
     try {
       const { status } = await api(`requests/${encodeURIComponent(record.id)}`, { method: "DELETE", token: record.manage_token });
@@ -259,7 +391,7 @@ class AskPage {
       this.say("The server cannot be reached, so the request was not deleted. Please try again later.", { problem: true });
       return;
     }
-    await del(record.id, requests);
+    await inbox.remove(record.id);
     this.say("The request was deleted, with anything sent to it.");
     await this.refreshList();
     $("#ws-ask-inbox-title", this.root).focus();

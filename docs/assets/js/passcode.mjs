@@ -79,6 +79,19 @@ export async function weakness(passcode) {
   return `Someone with a copy of this browser’s data could find this passcode in ${roughly(days)} with one computer. ${better}`;
 }
 
+/** Why a new passcode (typed twice) is refused, and which of the two fields to correct; null when it will do. */
+export async function refusal(code, repeated) {
+  if (code !== repeated) return { field: "repeat", text: "The two passcodes are not the same. Type the same passcode in both fields." };
+  let why;
+  try {
+    why = await weakness(code);
+  } catch (error) {
+    console.warn("passcode checker unavailable:", error.message);
+    return { field: "new", text: "The passcode could not be checked: this page’s passcode checker did not load (are you offline?). Nothing was changed; please try again when you are online." };
+  }
+  return why ? { field: "new", text: why } : null;
+}
+
 /** A new lock: a random salt and the key derived from the passcode under today's KDF. */
 export async function newLock(passcode) {
   const salt = crypto.getRandomValues(new Uint8Array(16));

@@ -28,19 +28,32 @@ export function cipherSuite(kem) {
 
 /**
  * A new key pair for a request: X25519 where the browser has it, else P-256. `preferred` lets a test
- * choose. The private key is not extractable.
- * @returns {Promise<{kem: string, keys: CryptoKeyPair, publicKey: Uint8Array}>}
+ * choose. The private key is not extractable. With `sealable`, it is made extractable only to be exported
+ * at once as PKCS#8 (`pkcs8`, for the inbox's passcode lock to seal) and imported again not extractable.
+ * @returns {Promise<{kem: string, keys: CryptoKeyPair, publicKey: Uint8Array, pkcs8?: Uint8Array}>}
  */
-export async function newKeyPair(preferred = ["X25519", "P-256"]) {
+export async function newKeyPair(preferred = ["X25519", "P-256"], { sealable = false } = {}) {
   for (const kem of preferred) {
     try {
-      const keys = /** @type {CryptoKeyPair} */ (await crypto.subtle.generateKey(ALGORITHMS[kem].generate, false, ["deriveBits"]));
-      return { kem, keys, publicKey: new Uint8Array(await crypto.subtle.exportKey("raw", keys.publicKey)) };
+      const made = /** @type {CryptoKeyPair} */ (await crypto.subtle.generateKey(ALGORITHMS[kem].generate, sealable, ["deriveBits"]));
+      const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", made.publicKey));
+      if (!sealable) return { kem, keys: made, publicKey };
+      const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", made.privateKey));
+      return { kem, keys: await importKeyPair(kem, pkcs8, publicKey), publicKey, pkcs8 };
     } catch (error) {
       if (!(error instanceof DOMException) || error.name !== "NotSupportedError") throw error;
     }
   }
   throw new Error("This browser cannot make the keys a request needs (X25519 or P-256).");
+}
+
+/** A request's key pair from its private key (PKCS#8) and raw public key, the private key not extractable. */
+export async function importKeyPair(kem, pkcs8, publicKey) {
+  const algorithm = ALGORITHMS[kem].generate;
+  return {
+    privateKey: await crypto.subtle.importKey("pkcs8", pkcs8, algorithm, false, ["deriveBits"]),
+    publicKey: await crypto.subtle.importKey("raw", publicKey, algorithm, true, []),
+  };
 }
 
 /** The KEM a raw public key belongs to, by its length; null for a key of no known kind. */

@@ -19,6 +19,11 @@ function remembered() {
   return Array.isArray(shares) ? shares.filter((share) => share && typeof share.id === "string") : [];
 }
 
+/** Whether a URL fragment is a therapist's request link's (#r=…). */
+function isRequestLink(fragment) {
+  return new URLSearchParams(fragment.slice(1)).has("r");
+}
+
 function remember(shares) {
   store.setItem("shares", shares);
 }
@@ -54,9 +59,15 @@ class SharePanel {
     document.addEventListener("tsw:answers-hidden", () => this.hideWhatWasMade());
     document.addEventListener("tsw:answers-shown", () => this.refreshList());
     // Only a request link needs HPKE: its modules load then, and not on every visit to the worksheet.
-    if (new URLSearchParams(location.hash.slice(1)).has("r")) {
+    const served = location.hash;
+    if (isRequestLink(served)) {
       import("./share-request.mjs").then(({ RequestSender }) => new RequestSender(this).start());
     }
+    // A request link pasted into a tab that already shows the worksheet changes only the fragment, which
+    // loads nothing: load the page afresh, so that the request takes over this panel.
+    window.addEventListener("hashchange", () => {
+      if (isRequestLink(location.hash) && location.hash !== served) location.reload();
+    });
   }
 
   say(text, { problem = false } = {}) {

@@ -7,7 +7,7 @@ import { $, download, element, startPage } from "./dom.mjs";
 import { formatShortDate, formatTime } from "./format.mjs";
 import { sessionTable } from "./snapshot-view.mjs";
 import { keepOffline } from "./offline.mjs";
-import { WrongPasscodeError, weakness as passcodeWeakness } from "./passcode.mjs";
+import { WrongPasscodeError, refusal as passcodeRefusal } from "./passcode.mjs";
 import { MAX_DOCUMENT_BYTES, SESSION_COLUMNS } from "./facts.mjs";
 
 // The column the log is ordered by.
@@ -323,23 +323,11 @@ class WorksheetPage {
   async setPasscode() {
     const code = $("#ws-passcode-new", document, HTMLInputElement).value;
     const message = $("#ws-lock-set-message");
-    if (code !== $("#ws-passcode-repeat", document, HTMLInputElement).value) {
-      message.textContent = "The two passcodes are not the same. Type the same passcode in both fields.";
-      $("#ws-passcode-repeat").focus();
-      return;
-    }
     message.textContent = "Checking the passcode…";
-    let weakness;
-    try {
-      weakness = await passcodeWeakness(code);
-    } catch (error) {
-      console.warn("passcode checker unavailable:", error.message);
-      message.textContent = "The passcode could not be checked: this page’s passcode checker did not load (are you offline?). Nothing was changed; please try again when you are online.";
-      return;
-    }
-    if (weakness) {
-      message.textContent = weakness;
-      $("#ws-passcode-new").focus();
+    const refused = await passcodeRefusal(code, $("#ws-passcode-repeat", document, HTMLInputElement).value);
+    if (refused) {
+      message.textContent = refused.text;
+      $(`#ws-passcode-${refused.field}`).focus();
       return;
     }
     message.textContent = "Locking…";
