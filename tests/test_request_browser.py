@@ -119,11 +119,25 @@ def test_ask_send_and_open_on_the_therapists_device_only(person, therapist, live
 
 
 def test_a_full_request_and_a_damaged_link_say_so_and_send_nothing(person, therapist, live_server):
+    """Also: a request link pasted into the worksheet's own tab (only the fragment changes) takes over the
+    share panel, and a browser with nothing answered asks before sending an empty worksheet."""
     link, _ = AskPage(therapist, live_server.url).make_request()
     open_worksheet(person, live_server.url)
-    open_request_link(person, link)
-    person.get_by_role("button", name="Send to your therapist").click()
+    person.goto(link)  # pasted into the address bar of the tab that shows the worksheet
+    expect(person.locator("#ws-request")).to_be_visible(timeout=PYTHON_TIMEOUT)
+    expect(person.get_by_role("button", name="Create a one-time link")).to_be_hidden()
+    send = person.get_by_role("button", name="Send to your therapist")
+    expect(send).to_be_enabled(timeout=PYTHON_TIMEOUT)
+    send.click()
+    guard = person.locator("#ws-request-empty")
+    expect(guard).to_be_focused()
+    expect(guard).to_contain_text("Nothing is answered in this browser yet")
+    assert run_axe(person) == []
+    person.wait_for_timeout(300)
+    assert not [r for r in person.request_log.requests if r.method == "POST" and "/responses" in r.url], "nothing sent yet"
+    person.get_by_role("button", name="Send it empty anyway").click()
     expect(person.locator("#ws-share-message")).to_contain_text("Your answers were sent", timeout=PYTHON_TIMEOUT)
+    expect(guard).to_be_hidden()
     open_request_link(person, link)
     expect(person.locator("#ws-request-state")).to_contain_text("already been answered")
     expect(person.get_by_role("button", name="Send to your therapist")).to_be_disabled()
@@ -162,6 +176,7 @@ def test_keyboard_only_and_axe_clean(therapist, person, live_server):
     link = therapist.get_by_label("Link to send to the person").input_value()
 
     open_worksheet(person, live_server.url)
+    person.get_by_label("What does trust mean to you?", exact=True).fill("Being heard")
     open_request_link(person, link)
     expect(person.locator("#ws-request-state")).to_contain_text("can receive your answers")
     assert run_axe(person) == []

@@ -6,6 +6,7 @@ import { api, ServerUnreachable } from "./api.mjs";
 import { $ } from "./dom.mjs";
 import { formatDateTime, formatShortDate } from "./format.mjs";
 import { python } from "./python.mjs";
+import * as store from "./store.mjs";
 import { fingerprint, readRequestFragment, receiptCode, sealAnswers } from "./request-crypto.mjs";
 import { toBase64url } from "./share-crypto.mjs";
 
@@ -28,6 +29,8 @@ export class RequestSender {
     const send = $("#ws-request-send", this.root, HTMLButtonElement);
     send.hidden = false;
     send.addEventListener("click", () => this.send());
+    $("#ws-request-send-empty", this.root).addEventListener("click", () => this.send({ empty: true }));
+    $("#ws-request-restore", this.root).addEventListener("click", () => $("#ws-import-file", document, HTMLInputElement).click());
     box.scrollIntoView({ block: "start" });
     box.focus();
     if (read === "damaged") {
@@ -73,9 +76,17 @@ export class RequestSender {
     }
   }
 
-  async send() {
+  /** Send the chosen answers; with nothing answered in this browser, only once the person has said so. */
+  async send({ empty = false } = {}) {
     const snapshotRequest = this.panel.snapshotRequest();
     if (!snapshotRequest) return;
+    const guard = $("#ws-request-empty", this.root);
+    const nothingAnswered = !store.hasAnswers(snapshotRequest.document);
+    guard.hidden = !nothingAnswered || empty;
+    if (nothingAnswered && !empty) {
+      guard.focus();
+      return;
+    }
     const send = $("#ws-request-send", this.root, HTMLButtonElement);
     send.disabled = true;
     this.panel.say("Encrypting…");
