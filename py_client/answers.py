@@ -120,7 +120,7 @@ def normalise(doc: object, worksheet: Worksheet = WORKSHEET) -> dict:
     answers = _normalise_answers(current.get("answers"), field_specs(worksheet), problems)
     sessions = _normalise_sessions(current.get("sessions"), session_columns(worksheet), problems)
     saved_at = current.get("saved_at")
-    if saved_at is not None and not (isinstance(saved_at, str) and _parse_timestamp(saved_at)):
+    if saved_at is not None and not (isinstance(saved_at, str) and parse_timestamp(saved_at)):
         problems.append("The time the answers were saved is not a valid date and time.")
     if problems:
         raise AnswersError(problems)
@@ -229,7 +229,7 @@ def _normalise_sessions(raw: object, columns: tuple[Column, ...], problems: list
     return sorted(sessions, key=lambda s: (s["date"] is None, s["date"] or ""))
 
 
-def _parse_timestamp(value: str) -> dt.datetime | None:
+def parse_timestamp(value: str) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

@@ -23,11 +23,11 @@ def _view(doc: dict) -> dict:
     }
 
 
-def _exports(doc: dict) -> dict:
+def _exports(doc: dict, utc_offset_minutes: int) -> dict:
     normalised = answers.normalise(doc)
     return {
         "json": answers.to_backup(normalised),
-        "markdown": exports.to_markdown(normalised),
+        "markdown": exports.to_markdown(normalised, utc_offset_minutes=utc_offset_minutes),
         "csv": exports.sessions_csv(normalised),
     }
 
@@ -39,10 +39,10 @@ def _snapshot(payload: dict) -> dict:
 
 def _preview(payload: dict) -> dict:
     """What the therapist's page will show for this snapshot, made by the very code that page runs."""
-    return _open_snapshot(_snapshot(payload)["snapshot"])
+    return _open_snapshot(_snapshot(payload)["snapshot"], payload["utc_offset_minutes"])
 
 
-def _open_snapshot(text: str) -> dict:
+def _open_snapshot(text: str, utc_offset_minutes: int) -> dict:
     """Everything the therapist's page shows and offers for download, from the decrypted snapshot."""
     snapshot = sharing.read_snapshot(text)
     doc = snapshot["document"]
@@ -54,18 +54,18 @@ def _open_snapshot(text: str) -> dict:
         "summary": summary,
         "description": progress.describe(summary),
         "chart": progress.chart_svg(doc, summary) if "sessions" in snapshot["sections"] else None,
-        "markdown": exports.to_markdown(doc, sections=snapshot["sections"]),
+        "markdown": exports.to_markdown(doc, sections=snapshot["sections"], utc_offset_minutes=utc_offset_minutes),
         "json": answers.to_backup(doc),
     }
 
 
 OPERATIONS = {
     "view": lambda payload: _view(payload["document"]),
-    "exports": lambda payload: _exports(payload["document"]),
+    "exports": lambda payload: _exports(payload["document"], payload["utc_offset_minutes"]),
     "import": lambda payload: _view(answers.from_backup(payload["text"])),
     "snapshot": _snapshot,
     "preview": _preview,
-    "open_snapshot": lambda payload: _open_snapshot(payload["text"]),
+    "open_snapshot": lambda payload: _open_snapshot(payload["text"], payload["utc_offset_minutes"]),
 }
 
 

@@ -6,9 +6,10 @@ Both are laid out from the worksheet content, so they follow the same order and 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
-from .answers import session_columns
+from .answers import parse_timestamp, session_columns
 from .content import WORKSHEET, Section, Worksheet
 from .progress import describe, summarise
 from .prompt_kinds import PROMPT_KINDS, field_name
@@ -24,11 +25,17 @@ HTML_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 MARKDOWN_PUNCTUATION = str.maketrans({mark: "\\" + mark for mark in "\\`*_[]()#|!"})
 
 
-def to_markdown(doc: dict, worksheet: Worksheet = WORKSHEET, sections: list[str] | None = None) -> str:
-    """The answers as Markdown; ``sections`` limits it to those parts (a share may hold only some)."""
+def to_markdown(
+    doc: dict, worksheet: Worksheet = WORKSHEET, sections: list[str] | None = None, utc_offset_minutes: int = 0
+) -> str:
+    """The answers as Markdown; ``sections`` limits it to those parts (a share may hold only some). The date
+    they were saved on is the reader's own (``utc_offset_minutes``, as their browser gives it): saved at
+    23:56 in New York is the 1st there, not the 2nd it already is in UTC."""
     lines = [f"# {worksheet.title}", ""]
-    if doc.get("saved_at"):
-        lines += [f"_Answers as saved on {doc['saved_at'][:10]}._", ""]
+    saved_at = parse_timestamp(doc["saved_at"]) if doc.get("saved_at") else None
+    if saved_at:
+        saved_on = (saved_at + dt.timedelta(minutes=utc_offset_minutes)).date().isoformat()
+        lines += [f"_Answers as saved on {saved_on}._", ""]
     for section in worksheet.sections:
         if sections is not None and section.id not in sections:
             continue

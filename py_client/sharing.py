@@ -79,7 +79,7 @@ def read_snapshot(text: str, worksheet: Worksheet = WORKSHEET) -> dict:
     if not isinstance(sections, list) or not all(isinstance(name, str) for name in sections):
         raise answers.AnswersError(["The shared answers do not say which parts of the worksheet they hold."])
     created_at = snapshot.get("created_at")
-    if not isinstance(created_at, str) or answers._parse_timestamp(created_at) is None:
+    if not isinstance(created_at, str) or answers.parse_timestamp(created_at) is None:
         raise answers.AnswersError(["The shared answers have no valid creation time."])
     # Snapshots shared before notes existed have none: the note is optional within version 1.
     return make_snapshot(snapshot.get("document"), sections, created_at, snapshot.get("note"), worksheet)

@@ -145,7 +145,7 @@ def test_every_python_operation_runs_on_the_trimmed_standard_library(page, live_
           answers: { "reflections.trust-meaning": "=1+1 <b>é</b>", "signs.limited-disclosure": true, "exercise.helpfulness": "7" },
           sessions: [{ id: "s1", date: "2026-01-12", topic: "Work", trust: "6", safety: "7", therapist_role: "Listen" }] };
         const call = (operation, payload) => python().call(operation, payload);
-        const exported = await call("exports", { document: doc });
+        const exported = await call("exports", { document: doc, utc_offset_minutes: 0 });
         const made = await call("snapshot", { document: doc, sections: ["signs", "sessions"], created_at: "2026-01-12T10:00:00Z", note: "From Sam" });
         return {
           view: await call("view", { document: doc }),
@@ -154,8 +154,8 @@ def test_every_python_operation_runs_on_the_trimmed_standard_library(page, live_
           exported,
           imported: await call("import", { text: exported.ok.json }),
           broken: await call("import", { text: "{not json" }),
-          preview: await call("preview", { document: doc, sections: ["reflections"], created_at: "2026-01-12T10:00:00Z" }),
-          opened: await call("open_snapshot", { text: made.ok.snapshot }),
+          preview: await call("preview", { document: doc, sections: ["reflections"], created_at: "2026-01-12T10:00:00Z", utc_offset_minutes: 0 }),
+          opened: await call("open_snapshot", { text: made.ok.snapshot, utc_offset_minutes: 0 }),
           unknown: await call("no-such-operation", {}),
         };
     }""")

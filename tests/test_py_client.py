@@ -364,3 +364,11 @@ def test_every_prompt_kind_gives_fields_a_view_and_markdown():
             shown = kind.shown(name, prompt, given)
             assert "an answer" in str(shown) or "3 out of" in str(shown)
             assert kind.markdown(shown, as_text) != kind.markdown(kind.shown(name, prompt, {}), as_text)
+
+
+@pytest.mark.parametrize(("offset", "day"), [(-300, "2026-12-01"), (0, "2026-12-02"), (60, "2026-12-02"), (-600, "2026-12-01")])
+def test_the_saved_on_date_is_the_readers_own(offset, day):
+    """Saved at 04:56 UTC on 2 December: still the 1st in New York (UTC-5) and Hawaii (UTC-10)."""
+    doc = answers.normalise(document({"reflections.trust-meaning": "x"}, []))
+    doc["saved_at"] = "2026-12-02T04:56:00Z"
+    assert f"_Answers as saved on {day}._" in exports.to_markdown(doc, utc_offset_minutes=offset)

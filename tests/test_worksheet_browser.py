@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -318,3 +319,22 @@ def test_markup_the_module_needs_is_missing_fails_loudly_by_name(page, live_serv
     page.goto(f"{live_server.url}/worksheet/")
     eventually(lambda: errors)
     assert errors == ["MissingMarkupError: The page's markup has no #ws-add-session, which this module needs."]
+
+
+def test_dates_are_the_persons_own_late_in_a_far_west_evening(browser, live_server):
+    """At 23:56 on 1 December in New York it is already 2 December in UTC: a new session, the export's
+    "saved on" and the download's name all say the 1st, as the person's own calendar does."""
+    context = browser.new_context(timezone_id="America/New_York", service_workers="block")
+    try:
+        page = context.new_page()
+        page.clock.set_system_time(dt.datetime(2026, 12, 2, 4, 56, tzinfo=dt.timezone.utc))
+        open_worksheet(page, live_server.url)
+        page.get_by_label("What does trust mean to you?", exact=True).fill("Late thoughts")
+        page.get_by_role("button", name="Add a session").click()
+        expect(page.locator("[data-ws-session] input[type=date]").first).to_have_value("2026-12-01")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download as Markdown").click()
+        assert download.value.suggested_filename.endswith("2026-12-01.md")
+        assert "_Answers as saved on 2026-12-01._" in download.value.path().read_text()
+    finally:
+        context.close()

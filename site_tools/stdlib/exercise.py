@@ -34,7 +34,7 @@ def call(operation, payload):
 
 
 doc = full_document()
-backup = call("exports", {"document": doc})["ok"]["json"]
+backup = call("exports", {"document": doc, "utc_offset_minutes": -300})["ok"]["json"]
 snapshot = call(
     "snapshot",
     {"document": doc, "sections": ["signs", "sessions", "exercise"], "created_at": "2026-01-01T10:00:00Z", "note": "From Sam"},
@@ -47,10 +47,10 @@ for operation, payload in [
     ("import", {"text": backup}),
     ("import", {"text": "{not json"}),
     ("import", {"text": "x" * 100}),
-    ("preview", {"document": doc, "sections": ["reflections"], "created_at": "2026-01-01T10:00:00Z", "note": ""}),
+    ("preview", {"document": doc, "sections": ["reflections"], "created_at": "2026-01-01T10:00:00Z", "note": "", "utc_offset_minutes": 60}),
     ("snapshot", {"document": doc, "sections": ["nowhere"], "created_at": "2026-01-01T10:00:00Z"}),
-    ("open_snapshot", {"text": snapshot}),
-    ("open_snapshot", {"text": "{}"}),
+    ("open_snapshot", {"text": snapshot, "utc_offset_minutes": 0}),
+    ("open_snapshot", {"text": "{}", "utc_offset_minutes": 0}),
 ]:
     call(operation, payload)
 try:  # an unexpected error, as Pyodide reports it to JavaScript

@@ -6,7 +6,7 @@
 import { api, serverReachable, ServerUnreachable, siteRoot } from "./api.mjs";
 import { $, element, showMessage, startPage } from "./dom.mjs";
 import { REQUEST_MAX_LIFETIME } from "./facts.mjs";
-import { formatDateTime, formatShortDate } from "./format.mjs";
+import { formatDateTime, formatShortDate, utcOffsetMinutes } from "./format.mjs";
 import { copyField, qrCode } from "./link-tools.mjs";
 import { python } from "./python.mjs";
 import { fingerprint, newKeyPair, openAnswers, receiptCode, requestFragment } from "./request-crypto.mjs";
@@ -346,7 +346,7 @@ class AskPage {
         this.say("These answers do not open with this request’s key: they were damaged or altered on the way. Ask the person to send them again.", { problem: true });
         return;
       }
-      const outcome = await python().call("open_snapshot", { text });
+      const outcome = await python().call("open_snapshot", { text, utc_offset_minutes: utcOffsetMinutes() });
       if (outcome.error) {
         this.say(`The answers were opened but cannot be shown: ${outcome.error.join(" ")}`, { problem: true });
         return;

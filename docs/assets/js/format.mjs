@@ -12,3 +12,15 @@ export function formatTime(date) {
 export function formatShortDate(iso) {
   return new Date(`${iso}T00:00:00`).toLocaleDateString([], { day: "numeric", month: "short", year: "numeric" });
 }
+
+/** The calendar date (YYYY-MM-DD) of `date` where the person is: UTC's is already tomorrow's on an American
+ *  evening. */
+export function localDateStamp(date = new Date()) {
+  const pad = (number) => String(number).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** How far the person's clock is ahead of UTC, in minutes: Python writes dates with it. */
+export function utcOffsetMinutes() {
+  return -new Date().getTimezoneOffset();
+}

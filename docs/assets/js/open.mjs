@@ -4,7 +4,7 @@
 import { python } from "./python.mjs";
 import { deriveSecrets, open as decrypt, readFragment, DecryptionError } from "./share-crypto.mjs";
 import { api, ServerUnreachable } from "./api.mjs";
-import { formatDateTime } from "./format.mjs";
+import { formatDateTime, utcOffsetMinutes } from "./format.mjs";
 import { $, download, startPage } from "./dom.mjs";
 import { showAnswers } from "./snapshot-view.mjs";
 
@@ -106,7 +106,7 @@ class OpenPage {
     }
     let outcome;
     try {
-      outcome = await python().call("open_snapshot", { text });
+      outcome = await python().call("open_snapshot", { text, utc_offset_minutes: utcOffsetMinutes() });
     } catch {
       outcome = null;
     }

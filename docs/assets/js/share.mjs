@@ -7,7 +7,7 @@ import { python } from "./python.mjs";
 import { seal, linkFragment } from "./share-crypto.mjs";
 import { api, serverReachable, ServerUnreachable, siteRoot } from "./api.mjs";
 import { copyField, qrCode } from "./link-tools.mjs";
-import { formatDateTime } from "./format.mjs";
+import { formatDateTime, utcOffsetMinutes } from "./format.mjs";
 import { renderSnapshot } from "./snapshot-view.mjs";
 import { $, showMessage, startPage } from "./dom.mjs";
 
@@ -102,7 +102,7 @@ class SharePanel {
   async preview() {
     const request = this.snapshotRequest();
     if (!request) return;
-    const outcome = await python().call("preview", request);
+    const outcome = await python().call("preview", { ...request, utc_offset_minutes: utcOffsetMinutes() });
     if (outcome.error) {
       this.say(`The preview could not be made: ${outcome.error.join(" ")}`, { problem: true });
       return;

@@ -2,6 +2,7 @@
 // The read-only view of shared answers: what the therapist sees after "Reveal answers", and the preview the
 // person sees before making a link. One renderer for both, so the preview is exactly what will be shown.
 import { $, download, element } from "./dom.mjs";
+import { localDateStamp } from "./format.mjs";
 
 /**
  * A compact table of the session log. It scrolls inside its own box rather than widening the page, and
@@ -81,7 +82,7 @@ export function renderSnapshot(view, { headingLevel = 2 } = {}) {
  * @param {string} warning
  */
 export function showAnswers(root, prefix, view, warning) {
-  const stamp = view.created_at.slice(0, 10);
+  const stamp = localDateStamp(new Date(view.created_at));
   $(`#${prefix}-warning`, root).textContent = warning;
   $(`#${prefix}-print`, root).onclick = () => window.print();
   $(`#${prefix}-json`, root).onclick = () => download(view.json, `shared-worksheet-${stamp}.json`, "application/json");

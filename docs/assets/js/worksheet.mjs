@@ -4,7 +4,7 @@
 import * as store from "./store.mjs";
 import { python } from "./python.mjs";
 import { $, download, element, startPage } from "./dom.mjs";
-import { formatShortDate, formatTime } from "./format.mjs";
+import { formatShortDate, formatTime, localDateStamp, utcOffsetMinutes } from "./format.mjs";
 import { sessionTable } from "./snapshot-view.mjs";
 import { keepOffline } from "./offline.mjs";
 import { WrongPasscodeError, refusal as passcodeRefusal } from "./passcode.mjs";
@@ -17,9 +17,6 @@ const VIEW_DELAY_MS = 250;
 // With more sessions than this, a page load shows the newest card open and folds the older ones.
 const OPEN_CARDS_ON_LOAD = 3;
 
-function todayStamp() {
-  return new Date().toISOString().slice(0, 10);
-}
 
 class WorksheetPage {
   constructor(root) {
@@ -85,7 +82,7 @@ class WorksheetPage {
 
   downloadKeptAside() {
     const entries = store.keptAside();
-    download(JSON.stringify(entries, null, 2), `worksheet-kept-aside-${todayStamp()}.json`, "application/json");
+    download(JSON.stringify(entries, null, 2), `worksheet-kept-aside-${localDateStamp()}.json`, "application/json");
   }
 
   // --- the form -----------------------------------------------------------------------------------------
@@ -430,7 +427,7 @@ class WorksheetPage {
   addSession() {
     const id = `s${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     const session = Object.fromEntries(this.columns.map((column) => [column.id, null]));
-    Object.assign(session, { id, [DATE]: todayStamp() });
+    Object.assign(session, { id, [DATE]: localDateStamp() });
     this.save((doc) => doc.sessions.push(session));
     this.showLogAs("cards");
     this.renderSessions({ reorder: true });
@@ -638,7 +635,7 @@ class WorksheetPage {
   }
 
   async exportAs(kind) {
-    const outcome = await python().call("exports", { document: this.doc });
+    const outcome = await python().call("exports", { document: this.doc, utc_offset_minutes: utcOffsetMinutes() });
     if (outcome.error) {
       this.showNotice("The download could not be made because some answers need a look:", outcome.error);
       return;
@@ -646,7 +643,7 @@ class WorksheetPage {
     const types = { json: ["json", "application/json"], markdown: ["md", "text/markdown"], csv: ["csv", "text/csv"] };
     const [extension, type] = types[kind];
     const name = kind === "csv" ? "trust-and-safety-session-log" : "trust-and-safety-worksheet";
-    download(outcome.ok[kind], `${name}-${todayStamp()}.${extension}`, `${type};charset=utf-8`);
+    download(outcome.ok[kind], `${name}-${localDateStamp()}.${extension}`, `${type};charset=utf-8`);
     if (kind === "json") {
       this.keepItem("lastBackup", new Date().toISOString());
       this.updateBackupReminder();
