@@ -379,16 +379,17 @@ FOCUS_SEEN = """async () => {
   // fading overlay (Material's search closing) is hidden for every one of them.
   for (let frame = 0; frame < 2; frame++) await new Promise((settled) => requestAnimationFrame(() => setTimeout(settled)));
   let el = document.activeElement;
-  if (!el || el === document.body) return {name: "body", hidden: []};
+  const id = el?.id || "";
+  if (!el || el === document.body) return {id, name: "body", hidden: []};
   let r = el.getBoundingClientRect();
   if ((r.width <= 1 || r.height <= 1) && el.id) {
     const label = document.querySelector(`label[for="${CSS.escape(el.id)}"]`);
     if (label) { el = label; r = el.getBoundingClientRect(); }
   }
   const name = `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} "${(el.getAttribute("aria-label") || el.textContent || "").trim().slice(0, 30)}"`;
-  if (r.width <= 1 || r.height <= 1) return {name, hidden: []};
+  if (r.width <= 1 || r.height <= 1) return {id, name, hidden: []};
   const left = Math.max(r.left, 0), right = Math.min(r.right, innerWidth), top = Math.max(r.top, 0), bottom = Math.min(r.bottom, innerHeight);
-  if (right - left < 2 || bottom - top < 2) return {name, hidden: ["outside the viewport"]};
+  if (right - left < 2 || bottom - top < 2) return {id, name, hidden: ["outside the viewport"]};
   const inset = Math.min(3, (right - left) / 3, (bottom - top) / 3);
   const points = [[(left + right) / 2, (top + bottom) / 2], [left + inset, top + inset], [right - inset, top + inset], [left + inset, bottom - inset], [right - inset, bottom - inset]];
   const hidden = [];
@@ -400,7 +401,7 @@ FOCUS_SEEN = """async () => {
       hidden.push(`at ${x.toFixed(0)},${y.toFixed(0)} under ${hit.tagName.toLowerCase()}.${[...hit.classList].join(".")}`);
     }
   }
-  return {name, hidden};
+  return {id, name, hidden};
 }"""
 
 
@@ -426,9 +427,9 @@ def walk_focus(page, key: str, limit: int = 400) -> list[str]:
     problems, stops = [], []
     for _ in range(limit):
         page.keyboard.press(key)
-        if page.evaluate("document.activeElement.id") == start:
-            break
         result = page.evaluate(FOCUS_SEEN)
+        if result["id"] == start:
+            break
         stops.append(result["name"])
         problems += [f"{key} {result['name']}: {where}" for where in result["hidden"]]
     else:
