@@ -327,7 +327,7 @@ def test_dates_are_the_persons_own_late_in_a_far_west_evening(browser, live_serv
     context = browser.new_context(timezone_id="America/New_York", service_workers="block")
     try:
         page = context.new_page()
-        page.clock.set_system_time(dt.datetime(2026, 12, 2, 4, 56, tzinfo=dt.timezone.utc))
+        page.clock.set_system_time(dt.datetime(2026, 12, 2, 4, 56, tzinfo=dt.UTC))
         open_worksheet(page, live_server.url)
         page.get_by_label("What does trust mean to you?", exact=True).fill("Late thoughts")
         page.get_by_role("button", name="Add a session").click()

@@ -47,7 +47,16 @@ for operation, payload in [
     ("import", {"text": backup}),
     ("import", {"text": "{not json"}),
     ("import", {"text": "x" * 100}),
-    ("preview", {"document": doc, "sections": ["reflections"], "created_at": "2026-01-01T10:00:00Z", "note": "", "utc_offset_minutes": 60}),
+    (
+        "preview",
+        {
+            "document": doc,
+            "sections": ["reflections"],
+            "created_at": "2026-01-01T10:00:00Z",
+            "note": "",
+            "utc_offset_minutes": 60,
+        },
+    ),
     ("snapshot", {"document": doc, "sections": ["nowhere"], "created_at": "2026-01-01T10:00:00Z"}),
     ("open_snapshot", {"text": snapshot, "utc_offset_minutes": 0}),
     ("open_snapshot", {"text": "{}", "utc_offset_minutes": 0}),
