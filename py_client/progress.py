@@ -65,10 +65,9 @@ def describe(summary: dict) -> str:
     if not summary["first_date"]:
         return "No sessions with a date have been logged yet."
     count = summary["sessions"]
-    parts = [
-        f"{count} session{'s' if count != 1 else ''} logged, "
-        f"from {_long_date(summary['first_date'])} to {_long_date(summary['latest_date'])}."
-    ]
+    first, latest = _long_date(summary["first_date"]), _long_date(summary["latest_date"])
+    when = f"on {first}" if first == latest else f"from {first} to {latest}"
+    parts = [f"{count} session{'s' if count != 1 else ''} logged, {when}."]
     for key, label, _scale in SERIES:
         figures = summary[key]
         if figures is None:

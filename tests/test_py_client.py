@@ -205,6 +205,11 @@ def test_summary_reports_counts_dates_averages_and_trends():
     assert "4 sessions logged, from 5 January 2026 to 19 January 2026" in progress.describe(summary)
 
 
+def test_sessions_all_on_one_day_are_said_to_be_on_it():
+    doc = answers.normalise(document(sessions=[session("a", "2026-12-02", 4, 5), session("b", "2026-12-02", 6, 6)]))
+    assert "2 sessions logged, on 2 December 2026." in progress.describe(progress.summarise(doc))
+
+
 def test_steady_ratings_have_a_steady_trend():
     doc = answers.normalise(document(sessions=[session(f"s{i}", f"2026-01-{i + 1:02d}", 6, 6) for i in range(5)]))
     assert progress.summarise(doc)["trust"]["trend"] == "steady"

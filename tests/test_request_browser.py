@@ -80,7 +80,7 @@ def test_ask_send_and_open_on_the_therapists_device_only(person, therapist, live
     assert f"Receipt code {receipt}" in therapist.locator("#ws-ask-warning").inner_text()  # the same bytes arrived
     expect(therapist.locator("#ws-ask-result-title")).to_be_focused()
     with therapist.expect_download() as download:
-        therapist.get_by_role("button", name="Download as JSON (for the worksheet)").click()
+        therapist.get_by_role("button", name="Download as a file the worksheet can open (JSON)").click()
     assert json.loads(download.value.path().read_text())["answers"]["exercise.helpfulness"] == 7
 
     # Nothing readable left this browser or reached the server: no answer in any request, none on disk.

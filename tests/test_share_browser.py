@@ -56,7 +56,7 @@ def test_share_open_and_find_every_answer(person, therapist, live_server):
     assert "7 out of 10" in text
     assert "deleted from the server" in therapist.locator("#ws-open-warning").inner_text()
     with therapist.expect_download() as download:
-        therapist.get_by_role("button", name="Download as JSON (for the worksheet)").click()
+        therapist.get_by_role("button", name="Download as a file the worksheet can open (JSON)").click()
     backup = json.loads(download.value.path().read_text())
     assert backup["format"] == "trust-safety-worksheet" and backup["answers"]["exercise.helpfulness"] == 7
     with therapist.expect_download() as download:

@@ -9,7 +9,7 @@ import { $, download, startPage } from "./dom.mjs";
 import { showAnswers } from "./snapshot-view.mjs";
 
 const GONE = {
-  opened: (at) => `These answers were already opened on ${formatDateTime(at)}. A link works only once; if you need them again, ask the person to send a new link.`,
+  opened: (at) => `These answers were already opened on ${formatDateTime(at)}. A link works only once. If it was not you (on this or another device), someone else who had the link opened it and may have read the answers: link previews in mail and chat apps cannot open it. Tell the person, so they know, and ask them to send a new link.`,
   expired: (at) => `This link expired on ${formatDateTime(at)} before it was opened. Ask the person to send a new link.`,
   revoked: (at) => `The person who shared these answers cancelled the link on ${formatDateTime(at)}.`,
   destroyed: (at) => `This link was destroyed on ${formatDateTime(at)} after too many wrong passphrases. Ask the person to send a new link.`,

@@ -82,7 +82,7 @@ class WorksheetPage {
 
   downloadKeptAside() {
     const entries = store.keptAside();
-    download(JSON.stringify(entries, null, 2), `worksheet-kept-aside-${localDateStamp()}.json`, "application/json");
+    download(JSON.stringify(entries, null, 2), `notes-kept-aside-${localDateStamp()}.json`, "application/json");
   }
 
   // --- the form -----------------------------------------------------------------------------------------
@@ -568,7 +568,8 @@ class WorksheetPage {
         if (this.doc.version !== store.VERSION && this.root.dataset.wsLocked !== "true") await this.migrateStored();
         this.setFieldsEnabled(this.root.dataset.wsLocked !== "true");
         this.root.dataset.python = "ready";
-        if (this.root.dataset.wsLocked !== "true") this.setStatus("ready", "Ready. Your answers are saved in this browser as you type.");
+        // Only over "Loading…": a message the person's own action left (saved, erased, locked) stays.
+        if (this.status.dataset.state === "loading") this.setStatus("ready", "Ready. Your answers are saved in this browser as you type.");
         this.scheduleView(0);
       },
       (error) => {
@@ -642,7 +643,8 @@ class WorksheetPage {
     }
     const types = { json: ["json", "application/json"], markdown: ["md", "text/markdown"], csv: ["csv", "text/csv"] };
     const [extension, type] = types[kind];
-    const name = kind === "csv" ? "trust-and-safety-session-log" : "trust-and-safety-worksheet";
+    // Plain names: a Downloads folder others can see should not say what the file is about.
+    const name = kind === "csv" ? "notes-log" : "notes";
     download(outcome.ok[kind], `${name}-${localDateStamp()}.${extension}`, `${type};charset=utf-8`);
     if (kind === "json") {
       this.keepItem("lastBackup", new Date().toISOString());
