@@ -3,7 +3,8 @@
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k worksheet`.
 #
 # The suite runs in two passes: most of it in two processes (this machine has two cores; pytest-xdist,
-# each test file on one worker so its module's servers start once), then the tests marked `serial` in one
+# each test file on one worker so its module's servers start once, the longest files first: conftest.py
+# orders them), then the tests marked `serial` in one
 # (Schemathesis's fuzzing, whose generated tests pass without running under xdist). Exit code 5 (nothing
 # selected in a pass, as `-k worksheet` leaves the second) is no failure.
 set -euo pipefail
@@ -16,6 +17,6 @@ run() {
   .venv/bin/python -m pytest "$@" || code=$?
   if [ "$code" -ne 0 ] && [ "$code" -ne 5 ]; then status=$code; fi
 }
-run -n 2 --dist loadfile -m "not serial" "$@"
+run -n 2 --dist loadfile --no-loadscope-reorder -m "not serial" "$@"
 run -m serial "$@"
 exit "$status"

@@ -3,6 +3,7 @@ are made from is in ``support/``."""
 
 from __future__ import annotations
 
+import collections
 import os
 import threading
 import time
@@ -19,11 +20,17 @@ from sync_server.config import Settings
 @pytest.hookimpl(trylast=True)  # after `-m` has deselected what it will
 def pytest_collection_modifyitems(config, items):
     """Under xdist, Schemathesis's generated tests report a pass without running: refuse to run them there
-    rather than pass them (scripts/test.sh runs them in a pass of their own)."""
+    rather than pass them (scripts/test.sh runs them in a pass of their own).
+
+    Files with the most browser tests go first: scripts/test.sh hands whole files to the two workers in this
+    order (``--no-loadscope-reorder``), so the long ones start early and the short ones fill the gaps at the
+    end, instead of one worker finishing a long browser file alone while the other waits."""
     if os.environ.get("PYTEST_XDIST_WORKER") and any(item.get_closest_marker("serial") for item in items):
         raise pytest.UsageError(
             "tests marked serial cannot run under xdist: deselect them (-m 'not serial') and run them with -n 0"
         )
+    browser_tests = collections.Counter(item.path for item in items if item.get_closest_marker("browser"))
+    items.sort(key=lambda item: -browser_tests[item.path])  # stable: a file's own order is kept
 
 
 @pytest.fixture(scope="session")

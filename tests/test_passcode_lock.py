@@ -179,6 +179,8 @@ def test_remove_passcode_and_forgotten_passcode(page, live_server):
     )
     page.get_by_role("button", name="Erase everything").click()
     expect(page.get_by_role("button", name="Lock with a passcode")).to_be_visible()
+    page.wait_for_selector("article[data-python=ready]", timeout=60_000)
+    expect(page.locator("#ws-status")).to_contain_text("Everything was erased")  # not Python's "Ready" over it
     assert page.evaluate("Object.keys(localStorage).filter((key) => key.startsWith('trust-safety-worksheet/'))") == []
     expect(page.get_by_label("What does trust mean to you?", exact=True)).to_have_value("")
 
