@@ -171,6 +171,27 @@ def scroll_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
 
+# Every word of the log table's cells that is drawn over two lines ("sessio/n", a heading a character a line);
+# a line may still end after a hyphen, as it does in print.
+WORDS_BROKEN_IN_TABLES = """() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll(".ws-log-table-grid :is(th, td)")) {
+    if (!cell.getClientRects().length) continue;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.data.matchAll(/[^\\s-]+-?/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        if (lines.size > 1) broken.push(match[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
 @pytest.mark.parametrize("width", [320, 390])
 def test_no_page_scrolls_sideways_on_a_phone(browser, server, width):
     viewport = {"width": width, "height": 740}
@@ -185,6 +206,7 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, server, width):
     assert len({round(box["y"]) for box in radios.evaluate_all("(ls) => ls.map((l) => l.getBoundingClientRect())")}) == 1
     page.get_by_role("button", name="Show as a table").click()
     assert scroll_width(page) <= width
+    assert page.evaluate(WORDS_BROKEN_IN_TABLES) == [], "the table scrolls in its own box rather than break words"
     page.get_by_role("button", name="Preview what your therapist will see").click()
     expect(page.locator("#ws-share-preview-body")).to_contain_text("Session log")
     assert scroll_width(page) <= width
@@ -192,6 +214,7 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, server, width):
     therapist = browser.new_context(viewport=viewport, service_workers="block").new_page()
     TherapistPage(therapist).read(link)
     assert scroll_width(therapist) <= width
+    assert therapist.evaluate(WORDS_BROKEN_IN_TABLES) == []
     therapist.context.close()
     context.close()
 

@@ -359,9 +359,20 @@ def test_a_locked_inbox_leaves_no_key_token_or_note_in_the_browser_profile(brows
         )
         assert token not in stored and "Ask before Friday" not in stored and '[["locked"],' in stored
 
+        # The person keeps their answers locked too: the request link says at once what it is for, and brings
+        # the passcode field to them.
         open_worksheet(person, live_server.url)
         person.get_by_label("What does trust mean to you?", exact=True).fill("Being heard")
+        person.get_by_role("button", name="Lock with a passcode").click()
+        person.locator("#ws-passcode-new").fill(INBOX_PASSCODE)
+        person.get_by_label("Repeat passcode").fill(INBOX_PASSCODE)
+        person.get_by_role("button", name="Lock", exact=True).click()
+        expect(person.get_by_role("button", name="Lock now")).to_be_visible(timeout=20_000)
         open_request_link(person, link)
+        expect(person.locator("#ws-status")).to_contain_text("Your therapist asked for your answers")
+        expect(person.locator("#ws-passcode")).to_be_focused()
+        person.keyboard.type(INBOX_PASSCODE)
+        person.keyboard.press("Enter")
         person.get_by_role("button", name="Send to your therapist").click()
         expect(person.locator("#ws-share-message")).to_contain_text("Your answers were sent", timeout=PYTHON_TIMEOUT)
 

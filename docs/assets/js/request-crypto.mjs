@@ -14,6 +14,7 @@
 import { Aes256Gcm, CipherSuite, DhkemP256HkdfSha256, DhkemX25519HkdfSha256, HkdfSha256 } from "../../vendor/hpke.mjs";
 import { KEMS, SEALED_INFO, SEALED_VERSION } from "./facts.mjs";
 import { DecryptionError, fromBase64url, linkCheck, toBase64url } from "./share-crypto.mjs";
+import { isRequestLink, REQUEST_ID_FIELD } from "./request-link.mjs";
 
 const encoder = new TextEncoder();
 const ALGORITHMS = {
@@ -149,7 +150,7 @@ function check(fields) {
 
 /** @param {{id: string, publicKey: Uint8Array, label?: string, sessionDate?: string}} request */
 export async function requestFragment({ id, publicKey, label, sessionDate }) {
-  const fields = new URLSearchParams({ r: id, k: toBase64url(publicKey) });
+  const fields = new URLSearchParams({ [REQUEST_ID_FIELD]: id, k: toBase64url(publicKey) });
   if (label) fields.set("l", label);
   if (sessionDate) fields.set("d", sessionDate);
   fields.set("c", await check(fields));
@@ -162,9 +163,9 @@ export async function requestFragment({ id, publicKey, label, sessionDate }) {
  * @returns {Promise<null | "damaged" | {id: string, publicKey: Uint8Array, label: string, sessionDate: string}>}
  */
 export async function readRequestFragment(fragment) {
+  if (!isRequestLink(fragment)) return null;
   const fields = new URLSearchParams(fragment.replace(/^#/, ""));
-  if (!fields.has("r")) return null;
-  const id = fields.get("r") || "";
+  const id = fields.get(REQUEST_ID_FIELD) || "";
   let publicKey;
   try {
     publicKey = fromBase64url(fields.get("k") || "");

@@ -10,6 +10,7 @@ import { copyField, qrCode } from "./link-tools.mjs";
 import { formatDateTime, utcOffsetMinutes } from "./format.mjs";
 import { renderSnapshot } from "./snapshot-view.mjs";
 import { $, showMessage, startPage } from "./dom.mjs";
+import { isRequestLink } from "./request-link.mjs";
 
 
 /** The one-time links made on this device, with their manage tokens (kept by the store: sealed with the
@@ -17,11 +18,6 @@ import { $, showMessage, startPage } from "./dom.mjs";
 function remembered() {
   const shares = store.getItem("shares");
   return Array.isArray(shares) ? shares.filter((share) => share && typeof share.id === "string") : [];
-}
-
-/** Whether a URL fragment is a therapist's request link's (#r=…). */
-function isRequestLink(fragment) {
-  return new URLSearchParams(fragment.slice(1)).has("r");
 }
 
 function remember(shares) {

@@ -9,6 +9,7 @@ import { sessionTable } from "./snapshot-view.mjs";
 import { keepOffline } from "./offline.mjs";
 import { WrongPasscodeError, refusal as passcodeRefusal } from "./passcode.mjs";
 import { MAX_DOCUMENT_BYTES, SESSION_COLUMNS } from "./facts.mjs";
+import { isRequestLink } from "./request-link.mjs";
 
 // The column the log is ordered by.
 const DATE = SESSION_COLUMNS.find((column) => column.kind === "date").id;
@@ -355,8 +356,13 @@ class WorksheetPage {
     this.lockParts("ws-unlock");
     $("#ws-unlock-message").textContent = "";
     this.setFieldsEnabled(false);
-    this.setStatus("locked", "Your answers are locked. Enter your passcode to see them.");
-    if (focus) $("#ws-passcode").focus();
+    // Opened from a therapist's request link: say so at once, and bring the passcode field (far below the
+    // top of the page) to the person, rather than leave the request unseen until after unlocking.
+    const asked = isRequestLink(location.hash);
+    this.setStatus("locked", asked
+      ? "Your therapist asked for your answers. They are locked: enter your passcode to see and send them."
+      : "Your answers are locked. Enter your passcode to see them.");
+    if (focus || asked) $("#ws-passcode").focus();
   }
 
   async unlock() {
