@@ -20,6 +20,9 @@ DEFAULT_REQUEST_LIFETIME = 7 * 86_400
 MIN_REQUEST_LIFETIME, MAX_REQUEST_LIFETIME = 300, 31 * 86_400
 DEFAULT_MAX_RESPONSES, MAX_RESPONSES = 1, 10
 NO_REQUEST = "There is no request with this id any more."
+# The largest answer number a store can hold (SQLite's INTEGER is 64 bits): a URL naming a larger one is
+# answered "not found", never taken to the store, where it overflowed (a 500).
+RESPONSE_NUMBER_MAX = 2**63 - 1
 GONE_MESSAGES = {
     "full": "This request has already been answered. Ask your therapist for a new link if you want to send again.",
     "expired": "This request has expired. Ask your therapist for a new link.",
@@ -109,7 +112,7 @@ def list_responses(public_id: str):
 @bp.get("/<public_id>/responses/<int:number>")
 def fetch_response(public_id: str, number: int):
     key = managed_key(public_id, "request")
-    found = store().response(key, number, api.current_time())
+    found = store().response(key, number, api.current_time()) if number <= RESPONSE_NUMBER_MAX else None
     if found is None:
         raise ApiError(404, "not_found", "These answers are not on the server: they were deleted, or the request expired.")
     ciphertext, received_at = found
@@ -119,7 +122,7 @@ def fetch_response(public_id: str, number: int):
 @bp.delete("/<public_id>/responses/<int:number>")
 def delete_response(public_id: str, number: int):
     key = managed_key(public_id, "request")
-    if not store().delete_response(key, number):
+    if number > RESPONSE_NUMBER_MAX or not store().delete_response(key, number):
         raise ApiError(404, "not_found", "These answers are not on the server any more.")
     return "", 204
 

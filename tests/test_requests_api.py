@@ -89,6 +89,14 @@ def test_closing_erases_the_answers_and_refuses_more(client):
     assert refused.status_code == 410 and refused.json["reason"] == "closed"
 
 
+def test_an_answer_number_past_what_a_store_holds_is_not_found_not_an_error(client):
+    made = make_request(client)
+    for number in (2**63 - 1, 2**63, 10**20):
+        for method in (client.get, client.delete):
+            response = method(f"/api/requests/{made['id']}/responses/{number}", headers=managed(made))
+            assert response.status_code == 404, (number, response.status_code)
+
+
 def test_only_the_manage_token_of_that_request_opens_its_answers(client):
     first, second = make_request(client), make_request(client)
     respond(client, first)
