@@ -44,8 +44,34 @@ def configure(log_format: str) -> None:
     logging.config.dictConfig(logging_config(log_format))
 
 
+# Gunicorn's own lines that carry what a client sent: a malformed request's address and echoed request line
+# (share ids included), and a crash's request line. Each is written without its arguments.
+REDACTED = {
+    "Invalid request from ip=": "Invalid request refused (its address and request line are not logged)",
+    "Error handling request": "Error handling a request (its request line is not logged)",
+}
+
+
+def redacted(msg: object) -> object:
+    """The line to write in place of ``msg`` when it is one that would carry what a client sent."""
+    if isinstance(msg, str):
+        for start, replacement in REDACTED.items():
+            if msg.startswith(start):
+                return replacement
+    return msg
+
+
 class NoAccessLog(Logger):
-    """Gunicorn's logger without an access log: not even the request's fields are gathered."""
+    """Gunicorn's logger without an access log (not even the request's fields are gathered), whose error
+    lines never carry a client's address or request line."""
 
     def access(self, resp, req, environ, request_time):
         return None
+
+    def warning(self, msg, *args, **kwargs):
+        safe = redacted(msg)
+        super().warning(safe, *(() if safe is not msg else args), **kwargs)
+
+    def exception(self, msg, *args, **kwargs):
+        safe = redacted(msg)
+        super().exception(safe, *(() if safe is not msg else args), **kwargs)
