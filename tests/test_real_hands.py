@@ -192,6 +192,34 @@ WORDS_BROKEN_IN_TABLES = """() => {
 }"""
 
 
+# The "Exit this page" link's box, the header's, and every header control it overlaps.
+EXIT_IN_THE_HEADER = """() => {
+  const exit = document.querySelector(".tsw-quick-exit__link").getBoundingClientRect();
+  const header = document.querySelector(".md-header").getBoundingClientRect();
+  const overlapped = [...document.querySelectorAll(".md-header :is(a, button, label, input, .md-header__topic)")]
+    .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== "hidden")
+    .filter((el) => { const r = el.getBoundingClientRect();
+                      return r.left < exit.right && r.right > exit.left && r.top < exit.bottom && r.bottom > exit.top; })
+    .map((el) => el.className || el.tagName);
+  return { inside: exit.top >= header.top && exit.bottom <= header.bottom, overlapped };
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390, 320])
+def test_exit_this_page_sits_in_the_header_over_no_text(browser, server, width):
+    """Fixed under the header, the exit link covered a line's end and a label's text; in the header's band
+    it covers nothing, and the header's own controls make room for it."""
+    context = browser.new_context(viewport={"width": width, "height": 800}, service_workers="block")
+    page = context.new_page()
+    for path in ("", "worksheet/", "ask/"):
+        page.goto(f"{server.url}/{path}")
+        for scrolled in (0, 600):
+            page.evaluate(f"window.scrollTo(0, {scrolled})")
+            where = page.evaluate(EXIT_IN_THE_HEADER)
+            assert where == {"inside": True, "overlapped": []}, (path, scrolled, where)
+    context.close()
+
+
 @pytest.mark.parametrize("width", [320, 390])
 def test_no_page_scrolls_sideways_on_a_phone(browser, server, width):
     viewport = {"width": width, "height": 740}
