@@ -428,7 +428,9 @@ FOCUS_SEEN = """async () => {
   // Two frames, so the page has reacted to the key (scrolled, opened or closed what it opens). Not until
   // transitions end: someone holding Shift+Tab moves on in a few dozen milliseconds, and a control under a
   // fading overlay (Material's search closing) is hidden for every one of them.
-  for (let frame = 0; frame < 2; frame++) await new Promise((settled) => requestAnimationFrame(() => setTimeout(settled)));
+  // A page that stops drawing (hidden) runs no frame: a timer bounds the wait, so the walk never hangs.
+  const frame = () => new Promise((settled) => { requestAnimationFrame(() => setTimeout(settled)); setTimeout(settled, 1000); });
+  for (let count = 0; count < 2; count++) await frame();
   let el = document.activeElement;
   const id = el?.id || "";
   if (!el || el === document.body) return {id, name: "body", hidden: []};
