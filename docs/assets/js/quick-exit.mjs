@@ -7,8 +7,8 @@
 //
 // So that Back after an exit shows nothing of this site, the whole visit is one history entry: moving to
 // another of the site's pages or within a page (a link, a table of contents, the skip link, a search
-// result) replaces the current entry instead of adding one. What the browser adds itself (an address typed
-// into the tab) is covered by exit-mark.mjs when Back brings it back.
+// result) replaces the current entry instead of adding one (exit-mark.mjs, which runs first). What the
+// browser adds itself (an address typed into the tab) is covered by exit-mark.mjs when Back brings it back.
 import { coveredAfterExit, markExit, showAgain } from "./exit-mark.mjs";
 
 const PRESSES = 3;
@@ -47,24 +47,6 @@ show.addEventListener("click", showAgain);
 const showCoverIfBroughtBack = () => { if (coveredAfterExit()) cover.hidden = false; };
 showCoverIfBroughtBack();
 window.addEventListener("pageshow", showCoverIfBroughtBack); // exit-mark.mjs's listener, added earlier, runs first
-
-/** A click that would follow a link of this site (in a new entry) follows it in place of this one. */
-function sameSiteLink(event) {
-  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return null;
-  const anchor = event.target instanceof Element ? event.target.closest("a[href]") : null;
-  if (!(anchor instanceof HTMLAnchorElement) || anchor.hasAttribute("download")) return null;
-  if (anchor.target && anchor.target !== "_self") return null;
-  const url = new URL(anchor.href, location.href);
-  return url.origin === location.origin && /^https?:$/.test(url.protocol) ? url : null;
-}
-
-// On window, so that every handler on the page has had its say first (and may have taken the click).
-window.addEventListener("click", (event) => {
-  const url = sameSiteLink(event);
-  if (!url) return;
-  event.preventDefault();
-  location.replace(url.href);
-});
 
 function showCount() {
   count.textContent = presses.length ? `Shift pressed ${presses.length} of ${PRESSES} times` : "";
