@@ -11,6 +11,7 @@ import io
 
 from .answers import parse_timestamp, session_columns
 from .content import WORKSHEET, Section, Worksheet
+from .dates import long_date, short_date
 from .progress import describe, summarise
 from .prompt_kinds import PROMPT_KINDS, field_name
 
@@ -34,7 +35,7 @@ def to_markdown(
     lines = [f"# {worksheet.title}", ""]
     saved_at = parse_timestamp(doc["saved_at"]) if doc.get("saved_at") else None
     if saved_at:
-        saved_on = (saved_at + dt.timedelta(minutes=utc_offset_minutes)).date().isoformat()
+        saved_on = long_date((saved_at + dt.timedelta(minutes=utc_offset_minutes)).date())
         lines += [f"_Answers as saved on {saved_on}._", ""]
     for section in worksheet.sections:
         if sections is not None and section.id not in sections:
@@ -60,7 +61,7 @@ def _section_markdown(section: Section, doc: dict) -> list[str]:
         lines.append("| " + " | ".join(column.label for column in section.columns) + " |")
         lines.append("|" + "---|" * len(section.columns))
         for session in doc["sessions"]:
-            cells = [_table_cell(session.get(column.id)) for column in section.columns]
+            cells = [_table_cell(session.get(column.id), column.kind) for column in section.columns]
             lines.append("| " + " | ".join(cells) + " |")
         return lines + [""]
     for prompt in section.prompts:
@@ -75,9 +76,11 @@ def as_text(answer: str) -> str:
     return answer.translate(HTML_ENTITIES).translate(MARKDOWN_PUNCTUATION)
 
 
-def _table_cell(value: object) -> str:
+def _table_cell(value: object, kind: str) -> str:
     if value is None:
         return ""
+    if kind == "date":
+        return short_date(str(value))
     return as_text(str(value).replace("\n", " "))
 
 

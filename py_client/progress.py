@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from html import escape
 
 from .content import SAFETY_SCALE, TRUST_SCALE
+from .dates import long_date, short_date
 
 # Slope, in points per session, below which a series counts as steady: a change of one point over ten
 # sessions is noise in a self-rating, not a trend worth pointing out.
 STEADY_SLOPE = 0.1
 SERIES = (("trust", "Trust", TRUST_SCALE), ("safety", "Safety", SAFETY_SCALE))
-# Room one date label ("28 Sep" at the axis' 15 px) needs on the x axis, with a gap, in chart units. The
-# chart scales as a whole, so labels this far apart never overlap at any displayed width.
-DATE_LABEL_SPACE = 60
+# The date labels' size in chart units at their largest (on a narrow phone the site's CSS draws them at 20 so
+# that, with the chart scaled down to a 320 px screen, they are still 12 px). The chart scales as a whole, so
+# labels placed apart for this size never overlap at any displayed width.
+LABEL_FONT_UNITS = 20
+# The width of one character of a date label at that size, generously (a digit is 0.55 em in the site's font),
+# and the gap between two labels.
+LABEL_CHAR_UNITS = LABEL_FONT_UNITS * 0.575
+LABEL_GAP_UNITS = 8
 
 
 def summarise(doc: dict) -> dict:
@@ -65,7 +70,7 @@ def describe(summary: dict) -> str:
     if not summary["first_date"]:
         return "No sessions with a date have been logged yet."
     count = summary["sessions"]
-    first, latest = _long_date(summary["first_date"]), _long_date(summary["latest_date"])
+    first, latest = long_date(summary["first_date"]), long_date(summary["latest_date"])
     when = f"on {first}" if first == latest else f"from {first} to {latest}"
     parts = [f"{count} session{'s' if count != 1 else ''} logged, {when}."]
     for key, label, _scale in SERIES:
@@ -80,23 +85,30 @@ def describe(summary: dict) -> str:
     return " ".join(parts)
 
 
-def _long_date(iso: str) -> str:
-    day = dt.date.fromisoformat(iso)
-    return f"{day.day} {day:%B %Y}"
-
-
-def _labelled(count: int, step: float) -> list[int]:
-    """Which sessions get a date label: evenly spaced ones at least DATE_LABEL_SPACE apart, always the
-    first and the last (the last replaces its neighbour when the two would be too close)."""
-    if count <= 1:
-        return list(range(count))
-    every = math.ceil(DATE_LABEL_SPACE / step)
-    indices = list(range(0, count, every))
-    if indices[-1] != count - 1:
-        if len(indices) > 1 and (count - 1 - indices[-1]) * step < DATE_LABEL_SPACE:
-            indices.pop()
-        indices.append(count - 1)
-    return indices
+def _date_labels(days: list[dt.date], xs: list[float], width: float) -> list[tuple[int, str, str]]:
+    """Which sessions get a date label, what it says and how it is anchored: left to right, each that fits
+    clear of the one before; the last always (dropping the labels it would touch). A label carries its year
+    where the log spans more than one: the first, and wherever the year changes."""
+    years = len({day.year for day in days}) > 1
+    chosen: list[tuple[int, str, str, float, float]] = []  # index, text, anchor, left edge, right edge
+    for index, (day, x) in enumerate(zip(days, xs, strict=True)):
+        shown_year = years and (not chosen or days[chosen[-1][0]].year != day.year)
+        text = short_date(day, with_year=shown_year)
+        size = len(text) * LABEL_CHAR_UNITS
+        # Ends are anchored inwards, so the outermost labels stay inside the chart.
+        anchor, left = "middle", x - size / 2
+        if left < 0:
+            anchor, left = "start", x - 4
+        if left + size > width:
+            anchor, left = "end", x + 4 - size
+        placed = (index, text, anchor, left, left + size)
+        if index == len(days) - 1:
+            while chosen and chosen[-1][4] + LABEL_GAP_UNITS > left:
+                chosen.pop()
+            chosen.append(placed)
+        elif not chosen or chosen[-1][4] + LABEL_GAP_UNITS <= left:
+            chosen.append(placed)
+    return [(index, text, anchor) for index, text, anchor, _, _ in chosen]
 
 
 def chart_svg(doc: dict, summary: dict) -> str:
@@ -106,15 +118,14 @@ def chart_svg(doc: dict, summary: dict) -> str:
     series differ by more than colour. Colours come from CSS custom properties, so they follow the
     light or dark palette and print in black and white.
     """
-    sessions = [s for s in doc["sessions"] if s["date"]]
+    sessions = sorted((s for s in doc["sessions"] if s["date"]), key=lambda s: s["date"])
     width, height = 480, 260
-    # The margins hold half a date label on each side, so the outermost labels are centred too.
     left, right, top, bottom = 36, 30, 12, 56
     plot_w, plot_h = width - left - right, height - top - bottom
-    step = plot_w / max(len(sessions) - 1, 1)
-
-    def x(index: int) -> float:
-        return left + (index * step if len(sessions) > 1 else plot_w / 2)
+    # Spaced by time, as their dates say: January to May is drawn four times as wide as May to June.
+    days = [dt.date.fromisoformat(s["date"]) for s in sessions]
+    span = (days[-1] - days[0]).days if days else 0
+    xs = [left + (plot_w * (day - days[0]).days / span if span else plot_w / 2) for day in days]
 
     def y(value: int) -> float:
         return top + plot_h * (10 - value) / 9
@@ -128,14 +139,12 @@ def chart_svg(doc: dict, summary: dict) -> str:
     for value in (1, 5, 10):
         parts.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>')
         parts.append(f'<text class="axis" x="{left - 8}" y="{y(value) + 4:.1f}" text-anchor="end">{value}</text>')
-    for index in _labelled(len(sessions), step):
-        day = dt.date.fromisoformat(sessions[index]["date"])
+    for index, text, anchor in _date_labels(days, xs, width):
         parts.append(
-            f'<text class="axis date" x="{x(index):.1f}" y="{height - bottom + 18}" text-anchor="middle">'
-            f"{day.day} {day:%b}</text>"
+            f'<text class="axis date" x="{xs[index]:.1f}" y="{height - bottom + 20}" text-anchor="{anchor}">{text}</text>'
         )
     for key, _label, _scale in SERIES:
-        points = [(x(i), y(s[key])) for i, s in enumerate(sessions) if s[key] is not None]
+        points = [(xs[i], y(s[key])) for i, s in enumerate(sessions) if s[key] is not None]
         if len(points) > 1:
             path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
             parts.append(f'<polyline class="series {key}" points="{path}"/>')

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+import subprocess
 import xml.etree.ElementTree as ElementTree
 from html.parser import HTMLParser
 
@@ -13,8 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from py_client import answers, bridge, exports, progress
+from py_client import answers, bridge, dates, exports, progress
 from py_client.content import WORKSHEET
+from support.servers import ROOT
 
 SPECS = answers.field_specs()
 COLUMNS = answers.session_columns()
@@ -244,7 +247,7 @@ def test_markdown_export_follows_the_worksheet_and_holds_every_answer():
     assert "- [x] **Limited Disclosure.**" in markdown and "- [ ] **Minimal Engagement.**" in markdown
     assert "> Being heard\n> and believed" in markdown
     assert "2. Honesty" in markdown and "8 out of 10" in markdown
-    assert "| 2026-01-05 | Work \\| stress | 3 | 8 | Slow down |" in markdown
+    assert "| 5 Jan 2026 | Work \\| stress | 3 | 8 | Slow down |" in markdown
 
 
 HOSTILE = [
@@ -371,9 +374,22 @@ def test_every_prompt_kind_gives_fields_a_view_and_markdown():
             assert kind.markdown(shown, as_text) != kind.markdown(kind.shown(name, prompt, {}), as_text)
 
 
-@pytest.mark.parametrize(("offset", "day"), [(-300, "2026-12-01"), (0, "2026-12-02"), (60, "2026-12-02"), (-600, "2026-12-01")])
+@pytest.mark.parametrize(
+    ("offset", "day"), [(-300, "1 December 2026"), (0, "2 December 2026"), (60, "2 December 2026"), (-600, "1 December 2026")]
+)
 def test_the_saved_on_date_is_the_readers_own(offset, day):
     """Saved at 04:56 UTC on 2 December: still the 1st in New York (UTC-5) and Hawaii (UTC-10)."""
     doc = answers.normalise(document({"reflections.trust-meaning": "x"}, []))
     doc["saved_at"] = "2026-12-02T04:56:00Z"
     assert f"_Answers as saved on {day}._" in exports.to_markdown(doc, utc_offset_minutes=offset)
+
+
+def test_python_and_the_browser_write_a_date_the_same_way():
+    """py_client/dates.py and format.mjs are the site's two hands for dates: every month, both lengths, agree."""
+    days = [dt.date(2026, month, day) for month in range(1, 13) for day in (1, 9, 28)] + [dt.date(1999, 12, 31)]
+    script = (
+        f"import({json.dumps((ROOT / 'docs/assets/js/format.mjs').as_uri())}).then((format) => console.log(JSON.stringify("
+        f"{json.dumps([d.isoformat() for d in days])}.map((day) => [format.formatLongDate(day), format.formatShortDate(day)]))))"
+    )
+    written = json.loads(subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout)
+    assert written == [[dates.long_date(day), dates.short_date(day)] for day in days]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import json
 import random
 import re
@@ -32,7 +33,7 @@ VOCABULARY = ("calm", "river", "honest", "slow", "listen", "patience", "boundary
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(built_site, tmp_path_factory):
     """A server of this module's own, without rate limits: these tests make several links each."""
     process = ServerProcess(tmp_path_factory.mktemp("hands"), "--rate-limits", "off").start()
     yield process
@@ -138,30 +139,59 @@ def test_dates_typed_digit_by_digit_are_kept_exactly(browser, server):
 # --- the chart ------------------------------------------------------------------------------------------
 
 
-def test_chart_date_labels_never_overlap(page, server):
-    open_worksheet(page, server.url, wait_for_python=False)  # the site's own CSS and fonts
-    charts = []
-    for count in range(1, 101):
+def chart_logs() -> list[tuple[str, dict]]:
+    """Logs whose dates a chart must space and label: weekly, bunched then sparse, and across years."""
+    rng = random.Random(7)
+    logs = [(f"{count} weekly", full_document(count)) for count in range(1, 61, 3)]
+    for count in (2, 5, 12, 40):
         doc = full_document(count)
-        charts.append(progress.chart_svg(doc, progress.summarise(doc)))
-    boxes = page.evaluate(
+        day = dt.date(2025, 11, 20)
+        for session in doc["sessions"]:
+            session["date"] = day.isoformat()
+            day += dt.timedelta(days=rng.choice([0, 1, 2, 7, 30, 120]))
+        logs.append((f"{count} irregular, across years", doc))
+    return logs
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_the_chart_spaces_sessions_by_time_and_its_labels_are_readable(page, server, width):
+    """Sessions stand where their dates put them; date labels never touch, stay inside the chart and are
+    drawn at 12 px or more, on a 320 px phone too (they were 9 px there)."""
+    page.set_viewport_size({"width": width, "height": 800})
+    open_worksheet(page, server.url, wait_for_python=False)  # the site's own CSS and fonts
+    logs = chart_logs()
+    drawn = page.evaluate(
         """(charts) => charts.map((markup) => {
             const holder = document.createElement("div");
-            holder.style.width = "390px";
+            holder.className = "ws-chart";
             holder.append(new DOMParser().parseFromString(markup, "image/svg+xml").documentElement);
             document.querySelector("article").append(holder);
             const svg = holder.querySelector("svg");
-            const result = [...svg.querySelectorAll("text.date")].map((t) => { const b = t.getBBox(); return [b.x, b.x + b.width]; });
+            const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            const labels = [...svg.querySelectorAll("text.date")].map((t) => {
+                const b = t.getBBox();
+                return { left: b.x, right: b.x + b.width, text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * scale };
+            });
+            const markers = [...svg.querySelectorAll("circle.marker")].map((c) => c.cx.baseVal.value);
             holder.remove();
-            return result;
+            return { labels, markers };
         })""",
-        charts,
+        [progress.chart_svg(doc, progress.summarise(doc)) for _, doc in logs],
     )
-    for count, labels in enumerate(boxes, start=1):
-        assert len(labels) >= min(count, 2), count
-        assert all(left >= 0 and right <= 480 for left, right in labels), (count, labels)
-        for (_, right), (left, _) in zip(labels, labels[1:], strict=False):
-            assert left - right >= 4, (count, labels)  # a visible gap between neighbours
+    for (name, doc), chart in zip(logs, drawn, strict=True):
+        labels = chart["labels"]
+        assert len(labels) >= min(len(doc["sessions"]), 2) or len({s["date"] for s in doc["sessions"]}) < 2, name
+        assert all(label["left"] >= 0 and label["right"] <= 480 for label in labels), (name, labels)
+        assert all(label["px"] >= 12 for label in labels), (name, labels)
+        for before, after in itertools.pairwise(labels):
+            assert after["left"] - before["right"] >= 4, (name, labels)  # a visible gap between neighbours
+        days = [dt.date.fromisoformat(s["date"]) for s in doc["sessions"]]
+        if len(set(days)) > 1:  # equal stretches of time are equal stretches of chart
+            xs = chart["markers"]
+            per_day = (xs[-1] - xs[0]) / (days[-1] - days[0]).days
+            assert all(abs(x - xs[0] - per_day * (day - days[0]).days) < 0.2 for x, day in zip(xs, days, strict=True)), name
+        if len({day.year for day in days}) > 1:
+            assert str(days[0].year) in labels[0]["text"], (name, labels)
 
 
 # --- phones ---------------------------------------------------------------------------------------------
@@ -217,6 +247,39 @@ def test_exit_this_page_sits_in_the_header_over_no_text(browser, server, width):
             page.evaluate(f"window.scrollTo(0, {scrolled})")
             where = page.evaluate(EXIT_IN_THE_HEADER)
             assert where == {"inside": True, "overlapped": []}, (path, scrolled, where)
+    context.close()
+
+
+# How far down the screen the bars that stay over the content reach (Material's header, the status line).
+BARS_BOTTOM = """() => Math.max(...[...document.querySelectorAll(".md-header, [data-sticky-bar]")]
+  .map((bar) => bar.getBoundingClientRect().bottom))"""
+
+
+@pytest.mark.parametrize(("viewport", "most"), [({"width": 390, "height": 844}, 0.10), ({"width": 320, "height": 640}, 0.13)])
+def test_on_a_phone_the_bars_over_the_content_stay_small(browser, server, viewport, most):
+    """Header and save status took 17 % of a 390×844 screen (30 % at 320×640): the status wrapped to two or
+    three lines. On a phone it shows its short form on one line; screen readers still hear the sentence."""
+    context = browser.new_context(viewport=viewport, is_mobile=True, has_touch=True, service_workers="block")
+    page = context.new_page()
+    open_worksheet(page, server.url, wait_for_python=False)
+    page.get_by_label("What does trust mean to you?").fill("Being believed")
+    status = page.locator("#ws-status")
+    expect(status).to_contain_text("Saved ✓")
+    for offline in (False, True):
+        context.set_offline(offline)
+        page.evaluate("scrollTo(0, document.querySelector('#ws-status').getBoundingClientRect().top + scrollY + 600)")
+        assert status.evaluate("(s) => s.getBoundingClientRect().top") < 0.1 * viewport["height"], (
+            "the status line is not stuck at the top"
+        )
+        expect(status.locator(".ws-status-short")).to_have_text(re.compile("^Offline · Saved ✓" if offline else "^Saved ✓"))
+        line = status.evaluate("(s) => [s.getBoundingClientRect().height, parseFloat(getComputedStyle(s).lineHeight)]")
+        assert line[0] < 2 * line[1], f"the status line wraps: {line}"
+        assert status.evaluate("(s) => s.scrollWidth <= s.clientWidth"), "the short status is cut off"
+        bottom = page.evaluate(BARS_BOTTOM)
+        assert bottom <= most * viewport["height"], f"bars reach {bottom} px of {viewport['height']}"
+        heard = status.aria_snapshot()
+        assert "Saved in this browser at" in heard and "✓" not in heard, heard
+        assert ("You are offline" in heard) == offline, heard
     context.close()
 
 

@@ -61,7 +61,7 @@ def test_share_open_and_find_every_answer(person, therapist, live_server):
     assert backup["format"] == "trust-safety-worksheet" and backup["answers"]["exercise.helpfulness"] == 7
     with therapist.expect_download() as download:
         therapist.get_by_role("button", name="Download as Markdown").click()
-    assert "| 2026-01-12 | Family history | 3 | 4 | Slow down |" in download.value.path().read_text()
+    assert "| 12 Jan 2026 | Family history | 3 | 4 | Slow down |" in download.value.path().read_text()
 
 
 def test_second_opening_is_refused_as_already_opened(person, therapist, browser, live_server):

@@ -152,7 +152,7 @@ def test_backup_download_and_restore(watched_page, live_server, tmp_path):
     with page.expect_download() as download:
         page.get_by_role("button", name="Download as Markdown").click()
     markdown = download.value.path().read_text()
-    assert "## Session log" in markdown and "| 2026-01-12 | Family history | 3 | 4 | Slow down |" in markdown
+    assert "## Session log" in markdown and "| 12 Jan 2026 | Family history | 3 | 4 | Slow down |" in markdown
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the session log (CSV)").click()
     assert download.value.path().read_text().splitlines()[1] == "2026-01-12,Family history,3,4,Slow down"
@@ -335,6 +335,6 @@ def test_dates_are_the_persons_own_late_in_a_far_west_evening(browser, live_serv
         with page.expect_download() as download:
             page.get_by_role("button", name="Download as Markdown").click()
         assert download.value.suggested_filename.endswith("2026-12-01.md")
-        assert "_Answers as saved on 2026-12-01._" in download.value.path().read_text()
+        assert "_Answers as saved on 1 December 2026._" in download.value.path().read_text()
     finally:
         context.close()

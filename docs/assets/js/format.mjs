@@ -1,16 +1,30 @@
 // @ts-check
-// Dates and times as the person's own browser writes them, one way everywhere on the site.
+// Dates and times as the site writes them, one way everywhere: "2 December 2026" (or "2 Dec 2026" where room is
+// short), the form Python writes too (py_client/dates.py; a test holds the two to the same text). Day, month
+// spelled out, year reads the same in every English locale; the time of day follows the person's own clock
+// (2:14 PM or 14:14).
+const LONG = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric" });
+
+/** A calendar date (YYYY-MM-DD, or a Date) written out: "2 December 2026". */
+export function formatLongDate(day) {
+  return LONG.format(typeof day === "string" ? new Date(`${day}T00:00:00`) : day);
+}
+
+/** A calendar date (YYYY-MM-DD) in the short form that keeps tables narrow: "2 Dec 2026". Made from the long
+ *  form, since en-GB's own short month for September is "Sept". */
+export function formatShortDate(iso) {
+  const [day, month, year] = formatLongDate(iso).split(" ");
+  return `${day} ${month.slice(0, 3)} ${year}`;
+}
+
+/** A moment (an ISO timestamp from the server) on the person's clock: "2 December 2026 at 2:14 PM". */
 export function formatDateTime(iso) {
-  return new Date(iso).toLocaleString([], { dateStyle: "long", timeStyle: "short" });
+  const moment = new Date(iso);
+  return `${formatLongDate(moment)} at ${formatTime(moment)}`;
 }
 
 export function formatTime(date) {
   return date.toLocaleTimeString([], { timeStyle: "short" });
-}
-
-/** A calendar date (YYYY-MM-DD) in a short form that keeps tables narrow, e.g. "12 Jan 2026". */
-export function formatShortDate(iso) {
-  return new Date(`${iso}T00:00:00`).toLocaleDateString([], { day: "numeric", month: "short", year: "numeric" });
 }
 
 /** The calendar date (YYYY-MM-DD) of `date` where the person is: UTC's is already tomorrow's on an American

@@ -4,7 +4,7 @@
 import * as store from "./store.mjs";
 import { python } from "./python.mjs";
 import { $, download, element, startPage } from "./dom.mjs";
-import { formatShortDate, formatTime, localDateStamp, utcOffsetMinutes } from "./format.mjs";
+import { formatLongDate, formatShortDate, formatTime, localDateStamp, utcOffsetMinutes } from "./format.mjs";
 import { sessionTable } from "./snapshot-view.mjs";
 import { keepOffline } from "./offline.mjs";
 import { WrongPasscodeError, refusal as passcodeRefusal } from "./passcode.mjs";
@@ -14,6 +14,8 @@ import { isRequestLink } from "./request-link.mjs";
 // The column the log is ordered by.
 const DATE = SESSION_COLUMNS.find((column) => column.kind === "date").id;
 const BACKUP_REMINDER_DAYS = 14;
+/** The status line's short form on phones, by state, where the message does not give its own. */
+const SHORT_STATUS = { loading: "Loading…", ready: "Ready ✓", saved: "Saved ✓", locked: "Locked", error: "Not saved ✕" };
 const VIEW_DELAY_MS = 250;
 // With more sessions than this, a page load shows the newest card open and folds the older ones.
 const OPEN_CARDS_ON_LOAD = 3;
@@ -52,10 +54,17 @@ class WorksheetPage {
 
   // --- status and messages ------------------------------------------------------------------------------
 
-  setStatus(state, text) {
+  /** The status line says a whole sentence; on a phone only its short form shows, on one line, so the bars
+   *  over the content stay small. Screen readers always hear the sentence (the short form is hidden from them). */
+  setStatus(state, text, short = SHORT_STATUS[state]) {
     this.status.dataset.state = state;
     this.statusMessage = text;
-    this.status.textContent = navigator.onLine ? text : `You are offline. ${text}`;
+    this.statusShort = short;
+    const offline = !navigator.onLine;
+    this.status.replaceChildren(
+      element("span", { className: "ws-status-full", textContent: offline ? `You are offline. ${text}` : text }),
+      element("span", { className: "ws-status-short", ariaHidden: "true", textContent: offline ? `Offline · ${short}` : short }),
+    );
   }
 
   showNotice(title, lines = [], actions = []) {
@@ -137,7 +146,7 @@ class WorksheetPage {
     try {
       this.doc = store.edit(this.doc, change);
       const how = store.isUnlocked() ? "in this browser, encrypted," : "in this browser";
-      this.setStatus("saved", `Saved ${how} at ${formatTime(new Date())}.`);
+      this.setStatus("saved", `Saved ${how} at ${formatTime(new Date())}.`, `Saved ✓ ${formatTime(new Date())}`);
     } catch (error) {
       if (error instanceof store.LockedError) {
         this.showLocked({ focus: true }); // another tab has just set a passcode
@@ -193,7 +202,7 @@ class WorksheetPage {
     $("#ws-delete-all").addEventListener("click", () => this.deleteEverything());
     window.addEventListener("storage", (event) => this.onOtherTab(event));
     for (const change of ["online", "offline"]) {
-      window.addEventListener(change, () => this.setStatus(this.status.dataset.state, this.statusMessage));
+      window.addEventListener(change, () => this.setStatus(this.status.dataset.state, this.statusMessage, this.statusShort));
     }
   }
 
@@ -238,7 +247,7 @@ class WorksheetPage {
     this.doc = doc;
     this.fill({ keepFocused: true });
     this.scheduleView();
-    this.setStatus("saved", "Updated with changes made in another tab.");
+    this.setStatus("saved", "Updated with changes made in another tab.", "Updated from another tab");
   }
 
   async onOtherTabLock(event) {
@@ -259,7 +268,7 @@ class WorksheetPage {
     this.doc = store.reload();
     this.fill({ keepFocused: true });
     this.scheduleView();
-    this.setStatus("saved", "Updated with changes made in another tab.");
+    this.setStatus("saved", "Updated with changes made in another tab.", "Updated from another tab");
   }
 
   // --- the passcode lock ------------------------------------------------------------------------------
@@ -333,7 +342,7 @@ class WorksheetPage {
     for (const id of ["#ws-passcode-new", "#ws-passcode-repeat"]) $(id, document, HTMLInputElement).value = "";
     message.textContent = "";
     this.showLockOffer({ focus: true });
-    this.setStatus("saved", "Locked with your passcode: your answers are now stored encrypted.");
+    this.setStatus("saved", "Locked with your passcode: your answers are now stored encrypted.", "Encrypted ✓");
     this.keepAwake();
   }
 
@@ -391,7 +400,7 @@ class WorksheetPage {
     this.setFieldsEnabled(this.doc.version === store.VERSION);
     this.scheduleView(0);
     this.updateBackupReminder();
-    this.setStatus("saved", "Unlocked. Your answers are saved in this browser, encrypted, as you type.");
+    this.setStatus("saved", "Unlocked. Your answers are saved in this browser, encrypted, as you type.", "Unlocked ✓");
     $("#ws-lock-now").focus();
     this.keepAwake();
   }
@@ -413,7 +422,7 @@ class WorksheetPage {
     clearTimeout(this.idleTimer);
     this.doc = store.removePasscode();
     this.showLockOffer({ focus: true });
-    this.setStatus("saved", "The passcode was removed. Your answers are saved in this browser as you type.");
+    this.setStatus("saved", "The passcode was removed. Your answers are saved in this browser as you type.", "Passcode removed");
   }
 
   async forgotPasscode() {
@@ -425,7 +434,7 @@ class WorksheetPage {
     this.setFieldsEnabled(true);
     this.scheduleView(0);
     this.updateBackupReminder();
-    this.setStatus("saved", "Everything was erased from this device.");
+    this.setStatus("saved", "Everything was erased from this device.", "Erased ✓");
   }
 
   // --- the session log ----------------------------------------------------------------------------------
@@ -688,7 +697,7 @@ class WorksheetPage {
     this.doc = store.replace(outcome.ok.document);
     this.fill();
     this.scheduleView(0);
-    this.setStatus("saved", `Restored from “${file.name}” and saved in this browser.`);
+    this.setStatus("saved", `Restored from “${file.name}” and saved in this browser.`, "Restored ✓");
   }
 
   async deleteEverything() {
@@ -698,7 +707,7 @@ class WorksheetPage {
     this.fill();
     this.scheduleView(0);
     this.updateBackupReminder();
-    this.setStatus("saved", "Everything was deleted from this device.");
+    this.setStatus("saved", "Everything was deleted from this device.", "Deleted ✓");
   }
 
   confirm(title, text, action) {
@@ -716,10 +725,6 @@ class WorksheetPage {
       dialog.showModal();
     });
   }
-}
-
-function formatLongDate(iso) {
-  return new Date(`${iso}T00:00:00`).toLocaleDateString([], { day: "numeric", month: "long", year: "numeric" });
 }
 
 startPage("article.md-content__inner:has([data-ws-section])", (root) => new WorksheetPage(root));
