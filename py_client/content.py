@@ -93,8 +93,9 @@ class Worksheet:
 
 TRUST_SCALE = Scale(1, 10, ((1, "I completely distrust my therapist"), (10, "I trust my therapist completely")))
 SAFETY_SCALE = Scale(1, 10, ((1, "I don't feel safe at all"), (10, "I feel completely safe with my therapist")))
-# The source shows "very helpful, 5 = moderately helpful" for this scale; its low anchor was lost in the
-# extraction, so only the two legible anchors are kept rather than guessing the third.
+# The source shows only "very helpful, 5 = moderately helpful, 2" of this scale's key: "very helpful" ends a
+# pair whose number was lost (read as 10, the top), and the low anchor was lost too, so only the two legible
+# anchors are kept rather than guessing the third. The prompt's note says so.
 HELPFULNESS_SCALE = Scale(1, 10, ((10, "very helpful"), (5, "moderately helpful")))
 
 WORKSHEET = Worksheet(
@@ -178,6 +179,10 @@ WORKSHEET = Worksheet(
                     "What does safety mean to you?",
                     "Define what feeling safe looks like in various settings. What makes a space or "
                     "interaction feel safe to you?",
+                    source_note=(
+                        "About this question: the original reads “What a space or interaction feel safe to you?”; "
+                        "the word “makes” is ours, added so that the question reads as it was clearly meant."
+                    ),
                 ),
                 Prompt("safety-conditions", "What specific conditions do you need in therapy to feel safe?"),
                 Prompt(
@@ -259,8 +264,9 @@ WORKSHEET = Worksheet(
                     kind="scale",
                     scale=HELPFULNESS_SCALE,
                     source_note=(
-                        "About this scale: the original worksheet’s meaning for 1 was lost; only “10 = very helpful” "
-                        "and “5 = moderately helpful” survive."
+                        "About this scale: only part of its key survives in the original worksheet (“…very helpful, "
+                        "5 = moderately helpful, 2…”). “Very helpful” is read here as 10, the top of the scale; what "
+                        "1 meant was lost."
                     ),
                 ),
             ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import zipfile
@@ -146,6 +147,8 @@ def test_the_form_is_made_from_the_worksheet_data(built_site):
             assert f'name="{section.id}.{item.id}"' in page
         for prompt in section.prompts:
             assert f"{section.id}.{prompt.id}" in page
+            # Where the wording is restored rather than the seed's, the page says so, whatever the prompt's kind.
+            assert html.escape(prompt.source_note, quote=False) in page
         for column in section.columns:
             assert f'data-ws-column="{column.id}"' in page
 
