@@ -48,6 +48,8 @@ SHARE_LIFETIME_DEFAULT = 86400
 PARTS = ("status", "lock", "tools", "share", "open", "ask")
 # A request link's note (the therapist's label) travels in the link only; the server never sees it.
 REQUEST_LABEL_MAX = 80
+# A request's private name ("Sam, week 3") stays in the therapist's browser only (inbox-store.mjs).
+PRIVATE_NAME_MAX = 80
 
 
 def field_id(name: str) -> str:
@@ -77,6 +79,7 @@ def template_environment() -> Environment:
         share_lifetimes=SHARE_LIFETIMES,
         share_lifetime_default=SHARE_LIFETIME_DEFAULT,
         request_label_max=REQUEST_LABEL_MAX,
+        private_name_max=PRIVATE_NAME_MAX,
     )
     return environment
 

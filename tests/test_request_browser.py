@@ -9,7 +9,7 @@ import json
 import os
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -49,9 +49,18 @@ def open_request_link(page, link: str) -> None:
 def test_ask_send_and_open_on_the_therapists_device_only(person, therapist, live_server):
     ask = AskPage(therapist, live_server.url)
     session = (dt.date.today() + dt.timedelta(days=3)).isoformat()
-    link, shown_fingerprint = ask.make_request("For Thursday's session", session)
+    # Linux's Chromium has no share sheet: a stand-in records what the page would hand to one.
+    therapist.add_init_script("navigator.share = async (data) => { window.sharedWith = data; }")
+    link, shown_fingerprint = ask.make_request("For Thursday's session", session, private_name="Sam, week 3")
     fields = {name: values[0] for name, values in parse_qs(urlsplit(link).fragment).items()}
     assert set(fields) == {"r", "k", "l", "d", "c"} and fields["l"] == "For Thursday's session"
+    therapist.get_by_role("button", name="Share…").click()
+    assert therapist.evaluate("window.sharedWith") == {"url": link}  # the address only: no title a preview would show
+    expect(therapist.locator("#ws-ask-message")).to_contain_text("handed to the app you chose")
+    # The private name stays in this browser: not in the link, not in anything sent.
+    assert "Sam" not in unquote(link) and all("Sam" not in body for body in therapist.request_log.bodies())
+    expect(ask.inbox.locator(".ws-ask-title")).to_have_text("Sam, week 3")
+    expect(ask.inbox).to_contain_text("Their note: “For Thursday's session”")
 
     open_worksheet(person, live_server.url)
     typed = fill_everything(person)
@@ -71,12 +80,18 @@ def test_ask_send_and_open_on_the_therapists_device_only(person, therapist, live
     receipt = re.search(r"receipt code is ([A-Z0-9]{4}-[A-Z0-9]{4})", person.locator("#ws-share-message").inner_text()).group(1)
     expect(person.locator("#ws-request-state")).to_contain_text(f"Receipt code: {receipt}.")
 
+    # Back on the inbox, the therapist sees which request has answers not yet opened here, until opened.
+    therapist.goto(ask.url)
+    expect(therapist.locator("#ws-ask-news")).to_have_text("New answers, not yet opened here: “Sam, week 3”.")
+    expect(ask.inbox.locator(".ws-ask-new")).to_have_count(1)
     ask.open_first_answer()
+    expect(therapist.locator("#ws-ask-news")).to_be_empty()
+    expect(ask.inbox.locator(".ws-ask-new")).to_have_count(0)
     text = ask.answers.inner_text()
     for value in typed.values():
         for line in value.split("\n"):
             assert line in text
-    assert "For Thursday's session" in therapist.locator("#ws-ask-warning").inner_text()
+    assert "Sam, week 3" in therapist.locator("#ws-ask-warning").inner_text()
     assert f"Receipt code {receipt}" in therapist.locator("#ws-ask-warning").inner_text()  # the same bytes arrived
     expect(therapist.locator("#ws-ask-result-title")).to_be_focused()
     with therapist.expect_download() as download:
@@ -153,6 +168,9 @@ def test_keyboard_only_and_axe_clean(therapist, person, live_server):
     therapist.get_by_label("A note the person will see (optional)").focus()
     therapist.keyboard.type("For Monday")
     therapist.keyboard.press("Tab")
+    expect(therapist.get_by_label("A private name for this request (optional)")).to_be_focused()
+    therapist.keyboard.type("Alex")
+    therapist.keyboard.press("Tab")
     date_field = therapist.get_by_label("Date of your next session (optional)")
     expect(date_field).to_be_focused()
     session = dt.date.today() + dt.timedelta(days=2)
@@ -191,6 +209,22 @@ def test_keyboard_only_and_axe_clean(therapist, person, live_server):
     therapist.keyboard.press("Enter")
     expect(therapist.locator("#ws-ask-result-title")).to_be_focused(timeout=PYTHON_TIMEOUT)
     assert run_axe(therapist) == []
+
+    # The private name changes in place, by keyboard, and the focus comes back where it was.
+    rename = therapist.locator("#ws-ask-list").get_by_role("button", name="Rename")
+    rename.focus()
+    therapist.keyboard.press("Enter")
+    name_field = therapist.get_by_label("Private name (only in this browser)")
+    expect(name_field).to_be_focused()
+    expect(name_field).to_have_value("Alex")
+    assert run_axe(therapist) == []
+    therapist.keyboard.press("ControlOrMeta+A")
+    therapist.keyboard.type("Alex, week 2")
+    therapist.keyboard.press("Enter")
+    expect(therapist.locator("#ws-ask-list .ws-ask-title")).to_have_text("Alex, week 2")
+    expect(therapist.locator("#ws-ask-list").get_by_role("button", name="Rename")).to_be_focused()
+    therapist.reload()
+    expect(therapist.locator("#ws-ask-list .ws-ask-title")).to_have_text("Alex, week 2")
 
 
 @pytest.fixture
@@ -341,7 +375,7 @@ def test_a_locked_inbox_leaves_no_key_token_or_note_in_the_browser_profile(brows
         therapist.get_by_label("Repeat passcode").fill(INBOX_PASSCODE)
         therapist.get_by_role("button", name="Lock this inbox").click()
         expect(therapist.get_by_role("button", name="Lock now")).to_be_focused(timeout=20_000)
-        link, _fingerprint = ask.request_from_this_page("Ask before Friday")
+        link, _fingerprint = ask.request_from_this_page("Ask before Friday", private_name="Robin Quayle")
         token, private_key = therapist.evaluate(
             """async () => {
               const inbox = await import("/assets/js/inbox-store.mjs");
@@ -357,7 +391,8 @@ def test_a_locked_inbox_leaves_no_key_token_or_note_in_the_browser_profile(brows
               return JSON.stringify(await entries(createStore("tsw-requests", "requests")));
             }"""
         )
-        assert token not in stored and "Ask before Friday" not in stored and '[["locked"],' in stored
+        assert token not in stored and "Ask before Friday" not in stored and "Quayle" not in stored
+        assert '[["locked"],' in stored
 
         # The person keeps their answers locked too: the request link says at once what it is for, and brings
         # the passcode field to them.
@@ -387,15 +422,23 @@ def test_a_locked_inbox_leaves_no_key_token_or_note_in_the_browser_profile(brows
         therapist.get_by_role("textbox", name="Passcode", exact=True).fill(INBOX_PASSCODE)
         unlock.click()
         expect(ask.inbox).to_contain_text("Ask before Friday", timeout=20_000)
+        expect(therapist.locator("#ws-ask-news")).to_contain_text("Robin Quayle")
         ask.inbox.get_by_role("button", name="Open").first.click()
+        expect(ask.answers).to_contain_text("Being heard", timeout=PYTHON_TIMEOUT)
+        expect(therapist.locator("#ws-ask-news")).to_be_empty()  # opened: remembered, sealed, as not new
+        ask.inbox.get_by_role("button", name="Rename").click()
+        therapist.get_by_label("Private name (only in this browser)").fill("Robin Quayle, week 2")
+        therapist.get_by_role("button", name="Save the name").click()
+        expect(ask.inbox.locator(".ws-ask-title")).to_have_text("Robin Quayle, week 2")
+        ask.inbox.get_by_role("button", name="Open").first.click()  # the key still opens what was sent
         expect(ask.answers).to_contain_text("Being heard", timeout=PYTHON_TIMEOUT)
 
         # "Lock now" takes every request and answer off the page.
         therapist.get_by_role("button", name="Lock now").click()
         expect(therapist.get_by_role("textbox", name="Passcode", exact=True)).to_be_focused()
-        assert "Being heard" not in therapist.content() and "Ask before Friday" not in therapist.content()
+        assert all(text not in therapist.content() for text in ("Being heard", "Ask before Friday", "Quayle"))
     finally:
         context.close()
     # What someone who copies the profile reads: nothing of the request in any of its files.
     on_disk = b"".join(path.read_bytes() for path in profile.rglob("*") if path.is_file())
-    assert token.encode() not in on_disk and b"Ask before Friday" not in on_disk and b"Being heard" not in on_disk
+    assert all(text not in on_disk for text in (token.encode(), b"Ask before Friday", b"Being heard", b"Quayle"))

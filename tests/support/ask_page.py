@@ -20,15 +20,17 @@ class AskPage:
         self.page.goto(self.url)
         expect(self.page.get_by_role("button", name="Make a request link")).to_be_enabled()
 
-    def make_request(self, label: str = "", session_date: str = "") -> tuple[str, str]:
+    def make_request(self, label: str = "", session_date: str = "", private_name: str = "") -> tuple[str, str]:
         """Open the page and make a request link through its form; returns the link and the key fingerprint it shows."""
         self.open()
-        return self.request_from_this_page(label, session_date)
+        return self.request_from_this_page(label, session_date, private_name)
 
-    def request_from_this_page(self, label: str = "", session_date: str = "") -> tuple[str, str]:
+    def request_from_this_page(self, label: str = "", session_date: str = "", private_name: str = "") -> tuple[str, str]:
         """Make a request link on the page as it is (a locked inbox opens only within one visit)."""
         if label:
             self.page.get_by_label("A note the person will see (optional)").fill(label)
+        if private_name:
+            self.page.get_by_label("A private name for this request (optional)").fill(private_name)
         if session_date:
             self.page.get_by_label("Date of your next session (optional)").fill(session_date)
         self.page.get_by_role("button", name="Make a request link").click()

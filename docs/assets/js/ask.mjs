@@ -7,7 +7,7 @@ import { api, serverReachable, ServerUnreachable, siteRoot } from "./api.mjs";
 import { $, element, showMessage, startPage } from "./dom.mjs";
 import { REQUEST_MAX_LIFETIME } from "./facts.mjs";
 import { formatDateTime, formatShortDate, utcOffsetMinutes } from "./format.mjs";
-import { copyField, qrCode } from "./link-tools.mjs";
+import { copyField, offerShare, qrCode } from "./link-tools.mjs";
 import { python } from "./python.mjs";
 import { fingerprint, newKeyPair, openAnswers, receiptCode, requestFragment } from "./request-crypto.mjs";
 import * as inbox from "./inbox-store.mjs";
@@ -31,6 +31,12 @@ function lifetimeUntilDayAfter(sessionDate) {
   return Math.floor((end.getTime() - Date.now()) / 1000);
 }
 
+/** An answer as the inbox remembers it opened: its place in the request and when it came (a place freed by
+ *  a deletion takes new answers). */
+function answerKey(answer) {
+  return `${answer.number}@${answer.received_at}`;
+}
+
 class AskPage {
   constructor(root) {
     this.root = root;
@@ -46,6 +52,8 @@ class AskPage {
         ? "The link was copied. Paste it into a message to the person."
         : "Select the link and copy it (Ctrl+C, or long-press on a phone).");
     });
+    offerShare($("#ws-ask-send", this.root, HTMLButtonElement), $("#ws-ask-link", this.root, HTMLInputElement),
+      (message) => this.say(message));
     this.startLock();
     this.checkServer();
     this.refreshList();
@@ -199,6 +207,7 @@ class AskPage {
   async create() {
     const button = $("#ws-ask-create", this.root, HTMLButtonElement);
     const label = $("#ws-ask-label", this.root, HTMLInputElement).value.trim();
+    const privateName = $("#ws-ask-name", this.root, HTMLInputElement).value.trim();
     const sessionDate = $("#ws-ask-date", this.root, HTMLInputElement).value;
     const lifetime = lifetimeUntilDayAfter(sessionDate);
     if (lifetime !== null && lifetime < DAY_SECONDS) {
@@ -228,7 +237,7 @@ class AskPage {
       }
       const record = {
         id: body.id, manage_token: body.manage_token, expires_at: body.expires_at, created_at: new Date().toISOString(),
-        label, session_date: sessionDate, kem, keys, public_key: toBase64url(publicKey), fingerprint: await fingerprint(publicKey),
+        label, private_name: privateName, seen: [], session_date: sessionDate, kem, keys, public_key: toBase64url(publicKey), fingerprint: await fingerprint(publicKey),
       };
       try {
         await inbox.add(record, pkcs8);
@@ -278,23 +287,60 @@ class AskPage {
     $("#ws-ask-none", this.root).hidden = all.length > 0;
     $("#ws-ask-list", this.root).replaceChildren(...all.map((record) => this.row(record)));
     await Promise.all(all.map((record) => this.refreshState(record)));
+    this.showNews();
+  }
+
+  /** Which requests have answers not yet opened in this browser, said once above the list. */
+  showNews() {
+    const fresh = [...this.root.querySelectorAll(".ws-ask-request[data-new=true] .ws-ask-title")].map((title) => `“${title.textContent}”`);
+    $("#ws-ask-news", this.root).textContent = fresh.length
+      ? `New answers, not yet opened here: ${fresh.join(", ")}.`
+      : "";
   }
 
   row(record) {
-    const title = record.label || "Request without a note";
-    const made = `Made on ${formatDateTime(record.created_at)}${record.session_date ? `, for the session on ${formatShortDate(record.session_date)}` : ""}. Key fingerprint ${record.fingerprint}.`;
+    const title = record.private_name || record.label || "Request without a note";
+    const note = record.private_name && record.label ? `Their note: “${record.label}”. ` : "";
+    const made = `${note}Made on ${formatDateTime(record.created_at)}${record.session_date ? `, for the session on ${formatShortDate(record.session_date)}` : ""}. Key fingerprint ${record.fingerprint}.`;
     const item = element("li", { className: "ws-ask-request" },
-      element("strong", { textContent: title }), " ",
+      element("strong", { className: "ws-ask-title", id: this.titleId(record), textContent: title }), " ",
       element("span", { className: "ws-share-made", textContent: made }), " ",
       element("span", { className: "ws-ask-state", textContent: "Checking…" }),
       element("ul", { className: "ws-plain-list ws-ask-answers" }),
       element("div", { className: "ws-buttons" },
         this.button("Show the link again", () => this.showLink(record), "ws-ask-show-link"),
+        this.button("Rename", () => this.startRename(record, item), "ws-ask-rename"),
         this.button("Delete this request", () => this.remove(record), "ws-ask-delete")));
     item.dataset.requestId = record.id;
-    item.querySelectorAll("button").forEach((button) => button.setAttribute("aria-describedby", `${this.titleId(record)}`));
-    item.firstElementChild?.setAttribute("id", this.titleId(record));
+    item.querySelectorAll("button").forEach((button) => button.setAttribute("aria-describedby", this.titleId(record)));
     return item;
+  }
+
+  /** The private name, changed in place: a small form over the request's title. */
+  startRename(record, item) {
+    const id = `${this.titleId(record)}-name`;
+    const field = element("input", {
+      type: "text", id, value: record.private_name || "", autocomplete: "off",
+      maxLength: $("#ws-ask-name", this.root, HTMLInputElement).maxLength,
+    });
+    const form = element("form", { className: "ws-ask-rename-form" },
+      element("label", { htmlFor: id, textContent: "Private name (only in this browser)" }), field,
+      element("span", { className: "ws-buttons" },
+        element("button", { type: "submit", className: "md-button md-button--primary", textContent: "Save the name" }),
+        this.button("Cancel", () => this.refreshList().then(() => this.focusRow(record.id, ".ws-ask-rename")), "ws-ask-rename-cancel")));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      await inbox.update(record.id, (entry) => { entry.private_name = field.value.trim(); });
+      this.say(field.value.trim() ? `Renamed “${field.value.trim()}”, in this browser only.` : "The private name was removed.");
+      await this.refreshList();
+      this.focusRow(record.id, ".ws-ask-rename");
+    });
+    $(".ws-ask-title", item).replaceWith(form);
+    field.focus();
+  }
+
+  focusRow(id, selector) {
+    this.root.querySelector(`[data-request-id="${CSS.escape(id)}"] ${selector}`)?.focus();
   }
 
   titleId(record) {
@@ -320,7 +366,11 @@ class AskPage {
       item.dataset.state = body.state;
       state.textContent = STATE_TEXT[body.state]({ expires_at: body.expires_at });
       $(".ws-ask-show-link", item).hidden = body.state !== "open";
+      const seen = new Set(record.seen || []);
+      const fresh = (answer) => !seen.has(answerKey(answer));
+      item.dataset.new = String(body.responses.some(fresh));
       $(".ws-ask-answers", item).replaceChildren(...body.responses.map((answer) => element("li", {},
+        ...(fresh(answer) ? [element("strong", { className: "ws-ask-new", textContent: "New: " })] : []),
         `Answers received on ${formatDateTime(answer.received_at)}. `,
         this.button("Open", () => this.openAnswer(record, answer), "md-button--primary ws-ask-open"), " ",
         this.button("Delete from the server", () => this.deleteAnswer(record, answer), "ws-ask-delete-answer"))));
@@ -352,9 +402,10 @@ class AskPage {
         return;
       }
       this.say("");
+      await this.markSeen(record, answer);
       const receipt = await receiptCode(body.ciphertext);
       showAnswers(this.root, "ws-ask", outcome.ok,
-        `Sent on ${formatDateTime(outcome.ok.created_at)}${record.label ? ` for “${record.label}”` : ""}. Receipt code ${receipt}: the person was shown a code when they sent their answers; if theirs is not ${receipt}, or they sent nothing, someone else with the link sent these. Opened in this browser only; nothing decrypted is kept here. The encrypted copy stays on the server until you delete it, or until ${formatDateTime(record.expires_at)}.`);
+        `Sent on ${formatDateTime(outcome.ok.created_at)}${record.private_name || record.label ? ` for “${record.private_name || record.label}”` : ""}. Receipt code ${receipt}: the person was shown a code when they sent their answers; if theirs is not ${receipt}, or they sent nothing, someone else with the link sent these. Opened in this browser only; nothing decrypted is kept here. The encrypted copy stays on the server until you delete it, or until ${formatDateTime(record.expires_at)}.`);
       // The answers come below the inbox: bring their heading to the top, not just into view at the bottom.
       const title = $("#ws-ask-result-title", this.root);
       title.focus({ preventScroll: true });
@@ -363,6 +414,16 @@ class AskPage {
       if (!(error instanceof ServerUnreachable)) throw error;
       this.say("The server cannot be reached right now. Please try again later.", { problem: true });
     }
+  }
+
+  /** Remember, in this browser, that these answers were opened: they are no longer new. */
+  async markSeen(record, answer) {
+    const key = answerKey(answer);
+    if (record.seen?.includes(key)) return;
+    record.seen = [...(record.seen || []), key];
+    await inbox.update(record.id, (entry) => { entry.seen = [...new Set([...(entry.seen || []), key])]; });
+    await this.refreshState(record);
+    this.showNews();
   }
 
   async deleteAnswer(record, answer) {

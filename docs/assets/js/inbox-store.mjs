@@ -8,7 +8,7 @@
 // (under LOCKED_KEY) and nothing else: the requests' notes, dates, tokens and keys. Each private key was
 // made extractable only to be exported once and sealed at once, on its own (KEY_FORMAT), so that while
 // unlocked this page holds the keys only sealed or as non-extractable CryptoKeys, imported after unlock.
-import { createStore, del, get, set, values } from "../../vendor/idb-keyval.mjs";
+import { createStore, del, get, promisifyRequest, set, values } from "../../vendor/idb-keyval.mjs";
 import * as passcode from "./passcode.mjs";
 import { importKeyPair } from "./request-crypto.mjs";
 import { fromBase64url, toBase64url } from "./share-crypto.mjs";
@@ -55,9 +55,15 @@ async function opened(entry, lock) {
   }
 }
 
-/** Open the sealed inbox with the lock held, and make it this page's. */
-async function take(lock, payload) {
-  const records = await Promise.all(payload.requests.map((entry) => opened(entry, lock)));
+/** Open the sealed inbox with the lock held, and make it this page's. Keys already imported are kept, so a
+ *  change to one request unseals and imports no other's key. */
+async function take(lock, payload, imported = new Map()) {
+  const records = await Promise.all(payload.requests.map((entry) => {
+    const known = imported.get(entry.id);
+    if (!known) return opened(entry, lock);
+    const { sealed_key: _sealed, ...record } = entry;
+    return { ...record, keys: known.keys };
+  }));
   unlocked = { lock, records: new Map(records.map((record) => [record.id, record])) };
 }
 
@@ -69,7 +75,7 @@ async function changeSealed(change) {
   const payload = passcode.reopen(raw, FORMAT, state.lock);
   change(payload.requests);
   await set(LOCKED_KEY, passcode.seal(state.lock, FORMAT, payload), requests);
-  await take(state.lock, payload);
+  await take(state.lock, payload, state.records);
 }
 
 /** Every request made in this browser; throws InboxLockedError while the inbox is locked. */
@@ -90,6 +96,27 @@ export async function add(record, pkcs8) {
   const sealedKey = passcode.seal(unlocked.lock, KEY_FORMAT, { pkcs8: toBase64url(pkcs8) });
   pkcs8.fill(0);
   await changeSealed((list) => list.push({ ...rest, sealed_key: sealedKey }));
+}
+
+/** Change what this browser keeps about a request (its private name, the answers already looked at); a
+ *  request no longer here is left alone. */
+export async function update(id, change) {
+  if (unlocked) {
+    await changeSealed((list) => list.filter((entry) => entry.id === id).forEach(change));
+    return;
+  }
+  if (await isLocked()) throw new InboxLockedError("the inbox is locked");
+  // In one transaction, so another tab's change in between is not lost; a request deleted meanwhile stays
+  // deleted (idb-keyval's own update() would write it back as undefined).
+  await requests("readwrite", (store) => {
+    const read = store.get(id);
+    read.onsuccess = () => {
+      if (read.result === undefined) return;
+      change(read.result);
+      store.put(read.result, id);
+    };
+    return promisifyRequest(store.transaction);
+  });
 }
 
 /** Forget a request (and with it, its key). */

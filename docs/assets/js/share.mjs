@@ -6,7 +6,7 @@ import * as store from "./store.mjs";
 import { python } from "./python.mjs";
 import { seal, linkFragment } from "./share-crypto.mjs";
 import { api, serverReachable, ServerUnreachable, siteRoot } from "./api.mjs";
-import { copyField, qrCode } from "./link-tools.mjs";
+import { copyField, offerShare, qrCode } from "./link-tools.mjs";
 import { formatDateTime, utcOffsetMinutes } from "./format.mjs";
 import { renderSnapshot } from "./snapshot-view.mjs";
 import { $, showMessage, startPage } from "./dom.mjs";
@@ -40,6 +40,8 @@ class SharePanel {
   start() {
     $("#ws-share-create", this.root, HTMLButtonElement).addEventListener("click", () => this.create());
     $("#ws-share-copy", this.root).addEventListener("click", () => this.copy());
+    offerShare($("#ws-share-send", this.root, HTMLButtonElement), $("#ws-share-link", this.root, HTMLInputElement),
+      (message) => this.say(message));
     $("#ws-share-preview", this.root, HTMLButtonElement).addEventListener("click", () => this.preview());
     $("#ws-share-preview-close", this.root).addEventListener("click", () => {
       $("#ws-share-preview-area", this.root).hidden = true;
