@@ -130,6 +130,22 @@ def test_the_key_leaves_the_address_bar_and_history(person, therapist, live_serv
     assert fragment_fields(link)["k"] not in json.dumps(therapist.evaluate("history.state"))
 
 
+def test_share_hands_the_link_to_a_share_sheet_only_where_there_is_one(person, live_server):
+    """On a phone "Share…" hands the link to the person's own apps; Linux's Chromium has no share sheet, so
+    the button is hidden there, and a stand-in for one records what the page would hand over."""
+    make_link(person, live_server.url, fill=False)
+    expect(person.get_by_role("button", name="Copy link")).to_be_visible()
+    expect(person.get_by_role("button", name="Share…")).to_be_hidden()
+    person.add_init_script("navigator.share = async (data) => { window.sharedWith = data; }")
+    link, _ = make_link(person, live_server.url, fill=False)
+    person.get_by_role("button", name="Share…").click()
+    assert person.evaluate("window.sharedWith") == {"url": link}  # the address only: no title a chat preview shows
+    expect(person.locator("#ws-share-message")).to_contain_text("handed to the app you chose")
+    person.evaluate("() => { navigator.share = async () => { throw new DOMException('closed', 'AbortError'); }; }")
+    person.get_by_role("button", name="Share…").click()
+    expect(person.locator("#ws-share-message")).to_contain_text("Nothing was shared")
+
+
 def test_no_answer_key_or_passphrase_reaches_the_server(person, therapist, live_server):
     link, typed = make_link(person, live_server.url, passphrase="violet morning")
     TherapistPage(therapist).reveal(link, "violet morning")
