@@ -51,6 +51,7 @@ class Server(BaseApplication):
     def load_config(self):
         self.cfg.set("bind", f"{self.settings.host}:{self.settings.port}")
         self.cfg.set("workers", self.settings.workers)
+        self.cfg.set("worker_connections", self.settings.worker_connections)
         for name, value in GUNICORN_SETTINGS.items():
             self.cfg.set(name, value)
         # gthread that reads each request whole before a thread takes it, and caps connections per address

@@ -133,6 +133,14 @@ class Settings:
         "one client cannot take every connection slot. Not applied behind a proxy (`--proxy-count` above 0), "
         "where every connection is the proxy's: limit there instead (nginx `limit_conn`). 0: no cap.",
     )
+    worker_connections: int = option(
+        1000,
+        "Most connections each worker holds open at once. Near it, each new connection closes the one that "
+        "has sent least for longest (an idle kept-alive one first, then the slowest request still arriving), "
+        "so slow clients from any number of addresses cannot keep out a person whose request arrives in "
+        "moments. The per-address cap above comes first: it keeps one address from holding more than its "
+        "share, and this keeps many addresses together from holding every slot.",
+    )
     max_buffered_bytes: int = option(
         64 * 1024 * 1024,
         "Most bytes each worker holds of requests still arriving (it reads each request whole before a "

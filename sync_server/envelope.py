@@ -111,10 +111,39 @@ def check_sealed(ciphertext: str, kem: str) -> bytes:
     return data
 
 
+# X25519 public keys of small order (RFC 7748, section 7): with one of them as its key, a request would make
+# every sender's shared secret one of a handful of values anyone can compute. The top bit of the last byte is
+# ignored by X25519, so it is cleared before comparing; p - 1, p and p + 1 are non-canonical encodings of
+# small-order points. The same list as libsodium's.
+X25519_SMALL_ORDER = frozenset(
+    bytes.fromhex(point)
+    for point in (
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    )
+)
+# P-256 (SEC 2, section 2.4.2): y^2 = x^3 - 3x + b over the prime field of P256_P.
+P256_P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
+P256_B = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+
+
 def check_public_key(text: str, kem: str) -> bytes:
-    """A request's public key: raw X25519 (32 bytes) or an uncompressed P-256 point (65 bytes, 0x04 first)."""
+    """A request's public key: raw X25519 (32 bytes, not of small order) or an uncompressed P-256 point (65
+    bytes, 0x04 first, on the curve). A key that fails would leave what is sent to the request readable, or
+    unreadable to its therapist, so it is refused when the request is made."""
     key = decode_base64url(text, "public_key")
     _, key_bytes = KEMS[kem]
     if len(key) != key_bytes or (kem == "P-256" and key[0] != 4):
         raise EnvelopeError("malformed", f"public_key must be a raw {kem} public key of {key_bytes} bytes.")
+    if kem == "X25519" and key[:31] + bytes([key[31] & 0x7F]) in X25519_SMALL_ORDER:
+        raise EnvelopeError("weak_key", "public_key is an X25519 point of small order, which anyone could read answers to.")
+    if kem == "P-256":
+        x, y = int.from_bytes(key[1:33], "big"), int.from_bytes(key[33:], "big")
+        if x >= P256_P or y >= P256_P or (y * y - (x * x * x - 3 * x + P256_B)) % P256_P:
+            raise EnvelopeError("malformed", "public_key is not a point on the P-256 curve.")
     return key

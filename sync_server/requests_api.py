@@ -89,6 +89,8 @@ def respond(public_id: str):
         response = jsonify(number=outcome.number, received_at=iso(now))
         response.status_code = 201
         return response
+    if outcome.kind == "repeated":  # already held: the first copy's place, and no second copy
+        return jsonify(number=outcome.number, received_at=iso(outcome.received_at))
     if outcome.kind == "gone" and outcome.status is not None:
         state = outcome.status.state
         raise ApiError(410, "gone", GONE_MESSAGES[state], reason=state)

@@ -2,22 +2,25 @@
 
 Gunicorn's gthread worker gives a connection a thread as soon as it is accepted, and the thread then reads
 the request line, headers and body blocking, for as long as the client takes: 200 clients sending a byte
-at a time hold every thread, and everyone else waits. Two layers here:
+at a time hold every thread, and everyone else waits. ``BufferingWorker`` reads each request in the
+worker's event loop instead (non-blocking, beside gunicorn's own keep-alive polling) until it has all
+arrived, where it ends decided by a real HTTP/1.1 parser (``framing.py``: h11). Only then does a thread
+take it, and the thread's parser reads it, in one plain form, from memory at once. So no thread ever
+waits on a client, on any path:
 
-- ``BufferingWorker`` reads each request in the worker's event loop (non-blocking, beside gunicorn's own
-  keep-alive polling) until it has all arrived: the headers, and the body its Content-Length announces
-  (or a chunked body to its last chunk; the API refuses those at their headers), up to the API's size
-  limit. Only then does a thread take it, and the thread's parser reads it from that buffer at once. A
-  request not complete within the deadline gets a 408 from the event loop and its connection is closed;
-  no thread ever waited on it. What it holds is bounded (``--max-buffered-bytes`` per worker): past it,
-  the requests arriving longest are refused with a 503. It also caps how many connections one address
-  may hold at once (``--max-connections-per-address``), so one client cannot take all of a worker's
-  connection slots; behind a proxy every connection comes from the proxy, so the cap is then left to the
-  proxy.
-- ``HeaderDeadlineWorker`` (its base) still times what a thread reads of the headers, for a request
-  handed over before they were complete (one larger than the buffer): past the deadline the connection is
-  shut for reading and the thread is free again. Once the headers are in, the body deadline
-  (``body.py``) takes over.
+- a request not whole within the deadline gets a 408 from the event loop and its connection is closed;
+- one h11 will not parse, with headers over the limit, with a chunked body or a body larger than any the
+  API takes is refused from the event loop as it arrives (400, 431, 411, 413), never logged with its
+  address or request line;
+- ``Expect: 100-continue`` is answered from the event loop, so such a client sends its body at once.
+
+What it holds is bounded: past ``--max-buffered-bytes`` per worker the requests arriving longest are refused
+with a 503. Connection slots are bounded too, two ways. One address may hold at most
+``--max-connections-per-address`` at once (left to the proxy behind one, where every connection is the
+proxy's). And whatever the number of addresses, when a worker's connections near gunicorn's
+``worker_connections``, each new one sheds the connection that has sent least for longest (an idle
+kept-alive one first, then the slowest still arriving), so a crowd of slow connections cannot keep a
+person whose request arrives in moments from being accepted.
 """
 
 from __future__ import annotations
@@ -26,67 +29,44 @@ import collections
 import contextlib
 import errno
 import json
-import re
 import selectors
 import socket
 import time
 from functools import partial
+from http import HTTPStatus
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from . import MAX_REQUEST_BYTES
-from .body import BODY_DEADLINE_SECONDS, watchdog
+from .body import BODY_DEADLINE_SECONDS
+from .framing import CONTINUE, Refusal, RequestFramer
 from .headers import static_headers
 
-# The most a request may be to be read here whole: the app's own limit on request bodies, and room for the
-# headers. A larger one is handed to a thread once its headers are in, and refused there before its body.
-MAX_BUFFERED_BODY = MAX_REQUEST_BYTES
-MAX_BUFFERED_HEAD = 64 * 1024
 READ_BYTES = 64 * 1024
-HEAD_END = b"\r\n\r\n"
-CONTENT_LENGTH = re.compile(rb"\r\ncontent-length[ \t]*:[ \t]*(\d+)[ \t]*(?=\r\n|$)", re.IGNORECASE)
-CHUNKED = re.compile(rb"\r\ntransfer-encoding[ \t]*:[^\r\n]*chunked", re.IGNORECASE)
-LAST_CHUNK = re.compile(rb"(?:^|\r\n)0[ \t;]*[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n")
-# The API refuses a chunked body at its headers (body.py), before any of it is read: hand it over then.
-API_REQUEST = re.compile(rb"^[A-Z]+ /api/")
+# Shedding starts this close to gunicorn's worker_connections (a tenth of it), so the worker keeps accepting.
+SHED_MARGIN = 0.1
 
 
-def error_response(status: str, code: str, message: str) -> bytes:
+def error_response(status: int, code: str, message: str) -> bytes:
     """An answer the event loop sends itself, JSON with the headers every API answer carries (``headers.py``)."""
     body = json.dumps({"error": code, "message": message}).encode()
     headers = {**static_headers("/api/"), "Cache-Control": "no-store", "Content-Type": "application/json"}
     lines = [f"{name}: {value}" for name, value in headers.items()]
-    head = "\r\n".join([f"HTTP/1.1 {status}", *lines, "Connection: close", f"Content-Length: {len(body)}", "", ""])
+    head = "\r\n".join(
+        [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}", *lines, "Connection: close", f"Content-Length: {len(body)}", "", ""]
+    )
     return head.encode() + body
 
 
-TIMED_OUT = error_response(
-    "408 REQUEST TIMEOUT", "request_timeout", f"The request did not arrive within {BODY_DEADLINE_SECONDS} seconds."
-)
+TIMED_OUT = error_response(408, "request_timeout", f"The request did not arrive within {BODY_DEADLINE_SECONDS} seconds.")
 CROWDED_OUT = error_response(
-    "503 SERVICE UNAVAILABLE",
+    503,
     "server_busy",
     "The server is holding too many unfinished requests to wait for this one. Nothing was stored; please try again.",
 )
 
 
-def request_complete(buffer: bytes | bytearray) -> bool:
-    """Whether ``buffer`` holds a whole request (or as much of one as is ever buffered here)."""
-    end = buffer.find(HEAD_END)
-    if end < 0:
-        return len(buffer) > MAX_BUFFERED_HEAD  # too large to buffer: a thread's parser refuses it
-    head, body = bytes(buffer[:end]), buffer[end + len(HEAD_END) :]
-    if CHUNKED.search(head):
-        if API_REQUEST.match(head):
-            return True
-        return len(body) > MAX_BUFFERED_BODY or LAST_CHUNK.search(bytes(body)) is not None
-    length = CONTENT_LENGTH.search(head)
-    expected = int(length.group(1)) if length else 0
-    return expected > MAX_BUFFERED_BODY or len(body) >= expected
-
-
 class BufferedSocket(socket.socket):
-    """A client socket whose first reads return what the event loop has already read from it."""
+    """A client socket whose reads return the whole request the event loop has already read from it."""
 
     def __init__(self, original: socket.socket):
         super().__init__(original.family, original.type, original.proto, fileno=original.detach())
@@ -111,20 +91,7 @@ class BufferedSocket(socket.socket):
         return super().recv_into(target, size, flags)
 
 
-class HeaderDeadlineWorker(ThreadWorker):
-    def handle(self, conn):
-        conn.header_watch = watchdog.watch(conn.sock)
-        try:
-            return super().handle(conn)
-        finally:
-            watchdog.finish(conn.header_watch)  # when no request came of it (deferred, closed, malformed)
-
-    def handle_request(self, req, conn):
-        watchdog.finish(conn.header_watch)  # the headers are in: from here the body deadline applies
-        return super().handle_request(req, conn)
-
-
-class BufferingWorker(HeaderDeadlineWorker):
+class BufferingWorker(ThreadWorker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         settings = self.app.settings
@@ -146,16 +113,41 @@ class BufferingWorker(HeaderDeadlineWorker):
         if self.max_per_address and self.per_address[address] >= self.max_per_address:
             client_sock.close()  # over the cap: refused before it costs anything but the accept
             return
+        self._shed_if_crowded()
         self.per_address[address] += 1
         self.nr_conns += 1
         conn = TConn(self.cfg, BufferedSocket(client_sock), client_addr, listener.getsockname())
         conn.address = address
+        conn.accepted_at = time.monotonic()
         self._await_request(conn)
 
-    def _await_request(self, conn) -> None:
+    def _shed_if_crowded(self) -> None:
+        """Near the connection limit, make room for the connection just accepted: close the one that has sent
+        least for longest. An idle kept-alive connection goes first (closing it is ordinary HTTP), then
+        the request arriving slowest, by bytes a second since its connection was accepted."""
+        if self.nr_conns < self.worker_connections * (1 - SHED_MARGIN):
+            return
+        if self.keepalived_conns:
+            conn = self.keepalived_conns.popleft()
+            with contextlib.suppress(OSError, KeyError, ValueError):
+                self.poller.unregister(conn.sock)
+            self.nr_conns -= 1
+            conn.close()
+            self._forget(conn)
+            return
+        now = time.monotonic()
+        slowest = min(self.arriving, key=lambda conn: conn.framer.held / max(now - conn.accepted_at, 1e-3), default=None)
+        if slowest is not None:
+            self._refuse(slowest, CROWDED_OUT)
+
+    def _await_request(self, conn, leftover: bytes = b"") -> None:
         conn.sock.setblocking(False)
+        conn.framer = RequestFramer()
+        conn.leftover = b""
         self.arriving[conn] = time.monotonic() + BODY_DEADLINE_SECONDS
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_request_bytes, conn))
+        if leftover:
+            self._take(conn, leftover)
 
     def on_client_socket_readable(self, conn, client):
         """A kept-alive connection has bytes: buffer its next request here too, not in a thread."""
@@ -173,19 +165,32 @@ class BufferingWorker(HeaderDeadlineWorker):
         if not data:  # the client went away before its request was complete
             self._drop(conn)
             return
-        conn.sock.buffered += data
-        self.held_bytes += len(data)
-        self._hand_over_if_complete(conn)
+        self._take(conn, data)
 
-    def _hand_over_if_complete(self, conn) -> None:
-        if request_complete(conn.sock.buffered):
-            self.poller.unregister(conn.sock)
-            del self.arriving[conn]
-            self.held_bytes -= len(conn.sock.buffered)
-            conn.data_ready = True
-            self.enqueue_req(conn)
-        elif self.buffer_budget and self.held_bytes > self.buffer_budget:
-            self._crowd_out(spare=conn)
+    def _take(self, conn, data: bytes) -> None:
+        """Read the client's next bytes into its request; hand the request to a thread once it is whole."""
+        framer = conn.framer
+        waited_for_continue = framer.wants_continue
+        try:
+            request = framer.feed(data)
+        except Refusal as refusal:
+            self._refuse(conn, error_response(refusal.status, refusal.code, refusal.message))
+            return
+        self.held_bytes += len(data)
+        if framer.wants_continue and not waited_for_continue and request is None:
+            with contextlib.suppress(OSError):
+                conn.sock.send(CONTINUE)
+        if request is None:
+            if self.buffer_budget and self.held_bytes > self.buffer_budget:
+                self._crowd_out(spare=conn)
+            return
+        self.poller.unregister(conn.sock)
+        del self.arriving[conn]
+        self.held_bytes -= framer.held
+        conn.sock.buffered[:] = request
+        conn.leftover = framer.leftover()
+        conn.data_ready = True
+        self.enqueue_req(conn)
 
     def _crowd_out(self, spare) -> None:
         """Over the worker's budget of buffered bytes: give up on the requests that have been arriving longest
@@ -214,7 +219,7 @@ class BufferingWorker(HeaderDeadlineWorker):
         with contextlib.suppress(OSError, KeyError, ValueError):
             self.poller.unregister(conn.sock)
         if self.arriving.pop(conn, None) is not None:
-            self.held_bytes -= len(conn.sock.buffered)
+            self.held_bytes -= conn.framer.held
         self.nr_conns -= 1
         conn.close()
         self._forget(conn)
@@ -229,17 +234,15 @@ class BufferingWorker(HeaderDeadlineWorker):
 
     def finish_request(self, conn, fs):
         """Gunicorn's, and the address's count goes down when the connection is closed. A next request the
-        client sent already (pipelined) may be in the buffer rather than on the socket: it is taken from there."""
+        client sent already (pipelined) was read with this one: it is framed from there."""
         before = self.nr_conns
         super().finish_request(conn, fs)
         if self.nr_conns < before:
             self._forget(conn)
-        elif conn in self.keepalived_conns and conn.sock.buffered:
+        elif conn in self.keepalived_conns and conn.leftover:
             self.poller.unregister(conn.sock)
             self.keepalived_conns.remove(conn)
-            self._await_request(conn)
-            self.held_bytes += len(conn.sock.buffered)
-            self._hand_over_if_complete(conn)
+            self._await_request(conn, conn.leftover)
 
     def murder_keepalived(self, force=False):
         """Gunicorn's, and the address's count goes down for each idle connection it closed."""

@@ -3,6 +3,7 @@ number of sealed answers until it expires; only its manage token lists, fetches,
 
 from __future__ import annotations
 
+import base64
 import os
 import sqlite3
 import threading
@@ -47,6 +48,22 @@ def test_a_request_takes_one_answer_which_only_its_manager_reads(client, kem):
     assert client.delete(f"/api/requests/{made['id']}/responses/1", headers=managed(made)).status_code == 204
     assert client.get(f"/api/requests/{made['id']}/responses/1", headers=managed(made)).status_code == 404
     assert client.delete(f"/api/requests/{made['id']}/responses/1", headers=managed(made)).status_code == 404
+
+
+def test_the_same_answers_sent_again_take_no_second_place_or_copy(client, settings):
+    """Captured answers replayed (or a retry of the same bytes) could fill a request's places with copies: a
+    second copy is not stored, and the sender is told the first one's number and time, even once full."""
+    made = make_request(client, max_responses=2)
+    answer = sealed()
+    first = respond(client, made, answer)
+    stored = stored_state(settings)
+    again = respond(client, made, answer)
+    assert first.status_code == 201 and again.status_code == 200 and again.json == first.json
+    assert stored_state(settings) == stored
+    listed = client.get(f"/api/requests/{made['id']}/responses", headers=managed(made)).json
+    assert [r["number"] for r in listed["responses"]] == [1] and listed["state"] == "open"
+    assert respond(client, made).json["number"] == 2  # other answers still take the place left
+    assert respond(client, made, answer).status_code == 200  # full now, and the copy is still no new answer
 
 
 def test_a_full_request_refuses_more_with_a_clear_message(client):
@@ -112,6 +129,13 @@ def test_only_the_manage_token_of_that_request_opens_its_answers(client):
     assert client.get(f"/api/shares/{first['id']}", headers=managed(first)).status_code == 404
 
 
+def off_curve() -> str:
+    """A real P-256 public key with its y moved by one: 65 bytes of the right shape, not on the curve."""
+    point = bytearray(base64.urlsafe_b64decode(public_key("P-256") + "=="))
+    point[-1] ^= 1
+    return b64(bytes(point))
+
+
 @pytest.mark.parametrize(
     ("fields", "code"),
     [
@@ -123,6 +147,14 @@ def test_only_the_manage_token_of_that_request_opens_its_answers(client):
         ({"public_key": public_key("P-256"), "kem": "X25519"}, "malformed"),
         ({"public_key": b64(b"\x05" + os.urandom(64)), "kem": "P-256"}, "malformed"),
         ({"public_key": "not base64!", "kem": "X25519"}, "malformed"),
+        # Points anyone could read answers to (RFC 7748, section 7), in every encoding X25519 accepts.
+        *[({"public_key": b64(point), "kem": "X25519"}, "weak_key") for point in envelope.X25519_SMALL_ORDER],
+        *[
+            ({"public_key": b64(point[:31] + bytes([point[31] | 0x80])), "kem": "X25519"}, "weak_key")
+            for point in envelope.X25519_SMALL_ORDER
+        ],
+        ({"public_key": off_curve(), "kem": "P-256"}, "malformed"),
+        ({"public_key": b64(b"\x04" + b"\xff" * 64), "kem": "P-256"}, "malformed"),  # coordinates past the field
         ({"public_key": public_key(), "kem": "X25519", "expires_in": 60}, "malformed"),
         ({"public_key": public_key(), "kem": "X25519", "expires_in": 32 * 86_400}, "malformed"),
         ({"public_key": public_key(), "kem": "X25519", "max_responses": 0}, "malformed"),

@@ -68,9 +68,10 @@ class StoredResponse:
 
 @dataclass(frozen=True)
 class RespondOutcome:
-    kind: str  # ok, gone or unknown
+    kind: str  # ok, repeated (these very bytes are already held: not stored again), gone or unknown
     number: int | None = None
     status: RequestStatus | None = None
+    received_at: int | None = None  # for a repeat, when the first copy came
 
 
 def request_state(state: str, expires_at: int, received: int, max_responses: int, now: int) -> str:

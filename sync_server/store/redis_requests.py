@@ -22,6 +22,12 @@ RESPOND = """
 local meta = redis.call('HMGET', KEYS[1], 'expires_at', 'max', 'received', 'state', 'deleted')
 local now = tonumber(ARGV[2])
 if not meta[1] then return {'unknown'} end
+-- The same bytes again (a replay of captured answers, or a retry) take no second place or copy.
+for number = 1, tonumber(meta[3]) do
+  if redis.call('HGET', KEYS[2], 'ct:' .. number) == ARGV[1] then
+    return {'repeated', number, redis.call('HGET', KEYS[2], 'at:' .. number)}
+  end
+end
 local held = tonumber(meta[3]) - tonumber(meta[5] or 0)
 if meta[4] ~= 'open' or now >= tonumber(meta[1]) or held >= tonumber(meta[2]) then return {'gone'} end
 local number = redis.call('HINCRBY', KEYS[1], 'received', 1)
@@ -94,6 +100,8 @@ class RedisRequests:
         kind = result[0].decode()
         if kind == "ok":
             return RespondOutcome("ok", number=int(result[1]))
+        if kind == "repeated":
+            return RespondOutcome("repeated", number=int(result[1]), received_at=int(result[2]))
         if kind == "gone":
             return RespondOutcome("gone", status=self.request_status(key, now))
         return RespondOutcome("unknown")

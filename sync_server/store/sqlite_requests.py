@@ -88,6 +88,12 @@ class SQLiteRequests:
             status = _status(db.execute(f"SELECT {REQUEST_COLUMNS} FROM requests WHERE key = ?", (key,)).fetchone(), now)
             if status is None:
                 return RespondOutcome("unknown")
+            # The same bytes again (a replay of captured answers, or a retry) take no second place or copy.
+            held = db.execute(
+                "SELECT number, received_at FROM responses WHERE request_key = ? AND ciphertext = ?", (key, ciphertext)
+            ).fetchone()
+            if held is not None:
+                return RespondOutcome("repeated", number=held[0], received_at=held[1])
             if status.state != "open":
                 return RespondOutcome("gone", status=status)
             number = db.execute("SELECT received FROM requests WHERE key = ?", (key,)).fetchone()[0] + 1

@@ -9,6 +9,9 @@ import os
 import urllib.error
 import urllib.request
 
+from cryptography.hazmat.primitives.asymmetric import ec, x25519
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
 from sync_server import envelope
 
 
@@ -23,7 +26,11 @@ def fake_envelope(body_bytes: int = 300, version: int = 1, flags: int = 0) -> st
 
 def public_key(kem: str = "X25519") -> str:
     """A request's public key as the browser sends it: raw X25519, or an uncompressed P-256 point."""
-    return b64(os.urandom(32)) if kem == "X25519" else b64(b"\x04" + os.urandom(64))
+    if kem == "X25519":
+        key = x25519.X25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    else:
+        key = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    return b64(key)
 
 
 def sealed(kem: str = "X25519", body_bytes: int = 400) -> str:
