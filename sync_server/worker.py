@@ -44,6 +44,7 @@ from .headers import static_headers
 READ_BYTES = 64 * 1024
 # Shedding starts this close to gunicorn's worker_connections (a tenth of it), so the worker keeps accepting.
 SHED_MARGIN = 0.1
+SHED_AFTER_SECONDS = 1.0
 
 
 def error_response(status: int, code: str, message: str) -> bytes:
@@ -121,12 +122,15 @@ class BufferingWorker(ThreadWorker):
         conn.accepted_at = time.monotonic()
         self._await_request(conn)
 
-    def _shed_if_crowded(self) -> None:
-        """Near the connection limit, make room for the connection just accepted: close the one that has sent
-        least for longest. An idle kept-alive connection goes first (closing it is ordinary HTTP), then
-        the request arriving slowest, by bytes a second since its connection was accepted."""
-        if self.nr_conns < self.worker_connections * (1 - SHED_MARGIN):
-            return
+    def _crowded(self) -> bool:
+        return self.nr_conns >= self.worker_connections * (1 - SHED_MARGIN)
+
+    def _shed_if_crowded(self) -> bool:
+        """Near the connection limit, make room: close the connection that has sent least for longest. An idle
+        kept-alive connection goes first (closing it is ordinary HTTP), then the request arriving slowest, by
+        bytes a second since its connection was accepted. Whether one was closed."""
+        if not self._crowded():
+            return False
         if self.keepalived_conns:
             conn = self.keepalived_conns.popleft()
             with contextlib.suppress(OSError, KeyError, ValueError):
@@ -134,11 +138,15 @@ class BufferingWorker(ThreadWorker):
             self.nr_conns -= 1
             conn.close()
             self._forget(conn)
-            return
+            return True
+        # A connection accepted a moment ago has had no chance to send yet (its bytes may be waiting to be
+        # read in this very loop): only those older than SHED_AFTER_SECONDS are judged.
         now = time.monotonic()
-        slowest = min(self.arriving, key=lambda conn: conn.framer.held / max(now - conn.accepted_at, 1e-3), default=None)
-        if slowest is not None:
-            self._refuse(slowest, CROWDED_OUT)
+        judged = [conn for conn in self.arriving if now - conn.accepted_at >= SHED_AFTER_SECONDS]
+        if not judged:
+            return False
+        self._refuse(min(judged, key=lambda conn: conn.framer.held / (now - conn.accepted_at)), CROWDED_OUT)
+        return True
 
     def _await_request(self, conn, leftover: bytes = b"") -> None:
         conn.sock.setblocking(False)
@@ -204,11 +212,15 @@ class BufferingWorker(ThreadWorker):
             self._refuse(spare, CROWDED_OUT)
 
     def murder_pending(self):
-        """Gunicorn's sweep of idle connections, and the deadline of requests still arriving."""
+        """Gunicorn's sweep of idle connections, the deadline of requests still arriving, and room made under
+        the connection limit: at the limit gunicorn stops accepting, and the connections waiting to be
+        accepted (a person's among them) would wait for slow ones to finish."""
         super().murder_pending()
         now = time.monotonic()
         for conn in [conn for conn, deadline in self.arriving.items() if deadline <= now]:
             self._refuse(conn, TIMED_OUT)
+        while self._shed_if_crowded():
+            pass
 
     def _refuse(self, conn, answer: bytes) -> None:
         with contextlib.suppress(OSError):

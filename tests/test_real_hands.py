@@ -690,4 +690,7 @@ def test_restored_wording_is_marked_as_restored(page, server):
     assert "what 1 meant was lost" in helpfulness.inner_text()
     assert json.dumps(WORKSHEET.sections[-1].prompts[-1].scale.anchors).count("helpful") == 2
     # A word the seed lacks, added so that a question reads as meant, is said to be ours.
-    assert "the word “makes” is ours" in page.locator(".ws-prompt", has=page.get_by_label("What does safety mean to you?")).inner_text()
+    assert (
+        "the word “makes” is ours"
+        in page.locator(".ws-prompt", has=page.get_by_label("What does safety mean to you?")).inner_text()
+    )
