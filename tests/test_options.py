@@ -58,6 +58,7 @@ def test_each_option_reads_from_the_environment_and_the_command_line_wins(monkey
         "max_stored_bytes": "1000000",
         "daily_bytes_per_person": "0",
         "max_connections_per_address": "20",
+        "worker_connections": "500",
         "max_buffered_bytes": "1000000",
         "proxy_count": "1",
         "sqlite_synchronous": "full",
