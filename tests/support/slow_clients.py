@@ -27,15 +27,26 @@ SLOW_REQUESTS = {
         b"GET /worksheet/ HTTP/1.1\r\nHost: slow\r\nTransfer-Encoding: chunked\r\n\r\n",
         b"1\r\na\r\n",
     ),
+    # Chunk data that holds what looks like a last chunk, to a path that takes no body (issue 28).
+    "fake last chunk": (
+        b"POST /nothing HTTP/1.1\r\nHost: slow\r\nTransfer-Encoding: chunked\r\n\r\n9\r\nab\r\n0\r\n\r\n",
+        b"a",
+    ),
+    # Nine 8 KB headers, each within gunicorn's own limits, never ended.
+    "big headers": (
+        b"GET /api/health HTTP/1.1\r\nHost: slow\r\n" + b"".join(b"X-Pad-%d: %s\r\n" % (n, b"a" * 8000) for n in range(9)),
+        b"a",
+    ),
 }
 
 
 class SlowClients:
-    """``count`` connections from ``source`` (another loopback address than the person's), each sending
-    one kind of slow request a byte every ``drip`` seconds, and opened again whenever the server closes it."""
+    """``count`` connections from ``sources`` in turn (other loopback addresses than the person's), each
+    sending one kind of slow request a byte every ``drip`` seconds, and opened again whenever the server
+    closes it."""
 
-    def __init__(self, port: int, count: int = 200, source: str = "127.0.0.2", drip: float = 0.5):
-        self.port, self.count, self.source, self.drip = port, count, source, drip
+    def __init__(self, port: int, count: int = 200, sources: tuple[str, ...] = ("127.0.0.2",), drip: float = 0.5):
+        self.port, self.count, self.sources, self.drip = port, count, sources, drip
         self.kinds = list(itertools.islice(itertools.cycle(SLOW_REQUESTS), count))
         self.sockets: list[socket.socket | None] = [None] * count
         self.opened = self.refused = 0
@@ -59,7 +70,7 @@ class SlowClients:
     def _open(self, index: int) -> None:
         try:
             sock = socket.socket()
-            sock.bind((self.source, 0))
+            sock.bind((self.sources[index % len(self.sources)], 0))
             sock.settimeout(2)
             sock.connect(("127.0.0.1", self.port))
             sock.sendall(SLOW_REQUESTS[self.kinds[index]][0])
