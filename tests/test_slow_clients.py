@@ -29,7 +29,9 @@ def server(tmp_path_factory):
 def test_two_hundred_slow_clients_keep_nobody_else_waiting(server):
     with SlowClients(server.port, 200) as attack:
         time.sleep(3)
-        assert attack.held() >= 100, "the slow clients should hold their connections open"
+        # Slow headers and bodies are held until their deadline; every other kind is refused at once.
+        waited_for = sum(kind in ("headers", "body") for kind in attack.kinds)
+        assert attack.held() >= 0.9 * waited_for, "the slow clients should hold their connections open"
         found = measure_meanwhile(server.url, seconds=14)  # past the 10-second deadline, so slow ones recycle
     assert not found.failures, found.failures
     assert len(found.health) >= 20 and len(found.share) >= 20
