@@ -10,7 +10,7 @@ Two crowds, each measured against each worker class in turn:
   more than the 2 × 1,000 connections the workers hold.
 
 The worker classes: gunicorn's own gthread (a thread per connection from accept on), and the worker the
-server runs (``BufferingWorker``: each request framed whole by h11 in the event loop before a thread takes
+server runs (``BufferingWorker``: each request framed whole by llhttp in the event loop before a thread takes
 it, the slowest connections shed near the connection limit).
 
     .venv/bin/python bench/slow_clients.py [--seconds 20] [--only BufferingWorker] [--crowd one|many]

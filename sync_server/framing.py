@@ -1,22 +1,27 @@
-"""Where each request ends, decided by a real HTTP/1.1 parser (h11) before any thread takes it.
+"""Where each request ends, decided by a real HTTP/1.1 parser before any thread takes it.
 
 The buffering worker (``worker.py``) reads every request in its event loop and hands a thread only a whole
-one. Whether it is whole was once judged by regular expressions, and a request that fooled them (a chunk
-whose data held ``0\\r\\n\\r\\n``) reached a thread that then waited on the rest for minutes. Here h11, a
-sans-IO parser made for exactly this, reads the bytes; the thread's parser (gunicorn's) is then given the
-request as h11 understood it, written out again in one plain form: one Content-Length, no Transfer-Encoding,
-no Expect. So the two parsers cannot disagree about where a request ends, and a thread never waits on a
-client.
+one. Whether it was whole was once judged by regular expressions, and a request that fooled them (a chunk
+whose data held ``0\\r\\n\\r\\n``) reached a thread that then waited on the rest for minutes. Here llhttp, the
+parser Node.js uses, through httptools (MagicStack's binding, uvicorn's parser), reads the bytes; the
+thread's parser (gunicorn's) is then given the request as llhttp understood it, written out again in one plain
+form: the request line, the headers, one Content-Length, no Transfer-Encoding, Expect or Upgrade. So the two
+parsers cannot disagree about where a request ends, and a thread never waits on a client.
+
+Chosen by measurement over h11, the usual pure-Python choice: framing a 726-byte create took h11 48 µs and
+llhttp 1.6 µs (the old patterns 1.2 µs); with h11 the server made 12 % fewer create+claim pairs a second.
 
 What is refused here, at once, with the connection closed, never reaching a thread or the log:
-- anything h11 will not parse (400), a request line and headers over ``MAX_HEAD_BYTES`` (431);
+- anything llhttp will not parse (400), a request line and headers over ``MAX_HEAD_BYTES`` (431);
 - any Transfer-Encoding (411): nothing this server takes needs a chunked body, and the browser never sends one;
 - a Content-Length over what any request may carry (413), before its body is read.
 """
 
 from __future__ import annotations
 
-import h11
+import collections
+
+import httptools
 
 from . import MAX_REQUEST_BYTES
 from .body import CHUNKED_REFUSAL
@@ -24,6 +29,11 @@ from .body import CHUNKED_REFUSAL
 # The request line and headers together: the browser's are under 2 KiB, gunicorn's own limits allow about 800 KiB.
 MAX_HEAD_BYTES = 32 * 1024
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+UNREADABLE = (400, "bad_request", "The request could not be read as HTTP/1.1.")
+HEAD_TOO_LARGE = (431, "headers_too_large", f"The request line and headers may be at most {MAX_HEAD_BYTES // 1024} KiB.")
+BODY_TOO_LARGE = (413, "too_large", f"A request body may be at most {MAX_REQUEST_BYTES // 1024} KiB.")
+# Headers the plain form leaves out: the framing is decided, "100 Continue" is sent, and no upgrade is made.
+DROPPED_HEADERS = frozenset({b"transfer-encoding", b"expect", b"upgrade"})
 
 
 class Refusal(Exception):
@@ -34,69 +44,80 @@ class Refusal(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-UNREADABLE = (400, "bad_request", "The request could not be read as HTTP/1.1.")
-HEAD_TOO_LARGE = (431, "headers_too_large", f"The request line and headers may be at most {MAX_HEAD_BYTES // 1024} KiB.")
-BODY_TOO_LARGE = (413, "too_large", f"A request body may be at most {MAX_REQUEST_BYTES // 1024} KiB.")
-# Headers the plain form leaves out: the framing is already decided, and "100 Continue" already sent.
-DROPPED_HEADERS = frozenset({b"transfer-encoding", b"expect"})
-
-
 class RequestFramer:
-    """One connection's bytes, read into whole requests, one at a time (a pipelined next one waits its turn)."""
+    """One connection's bytes, read into whole requests. A client that sends several at once (pipelining)
+    gets them answered one at a time: the later ones wait, whole, in ``waiting``."""
 
-    def __init__(self, leftover: bytes = b""):
-        self._parser = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_BYTES)
-        self._head: h11.Request | None = None
-        self._body = bytearray()
-        self.held = 0  # bytes taken in so far
+    def __init__(self):
+        self._parser = httptools.HttpRequestParser(self)
+        self.waiting: collections.deque[bytes] = collections.deque()
+        self.held = 0  # bytes of the request still arriving, taken in so far
         self.wants_continue = False  # the client waits for "100 Continue" before it sends the body
-        if leftover:
-            self.feed(leftover)
+        self._refusal: tuple[int, str, str] | None = None
+        self._begin()
+
+    def _begin(self) -> None:
+        self._target, self._lines, self._body, self._in_head, self._length = b"", [], bytearray(), True, 0
 
     def feed(self, data: bytes) -> bytes | None:
-        """Take the next bytes the client sent; return the request in its plain form once it is whole (None
-        until then). Raises ``Refusal`` for a request this server will not take."""
+        """Take the next bytes the client sent; return the next whole request in its plain form (None until
+        one is whole). Raises ``Refusal`` for a request this server will not take."""
         self.held += len(data)
-        self._parser.receive_data(data)
-        return self._advance()
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            pass  # the request before the upgrade is whole and served as it is; what follows is not read
+        except httptools.HttpParserError:
+            raise Refusal(*(self._refusal or UNREADABLE)) from None
+        if self._in_head and self.held > MAX_HEAD_BYTES:
+            raise Refusal(*HEAD_TOO_LARGE)
+        return self.next_request()
 
-    def _advance(self) -> bytes | None:
-        while True:
-            try:
-                event = self._parser.next_event()
-            except h11.RemoteProtocolError as error:
-                # h11's hint: 431 for a head over the limit, 501 for a Transfer-Encoding it cannot read.
-                refusal = {431: HEAD_TOO_LARGE, 501: CHUNKED_REFUSAL}.get(error.error_status_hint, UNREADABLE)
-                raise Refusal(*refusal) from None
-            if event is h11.NEED_DATA:
-                return None
-            if isinstance(event, h11.Request):
-                self._take_head(event)
-            elif isinstance(event, h11.Data):
-                self._body += event.data
-            elif isinstance(event, h11.EndOfMessage):
-                return self._plain_form()
-            else:  # a client's EOF is seen by the worker itself; nothing else can come before a request's end
-                raise Refusal(*UNREADABLE)
+    def next_request(self) -> bytes | None:
+        """A whole request already read (sent with the one before it), or None."""
+        return self.waiting.popleft() if self.waiting else None
 
-    def _take_head(self, head: h11.Request) -> None:
-        names = {name for name, _ in head.headers}
-        if b"transfer-encoding" in names:
-            raise Refusal(*CHUNKED_REFUSAL)
-        length = next((int(value) for name, value in head.headers if name == b"content-length"), 0)
-        if length > MAX_REQUEST_BYTES:
-            raise Refusal(*BODY_TOO_LARGE)
-        self.wants_continue = length > 0 and any(
-            name == b"expect" and value.lower() == b"100-continue" for name, value in head.headers
-        )
-        self._head = head
+    def _refuse(self, refusal: tuple[int, str, str]) -> None:
+        self._refusal = refusal
+        raise Refusal(*refusal)  # llhttp stops, and feed() raises it again
 
-    def _plain_form(self) -> bytes:
-        head = self._head
-        lines = [b"%s %s HTTP/%s" % (head.method, head.target, head.http_version)]
-        lines += [b"%s: %s" % (name, value) for name, value in head.headers if name not in DROPPED_HEADERS]
-        return b"\r\n".join(lines) + b"\r\n\r\n" + bytes(self._body)
+    # --- llhttp's callbacks --------------------------------------------------------------------------------
 
-    def leftover(self) -> bytes:
-        """What the client sent after the request just completed (its next, pipelined request)."""
-        return self._parser.trailing_data[0]
+    def on_message_begin(self) -> None:
+        self._begin()
+
+    def on_url(self, part: bytes) -> None:
+        self._target += part
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        name = name.lower()
+        if name == b"transfer-encoding":
+            self._refuse(CHUNKED_REFUSAL)
+        if name == b"content-length":
+            self._length = int(value)  # llhttp has checked it: digits, and one value
+            if self._length > MAX_REQUEST_BYTES:
+                self._refuse(BODY_TOO_LARGE)
+        if name == b"expect":
+            self.wants_continue = value.strip().lower() == b"100-continue"
+        if name not in DROPPED_HEADERS:
+            self._lines.append(b"%s: %s" % (name, value))
+
+    def on_headers_complete(self) -> None:
+        method, version = self._parser.get_method(), self._parser.get_http_version().encode()
+        if version == b"1.1" and not any(line.startswith(b"host:") for line in self._lines):
+            self._refuse(UNREADABLE)  # RFC 9112, section 3.2: an HTTP/1.1 request names its host
+        self._lines.insert(0, b"%s %s HTTP/%s" % (method, self._target, version))
+        if self._parser.should_upgrade():  # served as plain HTTP/1.1, and the connection ends with it
+            self._lines = [line for line in self._lines if not line.startswith(b"connection:")] + [b"connection: close"]
+        self.wants_continue = self.wants_continue and self._length > 0
+        self._in_head = False
+
+    def on_body(self, part: bytes) -> None:
+        self._body += part
+
+    def on_message_complete(self) -> None:
+        head = b"\r\n".join(self._lines)
+        self.waiting.append(head + b"\r\n\r\n" + bytes(self._body))
+        self.wants_continue = False
+        self.held = 0
+        self._begin()

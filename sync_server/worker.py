@@ -4,12 +4,12 @@ Gunicorn's gthread worker gives a connection a thread as soon as it is accepted,
 the request line, headers and body blocking, for as long as the client takes: 200 clients sending a byte
 at a time hold every thread, and everyone else waits. ``BufferingWorker`` reads each request in the
 worker's event loop instead (non-blocking, beside gunicorn's own keep-alive polling) until it has all
-arrived, where it ends decided by a real HTTP/1.1 parser (``framing.py``: h11). Only then does a thread
+arrived, where it ends decided by a real HTTP/1.1 parser (``framing.py``: llhttp). Only then does a thread
 take it, and the thread's parser reads it, in one plain form, from memory at once. So no thread ever
 waits on a client, on any path:
 
 - a request not whole within the deadline gets a 408 from the event loop and its connection is closed;
-- one h11 will not parse, with headers over the limit, with a chunked body or a body larger than any the
+- one llhttp will not parse, with headers over the limit, with a chunked body or a body larger than any the
   API takes is refused from the event loop as it arrives (400, 431, 411, 413), never logged with its
   address or request line;
 - ``Expect: 100-continue`` is answered from the event loop, so such a client sends its body at once.
@@ -120,6 +120,7 @@ class BufferingWorker(ThreadWorker):
         conn = TConn(self.cfg, BufferedSocket(client_sock), client_addr, listener.getsockname())
         conn.address = address
         conn.accepted_at = time.monotonic()
+        conn.framer = RequestFramer()
         self._await_request(conn)
 
     def _crowded(self) -> bool:
@@ -148,14 +149,13 @@ class BufferingWorker(ThreadWorker):
         self._refuse(min(judged, key=lambda conn: conn.framer.held / (now - conn.accepted_at)), CROWDED_OUT)
         return True
 
-    def _await_request(self, conn, leftover: bytes = b"") -> None:
+    def _await_request(self, conn) -> None:
         conn.sock.setblocking(False)
-        conn.framer = RequestFramer()
-        conn.leftover = b""
         self.arriving[conn] = time.monotonic() + BODY_DEADLINE_SECONDS
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_request_bytes, conn))
-        if leftover:
-            self._take(conn, leftover)
+        request = conn.framer.next_request()  # sent whole with the one before it
+        if request is not None:
+            self._hand_over(conn, request)
 
     def on_client_socket_readable(self, conn, client):
         """A kept-alive connection has bytes: buffer its next request here too, not in a thread."""
@@ -178,25 +178,27 @@ class BufferingWorker(ThreadWorker):
     def _take(self, conn, data: bytes) -> None:
         """Read the client's next bytes into its request; hand the request to a thread once it is whole."""
         framer = conn.framer
-        waited_for_continue = framer.wants_continue
+        held, waited_for_continue = framer.held, framer.wants_continue
         try:
             request = framer.feed(data)
         except Refusal as refusal:
             self._refuse(conn, error_response(refusal.status, refusal.code, refusal.message))
             return
-        self.held_bytes += len(data)
-        if framer.wants_continue and not waited_for_continue and request is None:
+        self.held_bytes += framer.held - held
+        if request is not None:
+            self._hand_over(conn, request)
+            return
+        if framer.wants_continue and not waited_for_continue:
             with contextlib.suppress(OSError):
                 conn.sock.send(CONTINUE)
-        if request is None:
-            if self.buffer_budget and self.held_bytes > self.buffer_budget:
-                self._crowd_out(spare=conn)
-            return
+        if self.buffer_budget and self.held_bytes > self.buffer_budget:
+            self._crowd_out(spare=conn)
+
+    def _hand_over(self, conn, request: bytes) -> None:
+        """A whole request, to a thread, which reads it from memory at once."""
         self.poller.unregister(conn.sock)
         del self.arriving[conn]
-        self.held_bytes -= framer.held
         conn.sock.buffered[:] = request
-        conn.leftover = framer.leftover()
         conn.data_ready = True
         self.enqueue_req(conn)
 
@@ -246,15 +248,15 @@ class BufferingWorker(ThreadWorker):
 
     def finish_request(self, conn, fs):
         """Gunicorn's, and the address's count goes down when the connection is closed. A next request the
-        client sent already (pipelined) was read with this one: it is framed from there."""
+        client sent already (pipelined) was read with this one: it is handed over from there."""
         before = self.nr_conns
         super().finish_request(conn, fs)
         if self.nr_conns < before:
             self._forget(conn)
-        elif conn in self.keepalived_conns and conn.leftover:
+        elif conn in self.keepalived_conns and conn.framer.waiting:
             self.poller.unregister(conn.sock)
             self.keepalived_conns.remove(conn)
-            self._await_request(conn, conn.leftover)
+            self._await_request(conn)
 
     def murder_keepalived(self, force=False):
         """Gunicorn's, and the address's count goes down for each idle connection it closed."""
