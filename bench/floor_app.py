@@ -42,15 +42,20 @@ class _StoreThatKeepsNothing:
         return None
 
 
-def project_without_store():
-    """This project's app, every check and header included, on a store that keeps nothing: set beside the
-    real thing it splits a pair's cost into the app's own work and the store's."""
+def project():
+    """This project's app on SQLite, as the server makes it, to run under plain gthread like its peers."""
     import os
     from pathlib import Path
 
     from sync_server import create_app
     from sync_server.config import Settings
 
-    app = create_app(Settings(data_dir=Path(os.environ["BENCH_DATA_DIR"]), rate_limits="off"))
+    return create_app(Settings(data_dir=Path(os.environ["BENCH_DATA_DIR"]), rate_limits="off"))
+
+
+def project_without_store():
+    """This project's app, every check and header included, on a store that keeps nothing: set beside the
+    real thing it splits a pair's cost into the app's own work and the store's."""
+    app = project()
     app.extensions["share_store"] = _StoreThatKeepsNothing()
     return app

@@ -6,7 +6,12 @@ connections, every server under the same gunicorn settings (``sync_server.__main
 - Snappass 1.6.2 (PyPI; Flask and Redis), in a virtual environment of its own from ``bench/snappass.lock``,
   on the same Redis: its full flow, create, open and reveal (three requests);
 - this project on Redis and on SQLite: create and claim (two requests); and on a store that keeps nothing,
-  which splits a pair's cost into the app's own work and the store's.
+  which splits a pair's cost into the app's own work and the store's (the same-work floor: target, the
+  real stores at most 1.3× it). The server runs its own worker class (``BufferingWorker``); the same app on
+  SQLite also runs under plain gthread, the class every peer runs under, so both are reported.
+
+The Redis server's CPU counts with each system that uses it (Snappass and this project on Redis). A run in
+which any request fails exits non-zero: its figures do not count.
 
     .venv/bin/python bench/load.py [--seconds 10] [--rounds 5] [--workers 2] [--balance-runs 10] [--soak 300]
 
@@ -157,10 +162,12 @@ class MemorySampler(threading.Thread):
             time.sleep(self.every)
 
 
-def wrk(url: str, script: str, connections: int, seconds: int, server_pid: int) -> dict:
+def wrk(url: str, script: str, connections: int, seconds: int, server_pid: int, store_pid: int | None = None) -> dict:
+    """One wrk run; the server's CPU counts its store's too (the Redis server), where it has one of its own."""
+    pids = [server_pid] + ([store_pid] if store_pid else [])
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
         file.write(script + WRK_DONE)
-    cpu_before = cpu_seconds(server_pid)
+    cpu_before = sum(cpu_seconds(pid) for pid in pids)
     try:
         output = subprocess.run(
             [
@@ -185,7 +192,8 @@ def wrk(url: str, script: str, connections: int, seconds: int, server_pid: int) 
         os.unlink(file.name)
     result = json.loads(output.strip().splitlines()[-1])
     result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
-    result["server_cpu_us_per_request"] = round((cpu_seconds(server_pid) - cpu_before) / result["requests"] * 1e6, 1)
+    cpu_after = sum(cpu_seconds(pid) for pid in pids)
+    result["server_cpu_us_per_request"] = round((cpu_after - cpu_before) / max(result["requests"], 1) * 1e6, 1)
     return result
 
 
@@ -268,7 +276,9 @@ def same_gunicorn(python: Path) -> str:
 
 
 def run(system: dict, seconds: int) -> dict:
-    result = wrk(system["server"].url, system["script"], CONNECTIONS, seconds, system["server"].process.pid)
+    result = wrk(
+        system["server"].url, system["script"], CONNECTIONS, seconds, system["server"].process.pid, system.get("store_pid")
+    )
     pairs = result["requests"] / system["requests_per_pair"]
     cpu = result["server_cpu_us_per_request"] * result["requests"] / 1e6
     return {
@@ -282,7 +292,7 @@ def run(system: dict, seconds: int) -> dict:
 def compare(systems: dict, seconds: int, rounds: int) -> dict:
     """Each round runs every system once, in turn, so a disturbance of the machine touches all of them."""
     for system in systems.values():  # warm up: threads, connections, statement caches, files grown to size
-        wrk(system["server"].url, system["script"], CONNECTIONS, 2, system["server"].process.pid)
+        wrk(system["server"].url, system["script"], CONNECTIONS, 2, system["server"].process.pid, system.get("store_pid"))
     runs: dict[str, list[dict]] = {name: [] for name in systems}
     for _ in range(rounds):
         for name, system in systems.items():
@@ -337,7 +347,7 @@ def soak(server: ServerProcess, seconds: int) -> dict:
     quarter = max(1, len(mib) // 4)
     return {
         "seconds": seconds,
-        "rps": result["rps"],
+        "pairs_per_s": round(result["rps"] / 2, 1),
         "errors": result["non_2xx"] + result["socket_errors"],
         "rss_mib_first_quarter_avg": round(sum(mib[:quarter]) / quarter, 1),
         "rss_mib_last_quarter_avg": round(sum(mib[-quarter:]) / quarter, 1),
@@ -383,6 +393,14 @@ def main() -> None:
                 folder / "redis-data", "--workers", str(arguments.workers), "--rate-limits", "off", "--store", redis.url
             ),
             "ours_sqlite": ServerProcess(folder / "sqlite-data", "--workers", str(arguments.workers), "--rate-limits", "off"),
+            # The same app under plain gthread, the worker class its peers run under: the buffering worker's cost.
+            "ours_sqlite_gthread": Gunicorn(
+                Path(sys.executable),
+                "floor_app:project()",
+                arguments.workers,
+                folder=ROOT / "bench",
+                env={"BENCH_DATA_DIR": str(folder / "gthread-data"), "PYTHONPATH": str(ROOT)},
+            ),
         }
         systems = {
             "floor": {"script": WRK_FLOOR % {"create": json.dumps(body)}, "requests_per_pair": 1},
@@ -391,10 +409,13 @@ def main() -> None:
             "snappass": {"script": WRK_SNAPPASS % {"secret": secrets.token_hex(150)}, "requests_per_pair": 3},
             "ours_redis": {"script": create_claim_script(), "requests_per_pair": 2},
             "ours_sqlite": {"script": create_claim_script(), "requests_per_pair": 2},
+            "ours_sqlite_gthread": {"script": create_claim_script(), "requests_per_pair": 2},
         }
         try:
             for name, server in servers.items():
                 systems[name]["server"] = server.start()
+            for name in ("snappass", "ours_redis"):  # the Redis server's work is theirs too
+                systems[name]["store_pid"] = redis.process.pid
             if arguments.only in (None, "compare"):
                 results["compare"] = compare(systems, arguments.seconds, arguments.rounds)
             if arguments.only in (None, "soak") and arguments.soak:
@@ -409,6 +430,10 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     (out / "load.json").write_text(json.dumps(results, indent=2))
     report(results)
+    errors = sum(row["errors"] for row in results.get("compare", {}).values())
+    errors += sum(figures["errors"] for figures in results.get("soak", {}).values())
+    if errors:
+        sys.exit(f"{errors} requests failed: the figures above do not count")
 
 
 def report(results: dict) -> None:
@@ -429,6 +454,7 @@ def report(results: dict) -> None:
             "ours_no_store": "create, claim; a store that keeps nothing",
             "ours_redis": "create, claim",
             "ours_sqlite": "create, claim",
+            "ours_sqlite_gthread": "create, claim; plain gthread, as its peers",
         }
         for name, row in table.items():
             cpu = row["cpu_s_per_1000_pairs"]
@@ -440,7 +466,9 @@ def report(results: dict) -> None:
         for name in ("ours_redis", "ours_sqlite"):
             print(
                 f"{name}: {table[name]['pairs_per_s'] / table['snappass']['pairs_per_s']:.2f}× Snappass's pairs/s at "
-                f"{table[name]['cpu_s_per_1000_pairs'] / table['snappass']['cpu_s_per_1000_pairs']:.2f}× its CPU per pair"
+                f"{table[name]['cpu_s_per_1000_pairs'] / table['snappass']['cpu_s_per_1000_pairs']:.2f}× its CPU per pair; "
+                f"{table[name]['cpu_s_per_1000_pairs'] / table['ours_no_store']['cpu_s_per_1000_pairs']:.2f}× the same work "
+                "with no store (target ≤ 1.3)"
             )
     for row in results.get("balance", []):
         print(
@@ -449,7 +477,7 @@ def report(results: dict) -> None:
         )
     for name, figures in results.get("soak", {}).items():
         print(
-            f"{name} soak {figures['seconds']} s: {figures['rps']} req/s, {figures['errors']} errors, memory "
+            f"{name} soak {figures['seconds']} s: {figures['pairs_per_s']} pairs/s, {figures['errors']} errors, memory "
             f"{figures['rss_mib_first_quarter_avg']} MiB (first quarter) → {figures['rss_mib_last_quarter_avg']} MiB "
             f"(last quarter), max {figures['rss_mib_max']} MiB"
         )

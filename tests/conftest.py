@@ -22,7 +22,7 @@ def pytest_collection_modifyitems(config, items):
     """Under xdist, Schemathesis's generated tests report a pass without running: refuse to run them there
     rather than pass them (scripts/test.sh runs them in a pass of their own).
 
-    Files with the most browser tests go first: scripts/test.sh hands whole files to the two workers in this
+    Files with the most browser tests go first: scripts/test.sh hands whole files to the workers in this
     order (``--no-loadscope-reorder``), so the long ones start early and the short ones fill the gaps at the
     end, instead of one worker finishing a long browser file alone while the other waits."""
     if os.environ.get("PYTEST_XDIST_WORKER") and any(item.get_closest_marker("serial") for item in items):

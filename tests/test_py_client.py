@@ -393,3 +393,7 @@ def test_python_and_the_browser_write_a_date_the_same_way():
     )
     written = json.loads(subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout)
     assert written == [[dates.long_date(day), dates.short_date(day)] for day in days]
+    # A hand-edited date that is no date is shown as written, not thrown on (the page would never start).
+    script = script.replace(json.dumps([d.isoformat() for d in days]), json.dumps(["2026-13-40"]))
+    written = json.loads(subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout)
+    assert written == [["2026-13-40", "2026-13-40"]]

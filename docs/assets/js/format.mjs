@@ -5,16 +5,18 @@
 // (2:14 PM or 14:14).
 const LONG = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric" });
 
-/** A calendar date (YYYY-MM-DD, or a Date) written out: "2 December 2026". */
+/** A calendar date (YYYY-MM-DD, or a Date) written out: "2 December 2026". A date that is no date (hand-edited
+ *  storage, "2026-13-40") is shown as it was written, for the page's list of problems to point at. */
 export function formatLongDate(day) {
-  return LONG.format(typeof day === "string" ? new Date(`${day}T00:00:00`) : day);
+  const date = typeof day === "string" ? new Date(`${day}T00:00:00`) : day;
+  return Number.isNaN(date.getTime()) ? String(day) : LONG.format(date);
 }
 
 /** A calendar date (YYYY-MM-DD) in the short form that keeps tables narrow: "2 Dec 2026". Made from the long
  *  form, since en-GB's own short month for September is "Sept". */
 export function formatShortDate(iso) {
-  const [day, month, year] = formatLongDate(iso).split(" ");
-  return `${day} ${month.slice(0, 3)} ${year}`;
+  const parts = formatLongDate(iso).split(" ");
+  return parts.length === 3 ? `${parts[0]} ${parts[1].slice(0, 3)} ${parts[2]}` : parts.join(" ");
 }
 
 /** A moment (an ISO timestamp from the server) on the person's clock: "2 December 2026 at 2:14 PM". */
