@@ -68,6 +68,20 @@ def test_expired_shares_make_room_before_anything_is_refused(tmp_path):
     assert store.usage() == (2, 200)
 
 
+def test_a_flood_of_refusals_at_the_quota_purges_at_most_once_a_second(tmp_path, monkeypatch):
+    """Each refused create ran a whole purge (a write transaction) before refusing: a flood at the quota
+    cost as much as real traffic. Now a refusal purges only if none did in the same second."""
+    store = SQLiteStore(str(tmp_path / "s.sqlite3"), max_shares=1)
+    store.create("a", b"x" * 100, CLAIM_HASH, now=0, expires_at=1_000)
+    purges = []
+    real_purge = store.purge
+    monkeypatch.setattr(store, "purge", lambda now: purges.append(now) or real_purge(now))
+    for n in range(50):
+        with pytest.raises(StoreFull):
+            store.create(f"b{n}", b"x" * 100, CLAIM_HASH, now=100 + n // 25, expires_at=1_000)
+    assert purges == [100, 101]
+
+
 def test_the_usage_count_follows_every_way_ciphertext_goes(tmp_path):
     path = tmp_path / "s.sqlite3"
     store = SQLiteStore(str(path))

@@ -58,13 +58,8 @@ CREATE TABLE IF NOT EXISTS shares (
 );
 CREATE INDEX IF NOT EXISTS shares_by_expiry ON shares (expires_at);
 -- What the shares still holding ciphertext take, kept by triggers so that checking the quota costs one row
--- read. The first start after an upgrade counts what is already there; later starts read nothing (the counts
--- are subqueries of a row that is not made when the usage row exists, so they are never run).
+-- read. Its one row is made once (count_usage_once), counting what an earlier version left.
 CREATE TABLE IF NOT EXISTS usage (id INTEGER PRIMARY KEY CHECK (id = 1), shares INTEGER NOT NULL, bytes INTEGER NOT NULL);
-INSERT INTO usage (id, shares, bytes) SELECT 1,
-    (SELECT count(*) FROM shares WHERE ciphertext IS NOT NULL),
-    (SELECT coalesce(sum(length(ciphertext)), 0) FROM shares)
-    WHERE NOT EXISTS (SELECT 1 FROM usage);
 CREATE TRIGGER IF NOT EXISTS usage_on_insert AFTER INSERT ON shares WHEN NEW.ciphertext IS NOT NULL BEGIN
     UPDATE usage SET shares = shares + 1, bytes = bytes + length(NEW.ciphertext);
 END;
@@ -87,12 +82,29 @@ NO_CAP = 2**62
 
 # How long after an erasure the write-ahead log is emptied (see SQLiteStore.scrub).
 SCRUB_EVERY_SECONDS = 1
+# A write refused at the quota purges expired data to make room at most this often, per process.
+ROOM_PURGE_EVERY_SECONDS = 1
+
+
+def count_usage_once(db) -> None:
+    """Make the usage row, counting the shares an earlier version left, only when there is none. Decided
+    here rather than by a WHERE in the schema's statement, so that no start's cost rests on the query
+    planner skipping a count of the whole table."""
+    if db.execute("SELECT 1 FROM usage").fetchone() is None:
+        db.execute(
+            "INSERT INTO usage (id, shares, bytes) SELECT 1, count(ciphertext), coalesce(sum(length(ciphertext)), 0) FROM shares"
+        )
+
+
+def upgrade(db) -> None:
+    count_usage_once(db)
+    upgrade_requests(db)
 
 
 def prepare_file(path: str) -> None:
     """The store's first-start set-up, safe when every worker starts at once (``sqlite_files.prepare``)."""
     try:
-        prepare(Path(path), SCHEMA + REQUESTS_SCHEMA, upgrade=upgrade_requests)
+        prepare(Path(path), SCHEMA + REQUESTS_SCHEMA, upgrade=upgrade)
     except sqlite3.Error as error:
         raise StoreUnavailable(str(error)) from None
 
@@ -107,6 +119,7 @@ class SQLiteStore(SQLiteRequests):
         self._erased = threading.Event()  # set when ciphertext was erased and the log may still hold it
         self._scrubber_pid = None  # the scrubbing thread does not survive a fork: each worker starts its own
         self._scrubber_start = threading.Lock()
+        self._last_room_purge = -ROOM_PURGE_EVERY_SECONDS  # when (the store's now) a refused write last purged
         prepare_file(path)
 
     def _connection(self) -> sqlite3.Connection:
@@ -130,11 +143,20 @@ class SQLiteStore(SQLiteRequests):
         parameters = (key, ciphertext, claim_hash, now, expires_at, self.max_shares, len(ciphertext), self.max_bytes)
         if self._writers.write(CREATE_WITHIN_QUOTA, parameters):
             return
-        # Expired shares keep their ciphertext until the next purge; make room from them before refusing.
-        self.purge(now)
-        if not self._writers.write(CREATE_WITHIN_QUOTA, parameters):
+        # Expired shares keep their ciphertext until the next purge; make room from them before refusing, at
+        # most once a second (a flood at the quota would otherwise cost a purge's write per refusal).
+        if not self._purged_for_room(now) or not self._writers.write(CREATE_WITHIN_QUOTA, parameters):
             shares, stored = self.usage()
             raise StoreFull(f"{shares:,} shares, {stored:,} bytes held; the quota is {self._quota()}")
+
+    def _purged_for_room(self, now: int) -> bool:
+        """Purge expired data to make room for a write refused at the quota, unless this process did so less
+        than a second ago (then the refusal stands at once). Whether it purged."""
+        if abs(now - self._last_room_purge) < ROOM_PURGE_EVERY_SECONDS:
+            return False
+        self._last_room_purge = now
+        self.purge(now)
+        return True
 
     def usage(self) -> tuple[int, int]:
         """How many shares hold ciphertext, and how many bytes of it."""

@@ -75,8 +75,7 @@ class SQLiteRequests:
 
     def respond(self, key, ciphertext, now):
         outcome = self._respond_once(key, ciphertext, now)
-        if outcome is None:  # over the quota: make room from expired data, then try once more
-            self.purge(now)
+        if outcome is None and self._purged_for_room(now):  # over the quota: make room from expired data, then try once more
             outcome = self._respond_once(key, ciphertext, now)
         if outcome is None:
             shares, stored = self.usage()
