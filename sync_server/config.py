@@ -123,13 +123,15 @@ class Settings:
     )
     daily_bytes_per_person: int = option(
         4 * 1024 * 1024,
-        "Bytes of shares and answers to requests one person may store in a day, counted with the rate limits "
-        "(and off with them); beyond it creating or sending answers 429. A worksheet share is about 5 to 50 KB.",
+        "Bytes of shares and answers to requests one person (an IPv4 address, or an IPv6 /64) may store in a "
+        "day, counted with the rate limits (and off with them); beyond it creating or sending answers 429. An IPv6 "
+        "/48 may store 16 times this together. A worksheet share is about 5 to 50 KB.",
         shown_default="4194304 (4 MiB)",
     )
     max_connections_per_address: int = option(
         100,
-        "Most connections one address may hold open at once, per worker; more are closed as they arrive, so "
+        "Most connections one address (an IPv6 /64 counts as one) may hold open at once, per worker; more are "
+        "closed as they arrive, so "
         "one client cannot take every connection slot. Not applied behind a proxy (`--proxy-count` above 0), "
         "where every connection is the proxy's: limit there instead (nginx `limit_conn`). 0: no cap.",
     )

@@ -1,7 +1,8 @@
 """Rate limits on creating and claiming shares (Flask-Limiter).
 
-Clients are told apart by an HMAC of their address under the server's secret, never the address itself,
-so neither the limiter's counters nor its storage ever hold an IP address.
+Clients are told apart by an HMAC of their network (``networks.py``: an IPv4 address, an IPv6 /64) under the
+server's secret, never the address itself, so neither the limiter's counters nor its storage ever hold an
+IP address.
 """
 
 from __future__ import annotations
@@ -14,12 +15,21 @@ from flask_limiter import Limiter
 
 from . import limit_storage  # noqa: F401  (registers the sqlite:/// scheme with the limits library)
 from .config import Settings
+from .networks import SITE_BUDGET_PEOPLE, client_network, site_network
+
+
+def _fingerprint(network: str) -> str:
+    return hmac.new(current_app.config["RATE_LIMIT_KEY"], network.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def client_fingerprint() -> str:
-    secret = current_app.config["RATE_LIMIT_KEY"]
-    address = (request.remote_addr or "unknown").encode()
-    return hmac.new(secret, address, hashlib.sha256).hexdigest()[:32]
+    """The client's network (``networks.client_network``: an IPv6 /64 counts as one), keyed."""
+    return _fingerprint(client_network(request.remote_addr or "unknown"))
+
+
+def site_fingerprint() -> str:
+    """The client's site (an IPv6 /48), keyed: the wider tier of the daily budget."""
+    return _fingerprint(site_network(request.remote_addr or "unknown"))
 
 
 DAILY_BUDGET_MESSAGE = "You have shared as much as one person may today. Nothing was stored; you can share again tomorrow."
@@ -78,5 +88,13 @@ def init_app(app: Flask, settings: Settings, secret: str) -> None:
             cost=lambda: request.content_length or 0,
             error_message=DAILY_BUDGET_MESSAGE,
         )
+        # And a site's (an IPv6 /48, which holds 65,536 /64s): SITE_BUDGET_PEOPLE people's budgets together.
+        site_budget = limiter.shared_limit(
+            f"{settings.daily_bytes_per_person * SITE_BUDGET_PEOPLE}/day",
+            scope="daily-bytes-site",
+            key_func=site_fingerprint,
+            cost=lambda: request.content_length or 0,
+            error_message=DAILY_BUDGET_MESSAGE,
+        )
         for endpoint in STORING_VIEWS:
-            app.view_functions[endpoint] = budget(app.view_functions[endpoint])
+            app.view_functions[endpoint] = site_budget(budget(app.view_functions[endpoint]))

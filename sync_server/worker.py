@@ -15,8 +15,8 @@ waits on a client, on any path:
 - ``Expect: 100-continue`` is answered from the event loop, so such a client sends its body at once.
 
 What it holds is bounded: past ``--max-buffered-bytes`` per worker the requests arriving longest are refused
-with a 503. Connection slots are bounded too, two ways. One address may hold at most
-``--max-connections-per-address`` at once (left to the proxy behind one, where every connection is the
+with a 503. Connection slots are bounded too, two ways. One address (an IPv6 /64 counts as one:
+``networks.py``) may hold at most ``--max-connections-per-address`` at once (left to the proxy behind one, where every connection is the
 proxy's). And whatever the number of addresses, when a worker's connections near gunicorn's
 ``worker_connections``, each new one sheds the connection that has sent least for longest (an idle
 kept-alive one first, then the slowest still arriving), so a crowd of slow connections cannot keep a
@@ -40,6 +40,7 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 from .body import BODY_DEADLINE_SECONDS
 from .framing import CONTINUE, Refusal, RequestFramer
 from .headers import static_headers
+from .networks import client_network
 
 READ_BYTES = 64 * 1024
 # Shedding starts this close to gunicorn's worker_connections (a tenth of it), so the worker keeps accepting.
@@ -110,7 +111,7 @@ class BufferingWorker(ThreadWorker):
             if error.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.ECONNABORTED):  # taken by another worker, or left
                 return
             raise
-        address = client_addr[0] if isinstance(client_addr, tuple) else str(client_addr)
+        address = client_network(client_addr[0] if isinstance(client_addr, tuple) else str(client_addr))
         if self.max_per_address and self.per_address[address] >= self.max_per_address:
             client_sock.close()  # over the cap: refused before it costs anything but the accept
             return

@@ -13,6 +13,7 @@ from support.servers import RedisServer
 from support.shares_api import create_body
 from sync_server import create_app
 from sync_server.config import Settings
+from sync_server.networks import SITE_BUDGET_PEOPLE, client_network, site_network
 from sync_server.store import StoreFull
 from sync_server.store.redis_store import RedisStore
 from sync_server.store.sqlite import SQLiteStore
@@ -143,6 +144,36 @@ def test_one_persons_daily_budget_is_spent_by_bytes_and_leaves_others_alone(tmp_
     refused, _ = post_share(client, body_bytes=600)
     assert refused.json["message"].startswith("You have shared as much as one person may today.")
     assert post_share(client, body_bytes=600, address="192.0.2.2")[0].status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("address", "client", "site"),
+    [
+        ("192.0.2.7", "192.0.2.7", "192.0.2.7"),
+        ("::ffff:192.0.2.7", "192.0.2.7", "192.0.2.7"),
+        ("2001:db8:aa:bb:1:2:3:4", "2001:db8:aa:bb::/64", "2001:db8:aa::/48"),
+        ("::1", "::/64", "::/48"),
+        ("unix-socket-peer", "unix-socket-peer", "unix-socket-peer"),
+    ],
+)
+def test_what_counts_as_one_client_and_one_site(address, client, site):
+    """The one grouping the limits, the daily budget and the worker's connection cap all use."""
+    assert (client_network(address), site_network(address)) == (client, site)
+
+
+def test_budgets_count_networks_as_they_are_handed_out_not_addresses(tmp_path):
+    """One IPv6 home holds a /64 (2^64 addresses): its addresses share one person's budget. Other /64s of
+    the same /48 have their own, up to SITE_BUDGET_PEOPLE budgets for the whole /48; another /48 is not
+    touched. An IPv4 client on a dual-stack socket counts as its IPv4 address."""
+    client = make_app(tmp_path, rate_limits="create=1000/hour,claim=1000/hour", daily_bytes_per_person=3_000).test_client()
+    home = [post_share(client, 600, f"2001:db8:1:1::{n:x}")[0].status_code for n in range(1, 5)]
+    assert home == [201, 201, 201, 429]  # four addresses, one /64, one budget
+    others = [f"2001:db8:1:{n:x}::1" for n in range(2, 2 + SITE_BUDGET_PEOPLE + 4)]
+    stored = sum(post_share(client, 600, address)[0].status_code == 201 for address in others for _ in range(3))
+    assert 3 * (SITE_BUDGET_PEOPLE - 2) < stored < 3 * len(others)  # the /48 ran out before its /64s did
+    assert post_share(client, 600, "2001:db8:2:1::1")[0].status_code == 201
+    mapped = [post_share(client, 600, address)[0].status_code for address in ["192.0.2.9", "::ffff:192.0.2.9"] * 2]
+    assert mapped == [201, 201, 201, 429]
 
 
 @pytest.fixture
