@@ -11,7 +11,7 @@ import { copyField, offerShare, qrCode } from "./link-tools.mjs";
 import { python } from "./python.mjs";
 import { fingerprint, newKeyPair, openAnswers, receiptCode, requestFragment } from "./request-crypto.mjs";
 import * as inbox from "./inbox-store.mjs";
-import { refusal as passcodeRefusal, WrongPasscodeError } from "./passcode.mjs";
+import { refusal as passcodeRefusal, unlockFromForm } from "./passcode.mjs";
 import { DecryptionError, fromBase64url, toBase64url } from "./share-crypto.mjs";
 import { showAnswers } from "./snapshot-view.mjs";
 
@@ -143,22 +143,9 @@ class AskPage {
   }
 
   async unlock() {
-    const field = $("#ws-ask-passcode", this.root, HTMLInputElement);
-    const message = $("#ws-ask-unlock-message", this.root);
-    message.textContent = "Unlocking…";
-    try {
-      await inbox.unlock(field.value);
-    } catch (error) {
-      if (!(error instanceof WrongPasscodeError)) {
-        message.textContent = `The locked inbox could not be read (${error.message}). It is kept on this device as it is.`;
-        return;
-      }
-      message.textContent = "That passcode is not right. Nothing was changed; try again.";
-      field.select();
-      return;
-    }
-    field.value = "";
-    message.textContent = "";
+    const outcome = await unlockFromForm($("#ws-ask-passcode", this.root, HTMLInputElement), $("#ws-ask-unlock-message", this.root),
+      (code) => inbox.unlock(code), { locked: "The locked inbox", kept: "It is kept on this device as it is." });
+    if (!outcome.unlocked) return;
     await this.showLockState();
     await this.refreshList();
     $("#ws-ask-inbox-title", this.root).focus();

@@ -92,6 +92,34 @@ export async function refusal(code, repeated) {
   return why ? { field: "new", text: why } : null;
 }
 
+/**
+ * An unlock form's submit, the same on every page: "Unlocking…", then what went wrong, or nothing. A wrong
+ * passcode selects the field for another try; any other error leaves the locked record as it is and says so.
+ * @template T
+ * @param {HTMLInputElement} field the passcode field (emptied once unlocked)
+ * @param {Element} message where the form says how it went
+ * @param {(code: string) => Promise<T>} open unlocks with the passcode typed
+ * @param {{ locked: string, kept: string }} words what is locked, and how it is kept after an error
+ * @returns {Promise<{ unlocked: true, value: T } | { unlocked: false }>}
+ */
+export async function unlockFromForm(field, message, open, words) {
+  message.textContent = "Unlocking…";
+  try {
+    const value = await open(field.value);
+    field.value = "";
+    message.textContent = "";
+    return { unlocked: true, value };
+  } catch (error) {
+    if (!(error instanceof WrongPasscodeError)) {
+      message.textContent = `${words.locked} could not be read (${error.message}). ${words.kept}`;
+      return { unlocked: false };
+    }
+    message.textContent = "That passcode is not right. Nothing was changed; try again.";
+    field.select();
+    return { unlocked: false };
+  }
+}
+
 /** A new lock: a random salt and the key derived from the passcode under today's KDF. */
 export async function newLock(passcode) {
   const salt = crypto.getRandomValues(new Uint8Array(16));

@@ -7,7 +7,7 @@ import { $, download, element, startPage } from "./dom.mjs";
 import { formatLongDate, formatShortDate, formatTime, localDateStamp, utcOffsetMinutes } from "./format.mjs";
 import { sessionTable } from "./snapshot-view.mjs";
 import { keepOffline } from "./offline.mjs";
-import { WrongPasscodeError, refusal as passcodeRefusal } from "./passcode.mjs";
+import { refusal as passcodeRefusal, unlockFromForm } from "./passcode.mjs";
 import { MAX_DOCUMENT_BYTES, SESSION_COLUMNS } from "./facts.mjs";
 import { isRequestLink } from "./request-link.mjs";
 
@@ -375,22 +375,10 @@ class WorksheetPage {
   }
 
   async unlock() {
-    const field = $("#ws-passcode", document, HTMLInputElement);
-    const message = $("#ws-unlock-message");
-    message.textContent = "Unlocking…";
-    try {
-      this.doc = await store.unlock(field.value);
-    } catch (error) {
-      if (!(error instanceof WrongPasscodeError)) {
-        message.textContent = `Your locked answers could not be read (${error.message}). They are kept on this device as they are.`;
-        return;
-      }
-      message.textContent = "That passcode is not right. Nothing was changed; try again.";
-      field.select();
-      return;
-    }
-    field.value = "";
-    message.textContent = "";
+    const outcome = await unlockFromForm($("#ws-passcode", document, HTMLInputElement), $("#ws-unlock-message"),
+      (code) => store.unlock(code), { locked: "Your locked answers", kept: "They are kept on this device as they are." });
+    if (!outcome.unlocked) return;
+    this.doc = outcome.value;
     this.showLockOffer();
     this.readLockAfter();
     this.showLogAs(store.getItem("logView") === "table" ? "table" : "cards");
