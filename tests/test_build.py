@@ -302,3 +302,11 @@ def test_no_control_in_a_page_lets_the_browser_restore_it(built_site):
             if "autocomplete" not in attributes
         ]
     assert controls > 50 and not unguarded, unguarded
+
+
+def test_security_md_states_the_inbox_lock_time_that_is_declared():
+    """SECURITY.md promises when a locked inbox locks again; the page does what INBOX_LOCK_AFTER_MINUTES says."""
+    from site_tools.worksheet_markdown import INBOX_LOCK_AFTER_MINUTES
+
+    stated = re.findall(r"after (\d+) minutes without use", (ROOT / "SECURITY.md").read_text())
+    assert stated == [str(INBOX_LOCK_AFTER_MINUTES)]
