@@ -15,7 +15,9 @@ which any request fails exits non-zero: its figures do not count.
 
     .venv/bin/python bench/load.py [--seconds 10] [--rounds 5] [--workers 2] [--balance-runs 10] [--soak 300]
 
-Reports pairs (one secret made and retrieved) per second and the servers' CPU seconds per 1,000 pairs (user +
+Reports pairs (one secret made and retrieved) per second at saturation, and the latency at half that rate
+(each connection pausing between requests, wrk's ``delay()``: what a person meets on a server that is busy
+but not saturated), and the servers' CPU seconds per 1,000 pairs (user +
 system time of gunicorn's whole process tree, from /proc: wrk shares the two cores, so CPU is the fairer
 cost), and this project's CPU per pair over that of two floor requests. Each figure is the median of
 ``--rounds`` rounds in which the systems take turns. Balance: ``--balance-runs`` consecutive runs on 2 and on 4
@@ -304,7 +306,29 @@ def compare(systems: dict, seconds: int, rounds: int) -> dict:
         }
         table[name]["pairs_per_s_per_round"] = [round(r["pairs_per_s"]) for r in results]
         table[name]["errors"] = sum(r["errors"] for r in results)
+    for name, system in systems.items():  # and what a person meets when the server is not saturated
+        paced = paced_latency(system, table[name]["pairs_per_s"] * PACED_SHARE, seconds)
+        table[name].update(paced)
+        table[name]["errors"] += paced.pop("paced_errors")
     return table
+
+
+# Latency below saturation: every connection waits between its requests so that together they ask for this
+# share of what the system managed at saturation (wrk's delay(); wrk has no fixed rate of its own).
+PACED_SHARE = 0.5
+
+
+def paced_latency(system: dict, pairs_per_s: float, seconds: int) -> dict:
+    requests_per_s = pairs_per_s * system["requests_per_pair"]
+    pause_ms = max(1, round(CONNECTIONS * 1000 / requests_per_s))
+    script = system["script"] + f"\ndelay = function() return {pause_ms} end\n"
+    result = wrk(system["server"].url, script, CONNECTIONS, seconds, system["server"].process.pid, system.get("store_pid"))
+    return {
+        "paced_pairs_per_s": round(result["rps"] / system["requests_per_pair"], 1),
+        "paced_p50_ms": result["p50_ms"],
+        "paced_p99_ms": result["p99_ms"],
+        "paced_errors": result["non_2xx"] + result["socket_errors"],
+    }
 
 
 def worker_cpu(server_pid: int) -> dict[int, float]:
@@ -444,9 +468,9 @@ def report(results: dict) -> None:
         print(f"gunicorn {results['gunicorn']}, {results['settings']['workers']} workers, {CONNECTIONS} connections\n")
         print(
             "| system | flow (one pair) | pairs/s (median; rounds) | server CPU s per 1,000 pairs | "
-            "÷ two no-op POSTs | ÷ two JSON POSTs | p99 ms | errors |"
+            "÷ two no-op POSTs | ÷ two JSON POSTs | p99 ms | at half that rate: pairs/s, p50, p99 ms | errors |"
         )
-        print("|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|")
         flows = {
             "floor": "one no-op POST",
             "json_floor": "one JSON POST, JSON 201",
@@ -461,7 +485,8 @@ def report(results: dict) -> None:
             ratios = f"{cpu / floor:.2f} | {cpu / json_floor:.2f}" if name not in ("floor", "json_floor") else "| "
             print(
                 f"| {name} | {flows[name]} | {row['pairs_per_s']:,.0f} ({', '.join(map(str, row['pairs_per_s_per_round']))}) | "
-                f"{cpu:.2f} | {ratios} | {row['p99_ms']:.1f} | {row['errors']} |"
+                f"{cpu:.2f} | {ratios} | {row['p99_ms']:.1f} | "
+                f"{row['paced_pairs_per_s']:,.0f}, {row['paced_p50_ms']:.1f}, {row['paced_p99_ms']:.1f} | {row['errors']} |"
             )
         for name in ("ours_redis", "ours_sqlite"):
             print(
