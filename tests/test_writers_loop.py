@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from support.browser import eventually
@@ -49,7 +50,10 @@ def test_the_worksheet_works_under_mkdocs_serve_and_a_changed_prompt_shows(page,
     changed = page.get_by_label("What does trust mean to you, today?", exact=True)
 
     def rebuilt() -> bool:
-        page.reload()
+        try:
+            page.reload()
+        except PlaywrightError:  # mkdocs serve's own live reload was navigating the page at that moment
+            return False
         return changed.count() == 1
 
     eventually(rebuilt, timeout=30)
