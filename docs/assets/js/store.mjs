@@ -85,6 +85,90 @@ export function keptAside() {
     .map((key) => ({ key, text: localStorage.getItem(key) }));
 }
 
+// What this tab last wrote of the plain answers (`raw`, and `mine`, the document), and every value it has
+// given each field (`had`: a hash of each, by field). Tabs run in different processes and each reads its own
+// cached copy of localStorage, which another tab's write reaches a moment later: a tab that edits in that
+// moment writes a document built on an older copy, without the other's latest change. So a tab that meets a
+// foreign write puts its own values back wherever the foreign document holds a value this tab itself had
+// there before (the other tab had not seen the change); a value this tab never had is the other tab's own
+// change, and stands.
+let plainWrite = null;
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+/** The answers and sessions, in an order that does not depend on how they were edited. */
+const content = (doc) => JSON.stringify([...fieldsOf(doc)].sort(([a], [b]) => (a < b ? -1 : 1)));
+
+/** Every field of a document by a name of its own: answers, each session's being there, each session field. */
+function fieldsOf(doc) {
+  const fields = new Map(Object.entries(doc.answers).map(([name, value]) => [`answer ${name}`, value]));
+  for (const session of doc.sessions) {
+    fields.set(`session ${session.id}`, true);
+    for (const [column, value] of Object.entries(session)) fields.set(`session ${session.id} ${column}`, value);
+  }
+  return fields;
+}
+
+/** A short hash of a field's value (FNV-1a over its JSON), so a long history costs a few bytes a value. */
+function hashOf(value) {
+  const text = JSON.stringify(value === undefined ? null : value);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+/** Record in `had` the values of every field that differs between `before` and `after`, old and new. */
+function remember(before, after) {
+  const had = plainWrite?.had ?? new Map();
+  const [old, now] = [fieldsOf(before), fieldsOf(after)];
+  for (const field of new Set([...old.keys(), ...now.keys()])) {
+    if (same(old.get(field), now.get(field))) continue;
+    const values = had.get(field) ?? new Set();
+    values.add(hashOf(old.get(field))).add(hashOf(now.get(field)));
+    had.set(field, values);
+  }
+  plainWrite = { raw: localStorage.getItem(KEYS.answers), mine: structuredClone(after), had };
+  return after;
+}
+
+/** `theirs` with this tab's values put back wherever `theirs` holds one this tab had before. */
+function withMyValues(theirs) {
+  const { mine, had } = plainWrite;
+  const merged = structuredClone(theirs);
+  const [ours, current] = [fieldsOf(mine), fieldsOf(theirs)];
+  const missed = (field) => !same(ours.get(field), current.get(field)) && had.get(field)?.has(hashOf(current.get(field)));
+  for (const [field, value] of ours) {
+    if (!field.startsWith("answer ") || !missed(field)) continue;
+    merged.answers[field.slice("answer ".length)] = value;
+  }
+  for (const field of current.keys()) {
+    if (field.startsWith("answer ") && !ours.has(field) && missed(field)) delete merged.answers[field.slice("answer ".length)];
+  }
+  for (const session of mine.sessions) {
+    const there = merged.sessions.find((other) => other.id === session.id);
+    if (!there) {
+      if (missed(`session ${session.id}`)) merged.sessions.push(structuredClone(session)); // added here
+      continue;
+    }
+    for (const [column, value] of Object.entries(session)) {
+      if (missed(`session ${session.id} ${column}`)) there[column] = value;
+    }
+  }
+  merged.sessions = merged.sessions.filter((session) => ours.has(`session ${session.id}`) || !missed(`session ${session.id}`)); // deleted here
+  return merged;
+}
+
+/** The latest plain answers, with this tab's own values put back if another tab's write missed them (and
+ *  then written again). `raw` is what storage holds now. */
+function latestWithMine(raw, latest) {
+  if (!plainWrite || raw === plainWrite.raw || latest.version !== VERSION) return latest;
+  const merged = withMyValues(latest);
+  if (content(merged) === content(latest)) {
+    plainWrite = { ...plainWrite, raw, mine: structuredClone(latest) };
+    return latest; // nothing of ours was missed: no write (and no echo between the tabs)
+  }
+  return remember(latest, write(merged));
+}
+
 /** Read the saved answers. Unreadable data is kept aside and reported in `problem`; while a passcode
  *  keeps them locked, `locked` is true and the document is empty. */
 export function load() {
@@ -92,7 +176,7 @@ export function load() {
   const raw = localStorage.getItem(KEYS.answers);
   if (raw === null) return { doc: emptyDocument() };
   const { doc, unreadable } = parse(raw);
-  if (doc) return { doc };
+  if (doc) return { doc: latestWithMine(raw, doc) };
   const aside = keepAside(raw, unreadable);
   localStorage.removeItem(KEYS.answers);
   return { doc: emptyDocument(), problem: aside };
@@ -122,10 +206,12 @@ export function edit(fallback, change) {
     return unlocked.doc;
   }
   const raw = localStorage.getItem(KEYS.answers);
-  const latest = raw === null ? null : parse(raw).doc;
-  const doc = latest && latest.version === VERSION ? latest : structuredClone(fallback);
+  const stored = raw === null ? null : parse(raw).doc;
+  const latest = stored && stored.version === VERSION ? latestWithMine(raw, stored) : null;
+  const before = latest ? structuredClone(latest) : structuredClone(fallback);
+  const doc = structuredClone(before);
   change(doc);
-  return write(doc);
+  return remember(before, write(doc));
 }
 
 export function replace(doc) {
@@ -133,6 +219,7 @@ export function replace(doc) {
     const copy = structuredClone(doc);
     return edit(copy, (target) => Object.assign(target, structuredClone(copy)));
   }
+  plainWrite = null; // a whole new document (a restored backup): nothing of an earlier one is put back
   return write(structuredClone(doc));
 }
 
@@ -148,6 +235,7 @@ export function setSessionField(doc, id, column, value) {
 
 export function deleteEverything() {
   lock();
+  plainWrite = null;
   for (const key of Object.keys(localStorage)) {
     if (key.startsWith(PREFIX)) localStorage.removeItem(key);
   }
