@@ -393,19 +393,19 @@ def main() -> None:
     snappass = snappass_python()
     results: dict = {"gunicorn": same_gunicorn(snappass), "settings": {**GUNICORN_SETTINGS, "workers": arguments.workers}}
     body, _ = create_body()
+
+    def project_under_gthread(factory: str, data_dir: Path) -> Gunicorn:
+        """This project's app (``bench/floor_app.py``) under plain gthread, with a data folder of its own."""
+        env = {"BENCH_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
+        return Gunicorn(Path(sys.executable), factory, arguments.workers, env=env, folder=ROOT / "bench")
+
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         redis = RedisServer(folder / "redis").start()
         servers = {
             "floor": Gunicorn(Path(sys.executable), "floor_app:app", arguments.workers, folder=ROOT / "bench"),
             "json_floor": Gunicorn(Path(sys.executable), "floor_app:json_app", arguments.workers, folder=ROOT / "bench"),
-            "ours_no_store": Gunicorn(
-                Path(sys.executable),
-                "floor_app:project_without_store()",
-                arguments.workers,
-                folder=ROOT / "bench",
-                env={"BENCH_DATA_DIR": str(folder / "no-store-data"), "PYTHONPATH": str(ROOT)},
-            ),
+            "ours_no_store": project_under_gthread("floor_app:project_without_store()", folder / "no-store-data"),
             "snappass": Gunicorn(
                 snappass,
                 "snappass.main:app",
@@ -418,13 +418,7 @@ def main() -> None:
             ),
             "ours_sqlite": ServerProcess(folder / "sqlite-data", "--workers", str(arguments.workers), "--rate-limits", "off"),
             # The same app under plain gthread, the worker class its peers run under: the buffering worker's cost.
-            "ours_sqlite_gthread": Gunicorn(
-                Path(sys.executable),
-                "floor_app:project()",
-                arguments.workers,
-                folder=ROOT / "bench",
-                env={"BENCH_DATA_DIR": str(folder / "gthread-data"), "PYTHONPATH": str(ROOT)},
-            ),
+            "ours_sqlite_gthread": project_under_gthread("floor_app:project()", folder / "gthread-data"),
         }
         systems = {
             "floor": {"script": WRK_FLOOR % {"create": json.dumps(body)}, "requests_per_pair": 1},

@@ -14,17 +14,18 @@ import sys
 from gunicorn.app.base import BaseApplication
 
 from . import create_app
-from .body import BODY_DEADLINE_SECONDS
 from .config import Settings, options
 from .limit_storage import prepare_limit_storage
 from .limits import parse_rate_limits
 from .logs import NoAccessLog, configure, logging_config
 from .store import StoreUnavailable, prepare_store
+from .worker import REQUEST_DEADLINE_SECONDS
 
 # How gunicorn runs the app, whatever the options (bench/load.py runs its peers with these same settings).
 GUNICORN_SETTINGS = {
     "worker_class": "gthread",
-    # Threads are cheap and each slow client holds one until the body deadline (sync_server.body).
+    # Threads are cheap. Under the server's own worker no thread waits on a client (sync_server.worker); under
+    # plain gthread, as bench/load.py runs its peers, each slow client holds one until it is done.
     "threads": 16,
     # Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new connections
     # across them. On one shared socket, whichever worker woke first took them: in 7 of 30 load runs one
@@ -33,7 +34,7 @@ GUNICORN_SETTINGS = {
     "timeout": 30,
     # On SIGTERM a worker stops accepting and finishes what it has: a body still arriving gets its full
     # deadline, and its answer a moment more.
-    "graceful_timeout": BODY_DEADLINE_SECONDS + 5,
+    "graceful_timeout": REQUEST_DEADLINE_SECONDS + 5,
 }
 
 

@@ -1,7 +1,7 @@
 """What the API says about request bodies it will not wait for.
 
 Under the server's own worker (``worker.py``) every request is read whole in the event loop before a thread
-takes it, and a request still arriving at ``BODY_DEADLINE_SECONDS`` is answered 408 there; a chunked body is
+takes it, and a request still arriving at its deadline is answered 408 there; a chunked body is
 refused there at its headers (``framing.py``). The app refuses a chunked body too, with the same answer, so
 that under any other WSGI server (``flask run``, a test client) the API still takes no body it cannot
 measure: nothing it takes needs one, and the browser always sends a Content-Length.
@@ -16,7 +16,6 @@ from flask import Flask, request
 
 from .errors import ApiError
 
-BODY_DEADLINE_SECONDS = 10
 # The API's answer to a chunked body, here and in the worker's framing, which refuses it first.
 CHUNKED_REFUSAL = (411, "length_required", "Send the body with a Content-Length header; chunked bodies are not accepted.")
 

@@ -81,20 +81,16 @@ def init_app(app: Flask, settings: Settings, secret: str) -> None:
     if settings.daily_bytes_per_person:
         # One person's budget of stored bytes, shared by shares and answers sent to requests: each spends its
         # body's size, before the view runs (so a refused body counts too, and probing for the limit costs
-        # as much as filling it).
-        budget = limiter.shared_limit(
-            f"{settings.daily_bytes_per_person}/day",
-            scope="daily-bytes",
-            cost=lambda: request.content_length or 0,
-            error_message=DAILY_BUDGET_MESSAGE,
-        )
-        # And a site's (an IPv6 /48, which holds 65,536 /64s): SITE_BUDGET_PEOPLE people's budgets together.
-        site_budget = limiter.shared_limit(
-            f"{settings.daily_bytes_per_person * SITE_BUDGET_PEOPLE}/day",
-            scope="daily-bytes-site",
-            key_func=site_fingerprint,
-            cost=lambda: request.content_length or 0,
-            error_message=DAILY_BUDGET_MESSAGE,
-        )
-        for endpoint in STORING_VIEWS:
-            app.view_functions[endpoint] = site_budget(budget(app.view_functions[endpoint]))
+        # as much as filling it). And a site's (an IPv6 /48, which holds 65,536 /64s): SITE_BUDGET_PEOPLE
+        # people's budgets together.
+        tiers = (("daily-bytes", client_fingerprint, 1), ("daily-bytes-site", site_fingerprint, SITE_BUDGET_PEOPLE))
+        for scope, key_func, people in tiers:
+            budget = limiter.shared_limit(
+                f"{settings.daily_bytes_per_person * people}/day",
+                scope=scope,
+                key_func=key_func,
+                cost=lambda: request.content_length or 0,
+                error_message=DAILY_BUDGET_MESSAGE,
+            )
+            for endpoint in STORING_VIEWS:
+                app.view_functions[endpoint] = budget(app.view_functions[endpoint])

@@ -37,12 +37,13 @@ from http import HTTPStatus
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from .body import BODY_DEADLINE_SECONDS
 from .framing import CONTINUE, Refusal, RequestFramer
 from .headers import static_headers
 from .networks import client_network
 
 READ_BYTES = 64 * 1024
+# How long a request (its headers and body) may take to arrive before the event loop answers 408.
+REQUEST_DEADLINE_SECONDS = 10
 # Shedding starts this close to gunicorn's worker_connections (a tenth of it), so the worker keeps accepting.
 SHED_MARGIN = 0.1
 SHED_AFTER_SECONDS = 1.0
@@ -59,7 +60,7 @@ def error_response(status: int, code: str, message: str) -> bytes:
     return head.encode() + body
 
 
-TIMED_OUT = error_response(408, "request_timeout", f"The request did not arrive within {BODY_DEADLINE_SECONDS} seconds.")
+TIMED_OUT = error_response(408, "request_timeout", f"The request did not arrive within {REQUEST_DEADLINE_SECONDS} seconds.")
 CROWDED_OUT = error_response(
     503,
     "server_busy",
@@ -134,12 +135,7 @@ class BufferingWorker(ThreadWorker):
         if not self._crowded():
             return False
         if self.keepalived_conns:
-            conn = self.keepalived_conns.popleft()
-            with contextlib.suppress(OSError, KeyError, ValueError):
-                self.poller.unregister(conn.sock)
-            self.nr_conns -= 1
-            conn.close()
-            self._forget(conn)
+            self._drop(self.keepalived_conns.popleft())
             return True
         # A connection accepted a moment ago has had no chance to send yet (its bytes may be waiting to be
         # read in this very loop): only those older than SHED_AFTER_SECONDS are judged.
@@ -152,7 +148,7 @@ class BufferingWorker(ThreadWorker):
 
     def _await_request(self, conn) -> None:
         conn.sock.setblocking(False)
-        self.arriving[conn] = time.monotonic() + BODY_DEADLINE_SECONDS
+        self.arriving[conn] = time.monotonic() + REQUEST_DEADLINE_SECONDS
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_request_bytes, conn))
         request = conn.framer.next_request()  # sent whole with the one before it
         if request is not None:

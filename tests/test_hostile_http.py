@@ -14,7 +14,7 @@ import pytest
 from support.servers import ServerProcess
 from support.shares_api import altered, call, create_body, new_claim
 from support.slow_clients import health_once
-from sync_server.body import BODY_DEADLINE_SECONDS as BODY_DEADLINE
+from sync_server.worker import REQUEST_DEADLINE_SECONDS as BODY_DEADLINE
 
 
 @pytest.fixture(scope="module")

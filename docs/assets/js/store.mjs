@@ -208,7 +208,7 @@ export function edit(fallback, change) {
   const raw = localStorage.getItem(KEYS.answers);
   const stored = raw === null ? null : parse(raw).doc;
   const latest = stored && stored.version === VERSION ? latestWithMine(raw, stored) : null;
-  const before = latest ? structuredClone(latest) : structuredClone(fallback);
+  const before = latest ?? structuredClone(fallback); // parsed afresh (or merged) here: this call's own copy
   const doc = structuredClone(before);
   change(doc);
   return remember(before, write(doc));

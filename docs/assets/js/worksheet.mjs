@@ -146,7 +146,8 @@ class WorksheetPage {
     try {
       this.doc = store.edit(this.doc, change);
       const how = store.isUnlocked() ? "in this browser, encrypted," : "in this browser";
-      this.setStatus("saved", `Saved ${how} at ${formatTime(new Date())}.`, `Saved ✓ ${formatTime(new Date())}`);
+      const at = formatTime(new Date());
+      this.setStatus("saved", `Saved ${how} at ${at}.`, `Saved ✓ ${at}`);
     } catch (error) {
       if (error instanceof store.LockedError) {
         this.showLocked({ focus: true }); // another tab has just set a passcode
