@@ -7,7 +7,8 @@ connections, every server under the same gunicorn settings (``sync_server.__main
   on the same Redis: its full flow, create, open and reveal (three requests);
 - this project on Redis and on SQLite: create and claim (two requests); and on a store that keeps nothing,
   which splits a pair's cost into the app's own work and the store's (the same-work floor: target, the
-  real stores at most 1.3× it). The server runs its own worker class (``BufferingWorker``); the same app on
+  real stores at most 1.3× it; ``bench/store_cost.py`` splits the store's own work from the waiting around
+  it). The server runs its own worker class (``BufferingWorker``); the same app on
   SQLite also runs under plain gthread, the class every peer runs under, so both are reported.
 
 The Redis server's CPU counts with each system that uses it (Snappass and this project on Redis). A run in

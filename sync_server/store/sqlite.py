@@ -78,6 +78,13 @@ INSERT INTO shares (key, ciphertext, claim_hash, created_at, expires_at)
     SELECT ?, ?, ?, ?, ? FROM usage WHERE shares < ? AND bytes + ? <= ?
 """
 NO_CAP = 2**62
+# A claim with the right proof opens its share in one compare-and-set: only if it is still waiting.
+OPEN_IF_WAITING = """
+UPDATE shares SET ciphertext = NULL, state = 'opened', state_at = ?
+    WHERE key = ? AND state = 'waiting' AND expires_at > ? AND ciphertext IS NOT NULL
+"""
+# The claim's read, outside the writers' queue (WAL lets it run beside a write).
+READ_FOR_CLAIM = "SELECT ciphertext, claim_hash, created_at, expires_at, state FROM shares WHERE key = ?"
 
 
 # How long after an erasure the write-ahead log is emptied (see SQLiteStore.scrub).
@@ -170,13 +177,9 @@ class SQLiteStore(SQLiteRequests):
         return " and ".join(cap for cap in caps if cap)
 
     def claim(self, key, claim_hash, now):
-        row = self._read("SELECT ciphertext, claim_hash, created_at, expires_at, state FROM shares WHERE key = ?", (key,))
+        row = self._read(READ_FOR_CLAIM, (key,))
         if row is not None and row[4] == "waiting" and now < row[3] and hmac.compare_digest(row[1], claim_hash):
-            opened = self._writers.write(
-                "UPDATE shares SET ciphertext = NULL, state = 'opened', state_at = ? "
-                "WHERE key = ? AND state = 'waiting' AND expires_at > ? AND ciphertext IS NOT NULL",
-                (now, key, now),
-            )
+            opened = self._writers.write(OPEN_IF_WAITING, (now, key, now))
             if opened:  # the ciphertext read above is the one erased now: it never changes while waiting
                 self._scrub_soon()
                 return ClaimOutcome("ok", ciphertext=row[0], created_at=row[2])
