@@ -24,6 +24,7 @@ from py_client import answers
 from py_client.content import WORKSHEET, Section, Worksheet
 from py_client.prompt_kinds import PROMPT_KINDS, field_name, line_name
 from py_client.sharing import MAX_NOTE
+from sync_server.store.base import ANSWER_KEPT_SECONDS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "worksheet"
 BETWEEN_TAGS = re.compile(r">\n+<")
@@ -79,6 +80,7 @@ def template_environment() -> Environment:
         share_lifetimes=SHARE_LIFETIMES,
         share_lifetime_default=SHARE_LIFETIME_DEFAULT,
         request_label_max=REQUEST_LABEL_MAX,
+        answer_kept_days=ANSWER_KEPT_SECONDS // 86_400,
         private_name_max=PRIVATE_NAME_MAX,
     )
     return environment

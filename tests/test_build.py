@@ -310,3 +310,14 @@ def test_security_md_states_the_inbox_lock_time_that_is_declared():
 
     stated = re.findall(r"after (\d+) minutes without use", (ROOT / "SECURITY.md").read_text())
     assert stated == [str(INBOX_LOCK_AFTER_MINUTES)]
+
+
+def test_the_documents_state_how_long_answers_are_kept_as_the_store_does():
+    """The privacy page and the README promise how long a request's answers stay on the server; the stores
+    keep them for ANSWER_KEPT_SECONDS."""
+    from sync_server.store.base import ANSWER_KEPT_SECONDS
+
+    days = str(ANSWER_KEPT_SECONDS // 86_400)
+    privacy = re.findall(r"for at most (\d+) days after it arrives", (ROOT / "docs" / "privacy.md").read_text())
+    readme = re.findall(r"Each answer\s+is kept (\d+) days after it arrives", (ROOT / "README.md").read_text())
+    assert privacy == [days] and readme == [days]

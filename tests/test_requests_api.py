@@ -12,6 +12,7 @@ import pytest
 
 from support.shares_api import altered, b64, backend, create_body, public_key, sealed, stored_state
 from sync_server import envelope, requests_api
+from sync_server.store.base import ANSWER_KEPT_SECONDS
 
 
 def make_request(client, kem="X25519", **fields):
@@ -94,6 +95,33 @@ def test_an_expired_request_refuses_and_its_answers_are_erased(client, clock, se
 
         keys = redis.Redis.from_url(settings.store).keys("tsw:*:answers")
         assert [redis.Redis.from_url(settings.store).expiretime(key) for key in keys] == [clock.now]
+
+
+def test_answers_are_kept_a_week_after_they_arrive_however_long_the_request_runs(client, clock, settings):
+    """A month-long request is no month-long store: each answer is gone from every read a week after it came,
+    and erased (SQLite: the next purge; Redis: the next answer's script, and the key a week after the newest)."""
+    made = make_request(client, expires_in=requests_api.MAX_REQUEST_LIFETIME, max_responses=4)
+    first, second = sealed(), sealed()
+    assert respond(client, made, first).status_code == 201
+    clock.now += 5 * 86_400
+    assert respond(client, made, second).status_code == 201
+    clock.now += ANSWER_KEPT_SECONDS - 5 * 86_400  # the first answer's week is over; the second has 5 days left
+    listed = client.get(f"/api/requests/{made['id']}/responses", headers=managed(made)).json
+    assert [r["number"] for r in listed["responses"]] == [2]
+    assert client.get(f"/api/requests/{made['id']}/responses/1", headers=managed(made)).status_code == 404
+    assert client.get(f"/api/requests/{made['id']}/responses/2", headers=managed(made)).status_code == 200
+    assert respond(client, made, first).status_code == 201  # gone, so the same bytes again are a new answer
+    if backend(settings) == "sqlite":
+        client.post("/api/requests", json={"public_key": public_key(), "kem": "X25519"})  # a write purges
+        db = sqlite3.connect(settings.data_dir / "shares.sqlite3")
+        assert [row[0] for row in db.execute("SELECT number FROM responses ORDER BY number")] == [2, 3]
+    else:
+        import redis
+
+        store = redis.Redis.from_url(settings.store)
+        (key,) = store.keys("tsw:*:answers")
+        assert sorted(store.hkeys(key)) == [b"at:2", b"at:3", b"ct:2", b"ct:3"]
+        assert store.expiretime(key) == clock.now + ANSWER_KEPT_SECONDS
 
 
 def test_closing_erases_the_answers_and_refuses_more(client):

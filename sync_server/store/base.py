@@ -8,7 +8,8 @@ times only) so the sender can still see what happened.
 A therapist's request (a public key, its limits and times) takes at most ``max_responses`` sealed answers
 until it expires, each accepted atomically with the count it is checked against, so two senders at once
 can never both slip past the limit; the answers are erased when the therapist deletes them or closes the
-request, and at its expiry, leaving the request's tombstone for the grace period.
+request, ``ANSWER_KEPT_SECONDS`` after each arrives, and at the request's expiry, leaving the request's
+tombstone for the grace period. An answer past its time still holds its place in the request (it was sent).
 """
 
 from __future__ import annotations
@@ -19,6 +20,15 @@ from typing import Protocol
 MAX_WRONG_PROOFS = 5
 # How long a tombstone outlives its share's expiry, so the sender sees "expired" rather than "unknown".
 TOMBSTONE_GRACE_SECONDS = 24 * 3600
+# How long an answer to a request is kept after it arrives, however long the request runs: a therapist reads
+# answers within days of a session, and a store that keeps them a month is a month's target for anyone
+# filling it. Past this an answer is gone from every read at once, and erased by the next purge.
+ANSWER_KEPT_SECONDS = 7 * 86_400
+
+
+def kept_since(now: int) -> int:
+    """Answers that arrived at or before this moment are past their time."""
+    return now - ANSWER_KEPT_SECONDS
 
 
 class StoreUnavailable(RuntimeError):

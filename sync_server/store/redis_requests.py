@@ -2,14 +2,24 @@
 
 A request is two keys on one cluster slot: ``tsw:{key}:request`` (a hash with the public key, limits, times,
 count and state; it lives until the tombstone's grace period ends) and ``tsw:{key}:answers`` (a hash of the
-sealed answers, ``ct:N`` and ``at:N`` for the Nth; Redis deletes it at the request's expiry). Accepting an
-answer is one script: the state, the count and the store are checked and changed in one step. ``received``
+sealed answers, ``ct:N`` and ``at:N`` for the Nth; Redis deletes it a week after the newest answer, or at the
+request's expiry if sooner). Accepting an answer is one script: the state, the count and the store are checked
+and changed in one step. Redis 7.0 cannot expire one field of a hash, so an answer past its time
+(``ANSWER_KEPT_SECONDS``) is left out of every read at once and erased by the next answer's script. ``received``
 numbers the answers; ``deleted`` counts those the therapist deleted, whose places are open again.
 """
 
 from __future__ import annotations
 
-from .base import TOMBSTONE_GRACE_SECONDS, RequestStatus, RespondOutcome, StoredResponse, request_state
+from .base import (
+    ANSWER_KEPT_SECONDS,
+    TOMBSTONE_GRACE_SECONDS,
+    RequestStatus,
+    RespondOutcome,
+    StoredResponse,
+    kept_since,
+    request_state,
+)
 
 CREATE_REQUEST = """
 redis.call('HSET', KEYS[1], 'public_key', ARGV[1], 'kem', ARGV[2], 'created_at', ARGV[3], 'expires_at', ARGV[4],
@@ -22,17 +32,21 @@ RESPOND = """
 local meta = redis.call('HMGET', KEYS[1], 'expires_at', 'max', 'received', 'state', 'deleted')
 local now = tonumber(ARGV[2])
 if not meta[1] then return {'unknown'} end
--- The same bytes again (a replay of captured answers, or a retry) take no second place or copy.
+-- Answers past their time are erased; the same bytes again (a replay of captured answers, or a retry) take no
+-- second place or copy.
 for number = 1, tonumber(meta[3]) do
-  if redis.call('HGET', KEYS[2], 'ct:' .. number) == ARGV[1] then
-    return {'repeated', number, redis.call('HGET', KEYS[2], 'at:' .. number)}
+  local at = redis.call('HGET', KEYS[2], 'at:' .. number)
+  if at and tonumber(at) <= tonumber(ARGV[3]) then
+    redis.call('HDEL', KEYS[2], 'ct:' .. number, 'at:' .. number)
+  elseif at and redis.call('HGET', KEYS[2], 'ct:' .. number) == ARGV[1] then
+    return {'repeated', number, at}
   end
 end
 local held = tonumber(meta[3]) - tonumber(meta[5] or 0)
 if meta[4] ~= 'open' or now >= tonumber(meta[1]) or held >= tonumber(meta[2]) then return {'gone'} end
 local number = redis.call('HINCRBY', KEYS[1], 'received', 1)
 redis.call('HSET', KEYS[2], 'ct:' .. number, ARGV[1], 'at:' .. number, ARGV[2])
-redis.call('EXPIREAT', KEYS[2], meta[1])
+redis.call('EXPIREAT', KEYS[2], math.min(tonumber(meta[1]), now + tonumber(ARGV[4])))
 return {'ok', number}
 """
 
@@ -42,7 +56,10 @@ local fields = redis.call('HKEYS', KEYS[1])
 for _, field in ipairs(fields) do
   if string.sub(field, 1, 3) == 'at:' then
     local number = string.sub(field, 4)
-    table.insert(found, {number, redis.call('HGET', KEYS[1], field), redis.call('HSTRLEN', KEYS[1], 'ct:' .. number)})
+    local at = redis.call('HGET', KEYS[1], field)
+    if tonumber(at) > tonumber(ARGV[1]) then
+      table.insert(found, {number, at, redis.call('HSTRLEN', KEYS[1], 'ct:' .. number)})
+    end
   end
 end
 return found
@@ -96,7 +113,8 @@ class RedisRequests:
         return RequestStatus(state, meta[1], meta[2].decode(), created_at, expires_at, max_responses, received, closed_at)
 
     def respond(self, key, ciphertext, now):
-        result = self._run(lambda: self._respond(keys=self._request_keys(key), args=[ciphertext, now]))
+        arguments = [ciphertext, now, kept_since(now), ANSWER_KEPT_SECONDS]
+        result = self._run(lambda: self._respond(keys=self._request_keys(key), args=arguments))
         kind = result[0].decode()
         if kind == "ok":
             return RespondOutcome("ok", number=int(result[1]))
@@ -110,7 +128,7 @@ class RedisRequests:
         status = self.request_status(key, now)
         if status is None or status.state == "expired":
             return []
-        found = self._run(lambda: self._list_answers(keys=self._request_keys(key)[1:]))
+        found = self._run(lambda: self._list_answers(keys=self._request_keys(key)[1:], args=[kept_since(now)]))
         return sorted(StoredResponse(int(number), int(at), int(size)) for number, at, size in found)
 
     def response(self, key, number, now):
@@ -118,7 +136,7 @@ class RedisRequests:
         if status is None or status.state == "expired":
             return None
         ciphertext, at = self._run(lambda: self.client.hmget(self._request_keys(key)[1], f"ct:{number}", f"at:{number}"))
-        return (ciphertext, int(at)) if ciphertext is not None else None
+        return (ciphertext, int(at)) if ciphertext is not None and int(at) > kept_since(now) else None
 
     def delete_response(self, key, number):
         return bool(self._run(lambda: self._delete_answer(keys=self._request_keys(key), args=[number])))

@@ -8,7 +8,15 @@ count are checked and changed together, so two senders at once cannot both take 
 
 from __future__ import annotations
 
-from .base import TOMBSTONE_GRACE_SECONDS, RequestStatus, RespondOutcome, StoredResponse, StoreFull, request_state
+from .base import (
+    TOMBSTONE_GRACE_SECONDS,
+    RequestStatus,
+    RespondOutcome,
+    StoredResponse,
+    StoreFull,
+    kept_since,
+    request_state,
+)
 
 REQUESTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -31,6 +39,7 @@ CREATE TABLE IF NOT EXISTS responses (
     received_at INTEGER NOT NULL,
     PRIMARY KEY (request_key, number)
 );
+CREATE INDEX IF NOT EXISTS responses_by_arrival ON responses (received_at);
 CREATE TRIGGER IF NOT EXISTS usage_on_response_insert AFTER INSERT ON responses BEGIN
     UPDATE usage SET shares = shares + 1, bytes = bytes + length(NEW.ciphertext);
 END;
@@ -89,7 +98,8 @@ class SQLiteRequests:
                 return RespondOutcome("unknown")
             # The same bytes again (a replay of captured answers, or a retry) take no second place or copy.
             held = db.execute(
-                "SELECT number, received_at FROM responses WHERE request_key = ? AND ciphertext = ?", (key, ciphertext)
+                "SELECT number, received_at FROM responses WHERE request_key = ? AND ciphertext = ? AND received_at > ?",
+                (key, ciphertext, kept_since(now)),
             ).fetchone()
             if held is not None:
                 return RespondOutcome("repeated", number=held[0], received_at=held[1])
@@ -107,7 +117,8 @@ class SQLiteRequests:
         if status is None or status.state == "expired":
             return []
         rows = self._connection().execute(
-            "SELECT number, received_at, length(ciphertext) FROM responses WHERE request_key = ? ORDER BY number", (key,)
+            "SELECT number, received_at, length(ciphertext) FROM responses WHERE request_key = ? AND received_at > ? ORDER BY number",
+            (key, kept_since(now)),
         )
         return [StoredResponse(*row) for row in rows]
 
@@ -115,7 +126,10 @@ class SQLiteRequests:
         status = self.request_status(key, now)
         if status is None or status.state == "expired":
             return None
-        row = self._read("SELECT ciphertext, received_at FROM responses WHERE request_key = ? AND number = ?", (key, number))
+        row = self._read(
+            "SELECT ciphertext, received_at FROM responses WHERE request_key = ? AND number = ? AND received_at > ?",
+            (key, number, kept_since(now)),
+        )
         return (row[0], row[1]) if row else None
 
     def delete_response(self, key, number):
@@ -135,6 +149,8 @@ class SQLiteRequests:
         return self.request_status(key, now)
 
     def purge_requests(self, db, now) -> int:
-        """Inside the store's purge: erase the answers of expired requests, drop requests past their grace."""
+        """Inside the store's purge: erase the answers of expired requests and those past their time, drop
+        requests past their grace."""
         db.execute("DELETE FROM responses WHERE request_key IN (SELECT key FROM requests WHERE expires_at <= ?)", (now,))
+        db.execute("DELETE FROM responses WHERE received_at <= ?", (kept_since(now),))
         return db.execute("DELETE FROM requests WHERE expires_at <= ?", (now - TOMBSTONE_GRACE_SECONDS,)).rowcount
