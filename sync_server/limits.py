@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 
 from . import limit_storage  # noqa: F401  (registers the sqlite:/// scheme with the limits library)
@@ -33,6 +33,15 @@ def site_fingerprint() -> str:
 
 
 DAILY_BUDGET_MESSAGE = "You have shared as much as one person may today. Nothing was stored; you can share again tomorrow."
+# As the store fills, what one person may store in a day shrinks, so that a crowd from many networks cannot
+# take the last of it: (fullness from which it applies, share of --daily-bytes-per-person). Each level counts
+# on its own, so someone who used their whole allowance while the store was calm still has the smaller one
+# when it is under pressure (an attacker too: the arithmetic is in the README). The levels' allowances
+# shrink faster than the room left does, so the more networks push, the sooner each stops.
+PRESSURE_ALLOWANCES = ((0.0, 1), (0.5, 1 / 4), (0.75, 1 / 16))
+PRESSURE_MESSAGE = (
+    "The server is holding a lot right now, so each person may store less today. Nothing was stored; you can try again tomorrow."
+)
 # Which views each configurable limit applies to (each view counts on its own): "create" is everything that
 # stores something, "claim" what guesses at a share's proof.
 LIMITED_VIEWS = {
@@ -41,6 +50,40 @@ LIMITED_VIEWS = {
 }
 # The views whose bodies are stored, and so spend one person's daily budget of bytes, together.
 STORING_VIEWS = ("api.create_share", "requests.respond")
+
+
+def pressure_level() -> int:
+    """Which of PRESSURE_ALLOWANCES this request meets: the store's fullness, read once a request."""
+    if "pressure_level" not in g:
+        fullness = current_app.extensions["share_store"].fullness()
+        g.pressure_level = max(level for level, (start, _) in enumerate(PRESSURE_ALLOWANCES) if fullness >= start)
+    return g.pressure_level
+
+
+def item_fair_share(settings: Settings) -> int:
+    """One item's fair share of the store: its bytes over its count (0 with either uncapped)."""
+    if not (settings.max_stored_shares and settings.max_stored_bytes):
+        return 0
+    return settings.max_stored_bytes // settings.max_stored_shares
+
+
+def stored_item_cost(settings: Settings):
+    """What storing this request's body spends of a daily allowance: its size, and never less than one item's
+    fair share of the store, so that the byte allowance bounds how many items a person adds as well as how
+    many bytes (the store's count fills no faster than its bytes)."""
+    fair_share = item_fair_share(settings)
+    return lambda: max(request.content_length or 0, fair_share)
+
+
+def check_allowances(settings: Settings) -> None:
+    """Settings under which a person could store nothing once the store is under pressure stop the start."""
+    smallest = int(settings.daily_bytes_per_person * PRESSURE_ALLOWANCES[-1][1])
+    if settings.daily_bytes_per_person and smallest < item_fair_share(settings):
+        raise ValueError(
+            f"--daily-bytes-per-person {settings.daily_bytes_per_person:,} leaves one person {smallest:,} bytes a day "
+            f"when the store is under pressure, less than one item counts ({item_fair_share(settings):,} bytes: "
+            "--max-stored-bytes over --max-stored-shares); raise it, or lower --max-stored-bytes"
+        )
 
 
 def parse_rate_limits(text: str) -> dict[str, str]:
@@ -78,19 +121,22 @@ def init_app(app: Flask, settings: Settings, secret: str) -> None:
     for name, limit in limits.items():
         for endpoint in LIMITED_VIEWS[name]:
             app.view_functions[endpoint] = limiter.limit(limit)(app.view_functions[endpoint])
+    check_allowances(settings)
     if settings.daily_bytes_per_person:
         # One person's budget of stored bytes, shared by shares and answers sent to requests: each spends its
-        # body's size, before the view runs (so a refused body counts too, and probing for the limit costs
-        # as much as filling it). And a site's (an IPv6 /48, which holds 65,536 /64s): SITE_BUDGET_PEOPLE
-        # people's budgets together.
+        # body's size (stored_item_cost), before the view runs (so a refused body counts too, and probing for
+        # the limit costs as much as filling it). And a site's (an IPv6 /48, which holds 65,536 /64s):
+        # SITE_BUDGET_PEOPLE people's budgets together. Each is counted at the store's pressure level.
         tiers = (("daily-bytes", client_fingerprint, 1), ("daily-bytes-site", site_fingerprint, SITE_BUDGET_PEOPLE))
-        for scope, key_func, people in tiers:
-            budget = limiter.shared_limit(
-                f"{settings.daily_bytes_per_person * people}/day",
-                scope=scope,
-                key_func=key_func,
-                cost=lambda: request.content_length or 0,
-                error_message=DAILY_BUDGET_MESSAGE,
-            )
-            for endpoint in STORING_VIEWS:
-                app.view_functions[endpoint] = budget(app.view_functions[endpoint])
+        for level, (_, share) in enumerate(PRESSURE_ALLOWANCES):
+            for scope, key_func, people in tiers:
+                budget = limiter.shared_limit(
+                    f"{int(settings.daily_bytes_per_person * share) * people}/day",
+                    scope=f"{scope}-{level}",
+                    key_func=key_func,
+                    cost=stored_item_cost(settings),
+                    exempt_when=lambda level=level: pressure_level() != level,
+                    error_message=DAILY_BUDGET_MESSAGE if level == 0 else PRESSURE_MESSAGE,
+                )
+                for endpoint in STORING_VIEWS:
+                    app.view_functions[endpoint] = budget(app.view_functions[endpoint])

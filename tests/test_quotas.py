@@ -10,9 +10,10 @@ import pytest
 import redis
 
 from support.servers import RedisServer
-from support.shares_api import create_body
+from support.shares_api import create_body, public_key, sealed
 from sync_server import create_app
 from sync_server.config import Settings
+from sync_server.limits import PRESSURE_ALLOWANCES
 from sync_server.networks import SITE_BUDGET_PEOPLE, client_network, site_network
 from sync_server.store import StoreFull
 from sync_server.store.redis_store import RedisStore
@@ -138,7 +139,9 @@ def test_a_start_reads_no_shares_once_they_are_counted(tmp_path):
 
 
 def test_one_persons_daily_budget_is_spent_by_bytes_and_leaves_others_alone(tmp_path):
-    client = make_app(tmp_path, rate_limits="create=100/hour,claim=100/hour", daily_bytes_per_person=3_000).test_client()
+    client = make_app(
+        tmp_path, rate_limits="create=100/hour,claim=100/hour", daily_bytes_per_person=3_000, max_stored_shares=0
+    ).test_client()
     statuses = [post_share(client, body_bytes=600)[0].status_code for _ in range(4)]
     assert statuses == [201, 201, 201, 429]  # each body is about 900 bytes of JSON
     refused, _ = post_share(client, body_bytes=600)
@@ -165,7 +168,9 @@ def test_budgets_count_networks_as_they_are_handed_out_not_addresses(tmp_path):
     """One IPv6 home holds a /64 (2^64 addresses): its addresses share one person's budget. Other /64s of
     the same /48 have their own, up to SITE_BUDGET_PEOPLE budgets for the whole /48; another /48 is not
     touched. An IPv4 client on a dual-stack socket counts as its IPv4 address."""
-    client = make_app(tmp_path, rate_limits="create=1000/hour,claim=1000/hour", daily_bytes_per_person=3_000).test_client()
+    client = make_app(
+        tmp_path, rate_limits="create=1000/hour,claim=1000/hour", daily_bytes_per_person=3_000, max_stored_shares=0
+    ).test_client()
     home = [post_share(client, 600, f"2001:db8:1:1::{n:x}")[0].status_code for n in range(1, 5)]
     assert home == [201, 201, 201, 429]  # four addresses, one /64, one budget
     others = [f"2001:db8:1:{n:x}::1" for n in range(2, 2 + SITE_BUDGET_PEOPLE + 4)]
@@ -174,6 +179,58 @@ def test_budgets_count_networks_as_they_are_handed_out_not_addresses(tmp_path):
     assert post_share(client, 600, "2001:db8:2:1::1")[0].status_code == 201
     mapped = [post_share(client, 600, address)[0].status_code for address in ["192.0.2.9", "::ffff:192.0.2.9"] * 2]
     assert mapped == [201, 201, 201, 429]
+
+
+def test_a_crowd_from_many_networks_leaves_room_for_a_person_and_for_answers_already_asked_for(tmp_path):
+    """Thirty networks (each in a /16 of its own) store until each is refused. As the store fills, each one's
+    allowance shrinks (PRESSURE_ALLOWANCES), so together they stop short of full; a newcomer still shares, and
+    an answer to a request made before the crowd still arrives. With one allowance the crowd fills it (30 ×
+    20,000 bytes is three times the store)."""
+    client = make_app(
+        tmp_path,
+        rate_limits="create=10000/hour,claim=10000/hour",
+        daily_bytes_per_person=20_000,
+        max_stored_bytes=200_000,
+        max_stored_shares=0,
+    ).test_client()
+    waiting = client.post("/api/requests", json={"public_key": public_key(), "kem": "X25519"}).json
+    crowd = [f"10.{n}.0.1" for n in range(1, 31)]
+    statuses: list[int] = []
+    while crowd:
+        for address in list(crowd):
+            status = post_share(client, body_bytes=600, address=address)[0].status_code
+            statuses.append(status)
+            if status != 201:
+                crowd.remove(address)
+    store = client.application.extensions["share_store"]
+    assert statuses.count(429) == 30 and 507 not in statuses
+    assert 1 - 1 / 10 > store.fullness() >= PRESSURE_ALLOWANCES[-1][0]  # under pressure, and room is left
+    assert post_share(client, body_bytes=600, address="10.200.0.1")[0].status_code == 201
+    answer = client.post(
+        f"/api/requests/{waiting['id']}/responses", json={"ciphertext": sealed()}, environ_base={"REMOTE_ADDR": "10.201.0.1"}
+    )
+    assert answer.status_code == 201
+    refused = [post_share(client, body_bytes=600, address="10.1.0.1")[0] for _ in range(2)][-1]
+    assert refused.json["message"].startswith("The server is holding a lot right now")
+
+
+def test_every_item_counts_at_least_its_fair_share_of_the_store(tmp_path):
+    """With 100 places and 1,000,000 bytes, an item counts at least 10,000 bytes, so small items cannot fill
+    the store's count faster than its bytes: a 200,000-byte allowance takes 20 of them."""
+    client = make_app(
+        tmp_path,
+        rate_limits="create=10000/hour,claim=10000/hour",
+        daily_bytes_per_person=200_000,
+        max_stored_bytes=1_000_000,
+        max_stored_shares=100,
+    ).test_client()
+    statuses = [post_share(client, body_bytes=300)[0].status_code for _ in range(21)]
+    assert statuses == [201] * 20 + [429]
+
+
+def test_settings_that_leave_a_person_nothing_under_pressure_stop_the_start(tmp_path):
+    with pytest.raises(ValueError, match="less than one item counts"):
+        make_app(tmp_path, rate_limits="create=10/hour", daily_bytes_per_person=100_000, max_stored_shares=10_000)
 
 
 @pytest.fixture

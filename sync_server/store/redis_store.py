@@ -123,5 +123,9 @@ class RedisStore(RedisRequests):
     def purge(self, now):
         return 0  # Redis expires ciphertext and tombstones itself, through each key's TTL
 
+    def fullness(self):
+        memory = self._run(lambda: self.client.info("memory"))
+        return memory["used_memory"] / memory["maxmemory"] if memory.get("maxmemory") else 0.0
+
     def ping(self):
         self._run(self.client.ping)

@@ -169,6 +169,10 @@ class SQLiteStore(SQLiteRequests):
         """How many shares hold ciphertext, and how many bytes of it."""
         return tuple(self._read("SELECT shares, bytes FROM usage", ()))
 
+    def fullness(self) -> float:
+        shares, stored = self.usage()
+        return max(shares / self.max_shares, stored / self.max_bytes)
+
     def _quota(self) -> str:
         caps = [
             f"{self.max_shares:,} shares" if self.max_shares != NO_CAP else "",
