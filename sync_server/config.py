@@ -125,7 +125,9 @@ class Settings:
         4 * 1024 * 1024,
         "Bytes of shares and answers to requests one person (an IPv4 address, or an IPv6 /64) may store in a "
         "day, counted with the rate limits (and off with them); beyond it creating or sending answers 429. An IPv6 "
-        "/48 may store 16 times this together. A worksheet share is about 5 to 50 KB.",
+        "/48 may store 16 times this together. A worksheet share is about 5 to 50 KB; each item counts at least its "
+        "fair share of the store (`--max-stored-bytes` over `--max-stored-shares`). As the "
+        "store fills, the allowance shrinks: a quarter of it from half full, an eighth from three quarters.",
         shown_default="4194304 (4 MiB)",
     )
     max_connections_per_address: int = option(

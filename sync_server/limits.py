@@ -37,8 +37,9 @@ DAILY_BUDGET_MESSAGE = "You have shared as much as one person may today. Nothing
 # take the last of it: (fullness from which it applies, share of --daily-bytes-per-person). Each level counts
 # on its own, so someone who used their whole allowance while the store was calm still has the smaller one
 # when it is under pressure (an attacker too: the arithmetic is in the README). The levels' allowances
-# shrink faster than the room left does, so the more networks push, the sooner each stops.
-PRESSURE_ALLOWANCES = ((0.0, 1), (0.5, 1 / 4), (0.75, 1 / 16))
+# shrink faster than the room left does, so the more networks push, the sooner each stops. The smallest is
+# still more than the largest body the API takes (360 KiB) with the default allowance.
+PRESSURE_ALLOWANCES = ((0.0, 1), (0.5, 1 / 4), (0.75, 1 / 8))
 PRESSURE_MESSAGE = (
     "The server is holding a lot right now, so each person may store less today. Nothing was stored; you can try again tomorrow."
 )
