@@ -18,7 +18,7 @@ from pyhpke import AEADId, CipherSuite, KDFId, KEMId
 from support.ask_page import AskPage
 from support.browser import CHROMIUM, CHROMIUM_ARGS, run_axe, separate_page
 from support.shares_api import call
-from support.worksheet_page import PYTHON_TIMEOUT, fill_everything, open_worksheet
+from support.worksheet_page import PYTHON_TIMEOUT, fill_everything, open_request_link, open_worksheet
 from sync_server import envelope
 
 pytestmark = pytest.mark.browser
@@ -37,13 +37,6 @@ def separate_browser(browser, live_server, request):
 
 person = pytest.fixture(separate_browser, name="person")
 therapist = pytest.fixture(separate_browser, name="therapist")
-
-
-def open_request_link(page, link: str) -> None:
-    """Load the worksheet from the link afresh (a new #fragment alone would not load the page again)."""
-    page.goto("about:blank")
-    page.goto(link)
-    page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
 
 
 def test_ask_send_and_open_on_the_therapists_device_only(person, therapist, live_server):

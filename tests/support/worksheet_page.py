@@ -28,6 +28,13 @@ def open_worksheet(page, server_url, wait_for_python=True):
         page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
 
 
+def open_request_link(page, link: str) -> None:
+    """Load the worksheet from a request link afresh (a new #fragment alone would not load the page again)."""
+    page.goto("about:blank")
+    page.goto(link)
+    page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
+
+
 def stored(page) -> dict | None:
     raw = page.evaluate(f"localStorage.getItem('{STORAGE_KEY}')")
     return json.loads(raw) if raw else None
