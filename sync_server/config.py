@@ -127,7 +127,8 @@ class Settings:
         "day, counted with the rate limits (and off with them); beyond it creating or sending answers 429. An IPv6 "
         "/48 may store 16 times this together. A worksheet share is about 5 to 50 KB; each item counts at least its "
         "fair share of the store (`--max-stored-bytes` over `--max-stored-shares`). As the "
-        "store fills, the allowance shrinks: a quarter of it from half full, an eighth from three quarters.",
+        "store fills, the allowance shrinks: from half full a quarter of it, from three quarters an eighth, each for a "
+        "week (the longest anything is kept) rather than a day.",
         shown_default="4194304 (4 MiB)",
     )
     max_connections_per_address: int = option(

@@ -14,8 +14,10 @@ from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 
 from . import limit_storage  # noqa: F401  (registers the sqlite:/// scheme with the limits library)
+from .api import MAX_LIFETIME
 from .config import Settings
 from .networks import SITE_BUDGET_PEOPLE, client_network, site_network
+from .store.base import ANSWER_KEPT_SECONDS
 
 
 def _fingerprint(network: str) -> str:
@@ -33,15 +35,19 @@ def site_fingerprint() -> str:
 
 
 DAILY_BUDGET_MESSAGE = "You have shared as much as one person may today. Nothing was stored; you can share again tomorrow."
-# As the store fills, what one person may store in a day shrinks, so that a crowd from many networks cannot
-# take the last of it: (fullness from which it applies, share of --daily-bytes-per-person). Each level counts
-# on its own, so someone who used their whole allowance while the store was calm still has the smaller one
-# when it is under pressure (an attacker too: the arithmetic is in the README). The levels' allowances
-# shrink faster than the room left does, so the more networks push, the sooner each stops. The smallest is
-# still more than the largest body the API takes (360 KiB) with the default allowance.
-PRESSURE_ALLOWANCES = ((0.0, 1), (0.5, 1 / 4), (0.75, 1 / 8))
+# As the store fills, what one person may store shrinks, so that a crowd from many networks cannot take the
+# last of it: (fullness from which it applies, share of --daily-bytes-per-person, over how long). Each level
+# counts on its own, so someone who used their whole allowance while the store was calm still has the smaller
+# one when it is under pressure (an attacker too: the arithmetic is in the README). The allowances shrink
+# faster than the room left does, so the more networks push, the sooner each stops. Under pressure they run
+# over the longest time anything stored is kept, so what one network holds at any moment is at most what it
+# was allowed, however many days it keeps at it. The smallest is still more than the largest body the API
+# takes (360 KiB) with the default allowance.
+HELD_AT_MOST_SECONDS = max(ANSWER_KEPT_SECONDS, MAX_LIFETIME)
+PRESSURE_ALLOWANCES = ((0.0, 1, 86_400), (0.5, 1 / 4, HELD_AT_MOST_SECONDS), (0.75, 1 / 8, HELD_AT_MOST_SECONDS))
 PRESSURE_MESSAGE = (
-    "The server is holding a lot right now, so each person may store less today. Nothing was stored; you can try again tomorrow."
+    "The server is holding a lot right now, so each person may store less for a while. Nothing was stored; "
+    "you can try again in a few days."
 )
 # Which views each configurable limit applies to (each view counts on its own): "create" is everything that
 # stores something, "claim" what guesses at a share's proof.
@@ -57,7 +63,7 @@ def pressure_level() -> int:
     """Which of PRESSURE_ALLOWANCES this request meets: the store's fullness, read once a request."""
     if "pressure_level" not in g:
         fullness = current_app.extensions["share_store"].fullness()
-        g.pressure_level = max(level for level, (start, _) in enumerate(PRESSURE_ALLOWANCES) if fullness >= start)
+        g.pressure_level = max(level for level, (start, _, _) in enumerate(PRESSURE_ALLOWANCES) if fullness >= start)
     return g.pressure_level
 
 
@@ -129,10 +135,10 @@ def init_app(app: Flask, settings: Settings, secret: str) -> None:
         # the limit costs as much as filling it). And a site's (an IPv6 /48, which holds 65,536 /64s):
         # SITE_BUDGET_PEOPLE people's budgets together. Each is counted at the store's pressure level.
         tiers = (("daily-bytes", client_fingerprint, 1), ("daily-bytes-site", site_fingerprint, SITE_BUDGET_PEOPLE))
-        for level, (_, share) in enumerate(PRESSURE_ALLOWANCES):
+        for level, (_, share, seconds) in enumerate(PRESSURE_ALLOWANCES):
             for scope, key_func, people in tiers:
                 budget = limiter.shared_limit(
-                    f"{int(settings.daily_bytes_per_person * share) * people}/day",
+                    f"{int(settings.daily_bytes_per_person * share) * people} per {seconds} seconds",
                     scope=f"{scope}-{level}",
                     key_func=key_func,
                     cost=stored_item_cost(settings),

@@ -5,17 +5,19 @@ room again. Both stores: SQLite counts with triggers, Redis is capped by its own
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 import redis
 
 from support.servers import RedisServer
 from support.shares_api import create_body, public_key, sealed
-from sync_server import create_app
+from sync_server import api, create_app
 from sync_server.config import Settings
-from sync_server.limits import PRESSURE_ALLOWANCES
+from sync_server.limits import HELD_AT_MOST_SECONDS, PRESSURE_ALLOWANCES, PRESSURE_MESSAGE
 from sync_server.networks import SITE_BUDGET_PEOPLE, client_network, site_network
 from sync_server.store import StoreFull
+from sync_server.store.base import ANSWER_KEPT_SECONDS
 from sync_server.store.redis_store import RedisStore
 from sync_server.store.sqlite import SQLiteStore
 
@@ -205,7 +207,7 @@ def test_a_crowd_from_many_networks_leaves_room_for_a_person_and_for_answers_alr
                 crowd.remove(address)
     store = client.application.extensions["share_store"]
     assert statuses.count(429) == 16 and 507 not in statuses
-    assert refusals == {"The server is holding a lot right now, so each person may store less today"}
+    assert refusals == {PRESSURE_MESSAGE.split(".")[0]}
     assert 0.9 > store.fullness() >= PRESSURE_ALLOWANCES[1][0]  # under pressure, and room is left
     assert post_share(client, body_bytes=600, address="10.200.0.1")[0].status_code == 201
     answer = client.post(
@@ -259,3 +261,22 @@ def test_a_redis_at_its_maxmemory_refuses_creating_with_507_but_claims_go_on(sma
         pass
     assert response.status_code == 507 and response.json["error"] == "storage_full"
     assert "share store full in POST /api/shares: Redis is at its maxmemory" in caplog.text
+
+
+def test_under_pressure_an_allowance_lasts_as_long_as_anything_stored_is_kept(tmp_path):
+    """A calm store's allowance is a day's; under pressure it runs over the longest time a share or an answer
+    is held, so a network that keeps at it day after day holds no more than it was allowed once."""
+    app = make_app(tmp_path, rate_limits="create=100/hour,claim=100/hour", max_stored_bytes=100_000, max_stored_shares=0)
+    client = app.test_client()
+    assert post_share(client, address="192.0.2.1")[0].status_code == 201  # calm
+    app.extensions["share_store"].create("filler", bytes(60_000), bytes(32), now=int(time.time()), expires_at=2**40)
+    assert post_share(client, address="192.0.2.2")[0].status_code == 201  # under pressure
+    counters = sqlite3.connect(tmp_path / "data" / "rate_limits.sqlite3").execute("SELECT key, expires_at FROM counters")
+    windows = {key.split("/")[2]: round(expires_at - time.time(), -2) for key, expires_at in counters if "daily-bytes" in key}
+    assert windows == {
+        "daily-bytes-0": 86_400,
+        "daily-bytes-site-0": 86_400,
+        "daily-bytes-1": HELD_AT_MOST_SECONDS,
+        "daily-bytes-site-1": HELD_AT_MOST_SECONDS,
+    }
+    assert max(ANSWER_KEPT_SECONDS, api.MAX_LIFETIME) <= HELD_AT_MOST_SECONDS
