@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Chromium included), build the site and run every test.
-# Extra arguments go to pytest, e.g. `bash scripts/test.sh -k worksheet`.
+# Install everything the tests need (Chromium included), build the site and run every test: the JavaScript
+# unit tests (node --test tests/js/, on the built modules), then pytest.
+# Extra arguments go to pytest (and skip the JavaScript tests), e.g. `bash scripts/test.sh -k worksheet`.
 #
 # The suite runs in two passes: most of it in three processes (pytest-xdist, each test file on one worker so
 # its module's servers start once, the longest files first: conftest.py orders them), then the tests marked
@@ -18,6 +19,9 @@ run() {
   .venv/bin/python -m pytest "$@" || code=$?
   if [ "$code" -ne 0 ] && [ "$code" -ne 5 ]; then status=$code; fi
 }
+if [ "$#" -eq 0 ]; then  # the JavaScript unit tests (tests/js/), on the modules just built; not with a selection
+  node --test tests/js/ || status=$?
+fi
 run -n 3 --dist loadfile --no-loadscope-reorder -m "not serial" "$@"
 run -m serial "$@"
 exit "$status"

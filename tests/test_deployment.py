@@ -63,7 +63,9 @@ def test_redis_that_goes_away_gives_clear_503s_and_the_server_recovers_without_a
         server.stop()
         redis.stop()
     log = server.log()
-    assert "rate-limit storage unavailable in POST /api/shares: ConnectionError" in log
+    # Creating reads the store's fullness first (it decides the day's allowance); claiming meets the limiter.
+    assert "share store unavailable in POST /api/shares: ConnectionError" in log
+    assert "rate-limit storage unavailable in POST /api/shares/<public_id>/claim: ConnectionError" in log
     assert "share store unavailable in GET /api/ready: ConnectionError" in log
     assert "Traceback" not in log and created["id"] not in log and token not in log
 

@@ -69,8 +69,7 @@ function parse(raw) {
 export function keepAside(raw, reason) {
   const key = `${KEYS.asideMarker}${new Date().toISOString()}`;
   if (unlocked) {
-    unlocked.keptAside.push({ key, text: raw });
-    saveSealed(() => {});
+    saveSealed((_doc, _items, keptAside) => keptAside.push({ key, text: raw }));
   } else {
     localStorage.setItem(key, raw);
   }
@@ -85,14 +84,16 @@ export function keptAside() {
     .map((key) => ({ key, text: localStorage.getItem(key) }));
 }
 
-// What this tab last wrote of the plain answers (`raw`, and `mine`, the document), and every value it has
-// given each field (`had`: a hash of each, by field). Tabs run in different processes and each reads its own
-// cached copy of localStorage, which another tab's write reaches a moment later: a tab that edits in that
-// moment writes a document built on an older copy, without the other's latest change. So a tab that meets a
-// foreign write puts its own values back wherever the foreign document holds a value this tab itself had
-// there before (the other tab had not seen the change); a value this tab never had is the other tab's own
-// change, and stands.
-let plainWrite = null;
+// What this tab has written of the answers (`mine`, the document as it last wrote or read it) and every value
+// it has given each field (`had`: a hash of each, by field), in either mode. Tabs run in different processes
+// and each reads its own cached copy of localStorage, which another tab's write reaches a moment later: a tab
+// that edits in that moment writes a document (plain or sealed) built on an older copy, without the other's
+// latest change. So a tab that meets a foreign write puts its own values back wherever the foreign document
+// holds a value this tab itself had there before (the other tab had not seen the change); a value this tab
+// never had is the other tab's own change, and stands. Forgotten when the answers lock.
+let history = null;
+// The plain answers as this tab last wrote or read them, to tell another tab's write from its own.
+let plainRaw = null;
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 /** The answers and sessions, in an order that does not depend on how they were edited. */
@@ -118,7 +119,7 @@ function hashOf(value) {
 
 /** Record in `had` the values of every field that differs between `before` and `after`, old and new. */
 function remember(before, after) {
-  const had = plainWrite?.had ?? new Map();
+  const had = history?.had ?? new Map();
   const [old, now] = [fieldsOf(before), fieldsOf(after)];
   for (const field of new Set([...old.keys(), ...now.keys()])) {
     if (same(old.get(field), now.get(field))) continue;
@@ -126,13 +127,14 @@ function remember(before, after) {
     values.add(hashOf(old.get(field))).add(hashOf(now.get(field)));
     had.set(field, values);
   }
-  plainWrite = { raw: localStorage.getItem(KEYS.answers), mine: structuredClone(after), had };
+  history = { mine: structuredClone(after), had };
   return after;
 }
 
 /** `theirs` with this tab's values put back wherever `theirs` holds one this tab had before. */
 function withMyValues(theirs) {
-  const { mine, had } = plainWrite;
+  if (!history) return theirs;
+  const { mine, had } = history;
   const merged = structuredClone(theirs);
   const [ours, current] = [fieldsOf(mine), fieldsOf(theirs)];
   const missed = (field) => !same(ours.get(field), current.get(field)) && had.get(field)?.has(hashOf(current.get(field)));
@@ -160,13 +162,14 @@ function withMyValues(theirs) {
 /** The latest plain answers, with this tab's own values put back if another tab's write missed them (and
  *  then written again). `raw` is what storage holds now. */
 function latestWithMine(raw, latest) {
-  if (!plainWrite || raw === plainWrite.raw || latest.version !== VERSION) return latest;
+  if (!history || raw === plainRaw || latest.version !== VERSION) return latest;
   const merged = withMyValues(latest);
+  plainRaw = raw;
   if (content(merged) === content(latest)) {
-    plainWrite = { ...plainWrite, raw, mine: structuredClone(latest) };
+    history.mine = structuredClone(latest);
     return latest; // nothing of ours was missed: no write (and no echo between the tabs)
   }
-  return remember(latest, write(merged));
+  return writePlain(latest, merged);
 }
 
 /** Read the saved answers. Unreadable data is kept aside and reported in `problem`; while a passcode
@@ -180,6 +183,13 @@ export function load() {
   const aside = keepAside(raw, unreadable);
   localStorage.removeItem(KEYS.answers);
   return { doc: emptyDocument(), problem: aside };
+}
+
+/** Write `after`, a change of `before`, as the plain answers, and remember it as this tab's. */
+function writePlain(before, after) {
+  remember(before, write(after));
+  plainRaw = localStorage.getItem(KEYS.answers);
+  return after;
 }
 
 function write(doc) {
@@ -197,12 +207,10 @@ function write(doc) {
 export function edit(fallback, change) {
   if (isLocked()) {
     if (!unlocked) throw new LockedError("The answers are locked.");
-    const stamped = (doc) => {
+    saveSealed((doc) => {
       change(doc);
       doc.saved_at = new Date().toISOString();
-    };
-    stamped(unlocked.doc);
-    saveSealed(stamped);
+    });
     return unlocked.doc;
   }
   const raw = localStorage.getItem(KEYS.answers);
@@ -211,7 +219,7 @@ export function edit(fallback, change) {
   const before = latest ?? structuredClone(fallback); // parsed afresh (or merged) here: this call's own copy
   const doc = structuredClone(before);
   change(doc);
-  return remember(before, write(doc));
+  return writePlain(before, doc);
 }
 
 export function replace(doc) {
@@ -219,7 +227,8 @@ export function replace(doc) {
     const copy = structuredClone(doc);
     return edit(copy, (target) => Object.assign(target, structuredClone(copy)));
   }
-  plainWrite = null; // a whole new document (a restored backup): nothing of an earlier one is put back
+  history = null; // a whole new document (a restored backup): nothing of an earlier one is put back
+  plainRaw = null;
   return write(structuredClone(doc));
 }
 
@@ -235,7 +244,8 @@ export function setSessionField(doc, id, column, value) {
 
 export function deleteEverything() {
   lock();
-  plainWrite = null;
+  history = null;
+  plainRaw = null;
   for (const key of Object.keys(localStorage)) {
     if (key.startsWith(PREFIX)) localStorage.removeItem(key);
   }
@@ -269,12 +279,10 @@ export function setItem(name, value) {
   if (!(name in ITEMS)) throw new Error(`store: no item named ${name}`);
   if (isLocked()) {
     if (!unlocked) throw new LockedError("The answers are locked.");
-    const change = (_doc, items) => {
+    saveSealed((_doc, items) => {
       if (value === null) delete items[name];
       else items[name] = structuredClone(value);
-    };
-    change(unlocked.doc, unlocked.items);
-    saveSealed(change);
+    });
     return;
   }
   try {
@@ -300,24 +308,31 @@ export function isShut() {
   return isLocked() && !isUnlocked();
 }
 
-/** Take what another tab sealed as the base, with this tab's `change` and kept-aside data on top. */
-function rebase(state, raw, change) {
+/** Take what another tab sealed as the base: its answers with this tab's own values put back where it
+ *  missed them, its items, and its kept-aside data with this tab's. Whether this tab put anything back. */
+function adopt(state, raw) {
   const latest = passcode.reopen(raw, FORMAT, state.lock);
-  latest.items = latest.items || {};
-  change(latest.doc, latest.items);
-  state.doc = latest.doc;
-  state.items = latest.items;
+  const merged = latest.doc.version === VERSION ? withMyValues(latest.doc) : latest.doc; // an old one is migrated first
+  state.doc = merged;
+  state.items = latest.items || {};
   const theirs = new Set(latest.kept_aside.map((entry) => entry.key));
   state.keptAside = [...latest.kept_aside, ...state.keptAside.filter((entry) => !theirs.has(entry.key))];
+  state.written = raw;
+  if (history) history.mine = structuredClone(merged);
+  return content(merged) !== content(latest.doc) || state.keptAside.length !== latest.kept_aside.length;
 }
 
-/** Seal the answers, with `change` already made in memory, on top of the latest record (another tab may have
- *  saved since). A full storage throws StorageFullError and leaves the stored record as it was. */
+/** Make `change` (to the answers, the items and what is kept aside) and seal the result on top of the latest
+ *  record: another tab may have saved since. A full storage throws StorageFullError and leaves the stored
+ *  record as it was (the change stays in memory). */
 function saveSealed(change) {
   const state = unlocked;
   const raw = localStorage.getItem(KEYS.locked);
   if (raw === null) return; // the passcode was removed in another tab: that tab wrote the answers out
-  if (raw !== state.written) rebase(state, raw, change);
+  if (raw !== state.written) adopt(state, raw);
+  const before = state.doc.version === VERSION ? structuredClone(state.doc) : null; // an old one: being migrated
+  change(state.doc, state.items, state.keptAside);
+  if (before && state.doc.version === VERSION) remember(before, state.doc);
   writeSealed(state, passcode.seal(state.lock, FORMAT, sealedPayload(state)));
 }
 
@@ -368,13 +383,13 @@ export async function unlock(code) {
   return unlocked.doc;
 }
 
-/** Read what another tab sealed, with the key this tab holds. */
+/** Read what another tab sealed, with the key this tab holds (sealed again at once if it had missed a change
+ *  of this tab's). */
 export function reload() {
   const state = unlocked;
   const raw = localStorage.getItem(KEYS.locked);
   if (!state || raw === null || raw === state.written) return state?.doc;
-  rebase(state, raw, () => {});
-  state.written = raw;
+  if (adopt(state, raw)) writeSealed(state, passcode.seal(state.lock, FORMAT, sealedPayload(state)));
   return state.doc;
 }
 
@@ -383,6 +398,7 @@ export function lock() {
   if (!unlocked) return;
   passcode.forget(unlocked.lock);
   unlocked = null;
+  history = null; // it holds the answers as this tab wrote them: nothing is readable while locked
 }
 
 /** Back to plain storage: the answers and anything kept aside are written out as they were before. */
