@@ -24,6 +24,7 @@ from site_tools import pyodide_pin
 from site_tools.compress import compress_site
 from site_tools.pyodide_pin import PYODIDE_FILES, PYODIDE_VERSION
 from sync_server.headers import NOT_INDEXED, content_security_policy, static_headers
+from sync_server.paths import API_PREFIX
 from sync_server.site import IMMUTABLE, IMMUTABLE_CACHE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +87,7 @@ BUILD_INPUTS = (
     "package-lock.json",
     "sync_server/envelope.py",
     "sync_server/headers.py",
+    "sync_server/paths.py",
     "sync_server/requests_api.py",
     "sync_server/site.py",
 )
@@ -214,7 +216,7 @@ def write_static_host_headers(site: Path) -> None:
     everywhere = {**static_headers("/"), "Content-Security-Policy": content_security_policy(api_origin)}
     lines = ["/*", *(f"  {name}: {value}" for name, value in everywhere.items())]
     for prefix in NOT_INDEXED:
-        if prefix != "/api/":
+        if prefix != f"{API_PREFIX}/":
             lines += [prefix, f"{prefix}/*", "  X-Robots-Tag: noindex, nofollow"]
     for path in sorted(site.rglob("*")):
         url = "/" + path.relative_to(site).as_posix()

@@ -7,10 +7,13 @@ sync_server`` runs it under gunicorn with the options in ``sync_server.__main__`
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, body, errors, headers, limits, requests_api, site
+from . import body, errors, headers, limits, requests_api, service_api, shares_api, site
 from .config import Settings
 from .store import open_store
 from .tokens import Tokens
@@ -19,7 +22,9 @@ from .tokens import Tokens
 MAX_REQUEST_BYTES = 360 * 1024
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, clock: Callable[[], float] = time.time) -> Flask:
+    """The app for ``settings`` (from the environment by default). ``clock`` is what the API takes as now:
+    tests give one they can move."""
     settings = settings or Settings.from_env()
     secret_keys = settings.ensure_secret_keys()
     app = Flask(__name__, static_folder=None)
@@ -32,10 +37,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings.store_url, settings.sqlite_synchronous, settings.max_stored_shares, settings.max_stored_bytes
     )
     app.extensions["share_tokens"] = Tokens(secret_keys)
+    app.extensions["clock"] = clock
     errors.init_app(app)
     body.init_app(app)
     headers.init_app(app, settings.allowed_origin)
-    app.register_blueprint(api.bp)
+    app.register_blueprint(service_api.bp)
+    app.register_blueprint(shares_api.bp)
     app.register_blueprint(requests_api.bp)
     app.register_blueprint(site.bp)
     limits.init_app(app, settings, secret_keys[0])

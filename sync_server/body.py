@@ -15,13 +15,14 @@ import socket
 from flask import Flask, request
 
 from .errors import ApiError
+from .paths import is_api_path
 
 # The API's answer to a chunked body, here and in the worker's framing, which refuses it first.
 CHUNKED_REFUSAL = (411, "length_required", "Send the body with a Content-Length header; chunked bodies are not accepted.")
 
 
 def refuse_chunked_bodies() -> None:
-    if "chunked" in request.headers.get("Transfer-Encoding", "").lower() and request.path.startswith("/api/"):
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower() and is_api_path(request.path):
         connection = request.environ.get("gunicorn.socket")
         if connection is not None:
             with contextlib.suppress(OSError):  # end what is read, rather than read the rest of the body

@@ -7,6 +7,7 @@ from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .envelope import EnvelopeError
+from .paths import is_api_path
 from .store import StoreFull, StoreUnavailable
 
 
@@ -38,7 +39,7 @@ def _handle_envelope_error(error: EnvelopeError):
 
 
 def _handle_http_exception(error: HTTPException):
-    if not request.path.startswith("/api"):
+    if not is_api_path(request.path):
         return error
     code = (error.name or "error").lower().replace(" ", "_")
     response = error_response(error.code or 500, code, error.description or error.name)
@@ -57,7 +58,7 @@ def _handle_unexpected(error: Exception):
     """Log the crash with its traceback, so an operator sees it, but name only the route's pattern: the path
     itself carries share ids, and nothing of the request's body, tokens or address is logged."""
     current_app.logger.error("unexpected error in %s %s", request.method, _route(), exc_info=error)
-    if not request.path.startswith("/api"):
+    if not is_api_path(request.path):
         return InternalServerError()
     return error_response(500, "internal_error", "Something went wrong on the server. Nothing was changed.")
 

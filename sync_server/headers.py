@@ -10,6 +10,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_cors import CORS
 
+from .paths import API_PREFIX, is_api_path
+
 # Each directive of the Content-Security-Policy.
 POLICY = (
     "default-src 'self'",
@@ -48,7 +50,7 @@ HEADERS = {
 
 
 # Paths no search engine should keep: the open page only ever shows a link's contents.
-NOT_INDEXED = ("/api/", "/open")
+NOT_INDEXED = (f"{API_PREFIX}/", "/open")
 
 
 def static_headers(path: str) -> dict[str, str]:
@@ -70,11 +72,11 @@ class SecurityHeaders:
         self.app = app
         self.page = list(static_headers("/").items())
         self.not_indexed = list(static_headers(NOT_INDEXED[1]).items())
-        self.api = list(static_headers("/api/").items()) + [("Cache-Control", "no-store")]
+        self.api = list(static_headers(f"{API_PREFIX}/").items()) + [("Cache-Control", "no-store")]
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if path.startswith("/api/"):
+        if is_api_path(path):
 
             def start_api_response(status, headers, exc_info=None):
                 kept = [header for header in headers if header[0].lower() != "cache-control"]
@@ -96,7 +98,7 @@ def init_app(app: Flask, allowed_origin: str = "") -> None:
         # rule stands and no CORS header is ever sent.
         CORS(
             app,
-            resources={r"/api/*": {"origins": [allowed_origin]}},
+            resources={rf"{API_PREFIX}/*": {"origins": [allowed_origin]}},
             allow_headers=["Content-Type", "Authorization"],
             methods=["GET", "POST", "DELETE"],
             max_age=600,

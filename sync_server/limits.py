@@ -14,9 +14,9 @@ from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 
 from . import limit_storage  # noqa: F401  (registers the sqlite:/// scheme with the limits library)
-from .api import MAX_LIFETIME
 from .config import Settings
 from .networks import SITE_BUDGET_PEOPLE, client_network, site_network
+from .shares_api import MAX_LIFETIME
 from .store.base import ANSWER_KEPT_SECONDS
 
 
@@ -52,11 +52,11 @@ PRESSURE_MESSAGE = (
 # Which views each configurable limit applies to (each view counts on its own): "create" is everything that
 # stores something, "claim" what guesses at a share's proof.
 LIMITED_VIEWS = {
-    "create": ("api.create_share", "requests.create_request", "requests.respond"),
-    "claim": ("api.claim_share",),
+    "create": ("shares.create_share", "requests.create_request", "requests.respond"),
+    "claim": ("shares.claim_share",),
 }
 # The views whose bodies are stored, and so spend one person's daily budget of bytes, together.
-STORING_VIEWS = ("api.create_share", "requests.respond")
+STORING_VIEWS = ("shares.create_share", "requests.respond")
 
 
 def pressure_level() -> int:

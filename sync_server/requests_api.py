@@ -10,11 +10,22 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from . import api, envelope
-from .api import iso, json_body, managed_key, purge_now_and_then, storage_key, store, tokens, whole_number
+from . import envelope
+from .api_common import (
+    current_time,
+    iso,
+    json_body,
+    managed_key,
+    purge_now_and_then,
+    storage_key,
+    store,
+    tokens,
+    whole_number,
+)
 from .errors import ApiError
+from .paths import API_PREFIX
 
-bp = Blueprint("requests", __name__, url_prefix="/api/requests")
+bp = Blueprint("requests", __name__, url_prefix=f"{API_PREFIX}/requests")
 
 DEFAULT_REQUEST_LIFETIME = 7 * 86_400
 MIN_REQUEST_LIFETIME, MAX_REQUEST_LIFETIME = 300, 31 * 86_400
@@ -35,7 +46,7 @@ def _request_key(public_id: str) -> str:
 
 
 def _existing(key: str):
-    status = store().request_status(key, api.current_time())
+    status = store().request_status(key, current_time())
     if status is None:
         raise ApiError(404, "not_found", NO_REQUEST)
     return status
@@ -52,7 +63,7 @@ def create_request():
         body, "expires_in", DEFAULT_REQUEST_LIFETIME, MIN_REQUEST_LIFETIME, MAX_REQUEST_LIFETIME, unit=" of seconds"
     )
     max_responses = whole_number(body, "max_responses", DEFAULT_MAX_RESPONSES, 1, MAX_RESPONSES)
-    now = api.current_time()
+    now = current_time()
     key, public_id, manage_token = tokens().new("request")
     purge_now_and_then(now)
     store().create_request(key, public_key, kem, max_responses, now, now + lifetime)
@@ -82,7 +93,7 @@ def respond(public_id: str):
     body = json_body({"ciphertext"})
     status = _existing(key)
     data = envelope.check_sealed(body.get("ciphertext"), status.kem)
-    now = api.current_time()
+    now = current_time()
     purge_now_and_then(now)
     outcome = store().respond(key, data, now)
     if outcome.kind == "ok":
@@ -101,7 +112,7 @@ def respond(public_id: str):
 def list_responses(public_id: str):
     key = managed_key(public_id, "request")
     status = _existing(key)
-    answers = store().responses(key, api.current_time())
+    answers = store().responses(key, current_time())
     return jsonify(
         state=status.state,
         expires_at=iso(status.expires_at),
@@ -114,7 +125,7 @@ def list_responses(public_id: str):
 @bp.get("/<public_id>/responses/<int:number>")
 def fetch_response(public_id: str, number: int):
     key = managed_key(public_id, "request")
-    found = store().response(key, number, api.current_time()) if number <= RESPONSE_NUMBER_MAX else None
+    found = store().response(key, number, current_time()) if number <= RESPONSE_NUMBER_MAX else None
     if found is None:
         raise ApiError(404, "not_found", "These answers are not on the server: they were deleted, or the request expired.")
     ciphertext, received_at = found
@@ -132,6 +143,6 @@ def delete_response(public_id: str, number: int):
 @bp.delete("/<public_id>")
 def close_request(public_id: str):
     key = managed_key(public_id, "request")
-    if store().close_request(key, api.current_time()) is None:
+    if store().close_request(key, current_time()) is None:
         raise ApiError(404, "not_found", NO_REQUEST)
     return "", 204

@@ -40,6 +40,7 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 from .framing import CONTINUE, Refusal, RequestFramer
 from .headers import static_headers
 from .networks import client_network
+from .paths import API_PREFIX
 
 READ_BYTES = 64 * 1024
 # How long a request (its headers and body) may take to arrive before the event loop answers 408.
@@ -52,7 +53,7 @@ SHED_AFTER_SECONDS = 1.0
 def error_response(status: int, code: str, message: str) -> bytes:
     """An answer the event loop sends itself, JSON with the headers every API answer carries (``headers.py``)."""
     body = json.dumps({"error": code, "message": message}).encode()
-    headers = {**static_headers("/api/"), "Cache-Control": "no-store", "Content-Type": "application/json"}
+    headers = {**static_headers(f"{API_PREFIX}/"), "Cache-Control": "no-store", "Content-Type": "application/json"}
     lines = [f"{name}: {value}" for name, value in headers.items()]
     head = "\r\n".join(
         [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}", *lines, "Connection: close", f"Content-Length: {len(body)}", "", ""]

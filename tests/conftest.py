@@ -13,7 +13,7 @@ import pytest
 
 from support.browser import CHROMIUM, CHROMIUM_ARGS, RequestLog
 from support.servers import SITE, RedisServer, ServerProcess, free_port
-from sync_server import api, create_app
+from sync_server import create_app
 from sync_server.config import Settings
 
 
@@ -125,13 +125,16 @@ def client(app):
 
 
 class Clock:
-    """Moves the API's idea of now, to test expiry without sleeping."""
+    """The API's idea of now, moved by a test to try expiry without sleeping (the app's clock)."""
 
-    def __init__(self, monkeypatch):
+    def __init__(self):
         self.now = int(time.time())
-        monkeypatch.setattr(api, "current_time", lambda: self.now)
+
+    def __call__(self) -> int:
+        return self.now
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
+def clock(app):
+    app.extensions["clock"] = Clock()
+    return app.extensions["clock"]

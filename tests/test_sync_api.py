@@ -9,7 +9,8 @@ import pytest
 from itsdangerous import Signer
 
 from support.shares_api import altered, b64, backend, create_body, fake_envelope, new_claim, stored_state
-from sync_server import api, create_app
+from sync_server import create_app
+from sync_server.api_common import iso
 from sync_server.config import Settings
 from sync_server.store import base as store_base
 
@@ -48,9 +49,9 @@ def test_create_claim_once_then_gone(client):
 
 def test_default_and_chosen_lifetimes(client, clock):
     created, _, _ = create(client)
-    assert created["expires_at"] == api.iso(clock.now + 86_400)
+    assert created["expires_at"] == iso(clock.now + 86_400)
     created, _, _ = create(client, expires_in=3600)
-    assert created["expires_at"] == api.iso(clock.now + 3600)
+    assert created["expires_at"] == iso(clock.now + 3600)
 
 
 # --- proofs ---------------------------------------------------------------------------------------------
