@@ -100,7 +100,7 @@ def _section_view(section: Section, doc: dict) -> dict:
             for item in section.items
         ]
     elif section.kind == "log":
-        view["columns"] = [column.label for column in section.columns]
+        view["columns"] = [{"label": column.label, "kind": column.kind} for column in section.columns]
         view["rows"] = [
             ["" if session[column.id] is None else str(session[column.id]) for column in section.columns]
             for session in doc["sessions"]

@@ -6,18 +6,25 @@ import { localDateStamp } from "./format.mjs";
 
 /**
  * A compact table of the session log. It scrolls inside its own box rather than widening the page, and
- * `action(index)` may add a control to each row (the worksheet's "Edit").
- * @param {string[]} labels the columns' headings
+ * `action(index)` may add a control to each row (the worksheet's "Edit"). Each cell carries its column's
+ * kind (`data-kind`: date, text or scale), which the styles size it by, whatever the columns are.
+ * @param {{label: string, kind: string}[]} columns the columns' headings and kinds
  * @param {string[][]} rows each row's cells as text
  * @param {{caption?: string, action?: (index: number) => Node}} [options]
  * @returns {HTMLTableElement}
  */
-export function sessionTable(labels, rows, { caption, action } = {}) {
-  const head = element("tr", {}, ...labels.map((label) => element("th", { scope: "col", textContent: label })));
+export function sessionTable(columns, rows, { caption, action } = {}) {
+  /** @param {"th" | "td"} tag @param {number} index @param {object} properties */
+  const cell = (tag, index, properties) => {
+    const made = element(tag, properties);
+    made.dataset.kind = columns[index].kind;
+    return made;
+  };
+  const head = element("tr", {}, ...columns.map((column, index) => cell("th", index, { scope: "col", textContent: column.label })));
   // The action comes first, so it is in view on a phone without scrolling the table sideways.
   if (action) head.prepend(element("th", { scope: "col", className: "ws-log-action", textContent: "Change" }));
   const body = rows.map((cells, index) => {
-    const row = element("tr", {}, ...cells.map((cell) => element("td", { textContent: cell })));
+    const row = element("tr", {}, ...cells.map((text, column) => cell("td", column, { textContent: text })));
     if (action) row.prepend(element("td", { className: "ws-log-action" }, action(index)));
     return row;
   });

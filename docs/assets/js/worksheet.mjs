@@ -516,7 +516,7 @@ class WorksheetPage {
       button.addEventListener("click", () => this.editSession(sessions[index].id));
       return button;
     };
-    $("#ws-log-table").replaceChildren(sessionTable(this.columns.map((column) => column.label), rows, { caption: "Sessions", action: edit }));
+    $("#ws-log-table").replaceChildren(sessionTable(this.columns, rows, { caption: "Sessions", action: edit }));
   }
 
   /** A card's ratings in one line, shown beside its title so a folded card still says the most. */
