@@ -1,7 +1,7 @@
 """MkDocs hook: the facts the browser's modules share with Python, handed over as one generated ES module.
 
 Limits, format names and versions are declared once, in ``py_client`` (and, for the share envelope, in
-``sync_server.envelope`` and ``sync_server.requests_api``; for Pyodide, in ``package.json``). The build writes them into
+``sync_server.envelope``, ``sync_server.requests_api`` and ``sync_server.shares_api``; for Pyodide, in ``package.json``). The build writes them into
 ``assets/js/facts.mjs``, which the page modules import; ``tests/test_build.py`` fails when a module states
 one of them itself. The module is made in memory on every build, ``mkdocs serve`` included, and never
 stands in ``docs/``, so there is no copy to drift.
@@ -14,7 +14,7 @@ import json
 from mkdocs.structure.files import File
 
 from site_tools.pyodide_pin import PYODIDE_VERSION
-from sync_server import envelope, requests_api
+from sync_server import envelope, requests_api, shares_api
 
 MODULE = "assets/js/facts.mjs"
 
@@ -38,6 +38,8 @@ def facts() -> dict[str, object]:
         "SEALED_INFO": envelope.SEALED_INFO,
         "KEMS": {name: {"byte": byte, "key_bytes": size} for name, (byte, size) in envelope.KEMS.items()},
         "REQUEST_MAX_LIFETIME": requests_api.MAX_REQUEST_LIFETIME,
+        # What a share that can no longer be opened says, by its state; the page puts in the moment ({at}).
+        "SHARE_GONE_MESSAGES": shares_api.SHARE_GONE_MESSAGES,
         "PYODIDE_VERSION": PYODIDE_VERSION,
     }
 

@@ -89,6 +89,7 @@ BUILD_INPUTS = (
     "sync_server/headers.py",
     "sync_server/paths.py",
     "sync_server/requests_api.py",
+    "sync_server/shares_api.py",
     "sync_server/site.py",
 )
 

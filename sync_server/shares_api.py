@@ -6,6 +6,7 @@ token itself at claim time; the key that decrypts the envelope stays in the link
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from flask import Blueprint, jsonify
@@ -31,6 +32,21 @@ bp = Blueprint("shares", __name__, url_prefix=f"{API_PREFIX}/shares")
 DEFAULT_LIFETIME = 86_400
 MIN_LIFETIME, MAX_LIFETIME = 300, 604_800
 CLAIM_HASH_BYTES = 32
+# What a share that can no longer be opened says, by its state: one wording for the server's message and the
+# therapist's page (handed over in facts.mjs), each putting the moment ({at}) in its reader's time.
+SHARE_GONE_MESSAGES = {
+    "opened": "These answers were already opened on {at}. A link works only once. If it was not you (on this or "
+    "another device), someone else who had the link opened it and may have read the answers: link previews in mail "
+    "and chat apps cannot open it. Tell the person, so they know, and ask them to send a new link.",
+    "expired": "This link expired on {at} before it was opened. Ask the person to send a new link.",
+    "revoked": "The person who shared these answers cancelled the link on {at}.",
+    "destroyed": "This link was destroyed on {at} after too many wrong passphrases. Ask the person to send a new link.",
+}
+
+
+def gone_message(state: str, at: int) -> str:
+    """The message for a share gone in ``state`` at ``at``: the moment in UTC, which is all the server knows."""
+    return SHARE_GONE_MESSAGES[state].format(at=dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
 
 def _status_body(status) -> dict:
@@ -77,13 +93,8 @@ def claim_share(public_id: str):
         raise ApiError(403, "wrong_proof", message, attempts_left=outcome.attempts_left)
     if outcome.kind == "gone":
         status = outcome.status
-        messages = {
-            "opened": "This share has already been opened.",
-            "expired": "This share has expired.",
-            "revoked": "This share was cancelled by the person who made it.",
-            "destroyed": "This share was destroyed after too many wrong attempts.",
-        }
-        raise ApiError(410, "gone", messages[status.state], reason=status.state, at=iso(status.state_at))
+        message = gone_message(status.state, status.state_at)
+        raise ApiError(410, "gone", message, reason=status.state, at=iso(status.state_at))
     raise ApiError(404, "not_found", "There is no share with this id.")
 
 

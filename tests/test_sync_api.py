@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from itsdangerous import Signer
 
 from support.shares_api import altered, b64, backend, create_body, fake_envelope, new_claim, stored_state
-from sync_server import create_app
+from sync_server import create_app, shares_api
 from sync_server.api_common import iso
 from sync_server.config import Settings
 from sync_server.store import base as store_base
@@ -45,6 +46,10 @@ def test_create_claim_once_then_gone(client):
     assert second.status_code == 410
     assert second.json["reason"] == "opened" and second.json["at"].endswith("Z")
     assert status(client, created).json["state"] == "opened"
+    # The page's wording (facts.mjs hands it SHARE_GONE_MESSAGES), with the moment in UTC.
+    at = dt.datetime.fromisoformat(second.json["at"])
+    opened = shares_api.SHARE_GONE_MESSAGES["opened"].format(at=f"{at:%Y-%m-%d %H:%M} UTC")
+    assert second.json["message"] == opened
 
 
 def test_default_and_chosen_lifetimes(client, clock):

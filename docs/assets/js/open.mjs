@@ -7,13 +7,10 @@ import { api, ServerUnreachable } from "./api.mjs";
 import { formatDateTime, utcOffsetMinutes } from "./format.mjs";
 import { $, download, startPage } from "./dom.mjs";
 import { showAnswers } from "./snapshot-view.mjs";
+import { SHARE_GONE_MESSAGES } from "./facts.mjs";
 
-const GONE = {
-  opened: (at) => `These answers were already opened on ${formatDateTime(at)}. A link works only once. If it was not you (on this or another device), someone else who had the link opened it and may have read the answers: link previews in mail and chat apps cannot open it. Tell the person, so they know, and ask them to send a new link.`,
-  expired: (at) => `This link expired on ${formatDateTime(at)} before it was opened. Ask the person to send a new link.`,
-  revoked: (at) => `The person who shared these answers cancelled the link on ${formatDateTime(at)}.`,
-  destroyed: (at) => `This link was destroyed on ${formatDateTime(at)} after too many wrong passphrases. Ask the person to send a new link.`,
-};
+/** What the page says of a share gone in `state` (the server's own wording), at the reader's own time. */
+const gone = (state, at) => SHARE_GONE_MESSAGES[state].replace("{at}", formatDateTime(at));
 
 class OpenPage {
   constructor(root) {
@@ -76,9 +73,9 @@ class OpenPage {
       } else if (status === 403) {
         this.fail(body.attempts_left
           ? `That passphrase does not match. ${body.attempts_left} attempt${body.attempts_left === 1 ? "" : "s"} left before the link is destroyed.`
-          : GONE.destroyed(new Date().toISOString()), { final: !body.attempts_left });
+          : gone("destroyed", new Date().toISOString()), { final: !body.attempts_left });
       } else if (status === 410) {
-        this.fail(GONE[body.reason](body.at));
+        this.fail(gone(body.reason, body.at));
       } else if (status === 404) {
         this.fail("There are no answers at this link. It may be older than its expiry and cleaned up, or it was never made.");
       } else if (status === 429) {
