@@ -35,6 +35,12 @@ export function element(tag, properties = {}, ...children) {
   return node;
 }
 
+/** Grow a textarea to its text, so the whole answer shows without a scrollbar of its own. */
+export function fitHeight(textarea) {
+  textarea.style.height = "auto";
+  textarea.style.height = `${textarea.scrollHeight + 2}px`;
+}
+
 /** Offer text as a file download, made in the browser: nothing is sent anywhere. */
 export function download(text, filename, type) {
   const url = URL.createObjectURL(new Blob([text], { type }));
