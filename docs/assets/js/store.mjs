@@ -222,6 +222,18 @@ export function edit(fallback, change) {
   return writePlain(before, doc);
 }
 
+/** The saved answers as they are stored now, to keep a copy aside before an update: the plain text, or under
+ *  the passcode the document as this tab unlocked it (never the sealed record). */
+export function storedText() {
+  return unlocked ? JSON.stringify(unlocked.doc) : localStorage.getItem(KEYS.answers);
+}
+
+/** Empty the saved answers (after keeping a copy aside), plain or under the passcode. */
+export function clearAnswers() {
+  if (unlocked) replace(emptyDocument());
+  else localStorage.removeItem(KEYS.answers);
+}
+
 export function replace(doc) {
   if (isLocked()) {
     const copy = structuredClone(doc);

@@ -1,118 +1,81 @@
 // @ts-check
-// The worksheet page's thin JavaScript layer: binds the build-time form to localStorage (saved at once,
-// with or without Python), and asks the Python worker for checks, the progress chart and exports.
+// The worksheet page: it wires its parts together and owns the answers on the page (`doc`). The parts receive
+// what they need and never import the page: the form (worksheet-form.mjs), the session log (session-log.mjs),
+// the passcode lock (lock-panel.mjs), the files (worksheet-files.mjs) and the page's voice (page-voice.mjs).
+// Saving goes to localStorage at once, with or without Python; Python (in a worker) checks the answers and
+// draws the progress chart.
 import * as store from "./store.mjs";
 import { python } from "./python.mjs";
-import { $, download, element, fitHeight, startPage } from "./dom.mjs";
-import { formatTime, localDateStamp, utcOffsetMinutes } from "./format.mjs";
+import { $, element, startPage } from "./dom.mjs";
+import { formatTime } from "./format.mjs";
 import { keepOffline } from "./offline.mjs";
-import { MAX_DOCUMENT_BYTES } from "./facts.mjs";
 import { LockPanel } from "./lock-panel.mjs";
 import { PageVoice } from "./page-voice.mjs";
 import { SessionLog } from "./session-log.mjs";
+import { WorksheetFiles } from "./worksheet-files.mjs";
+import { WorksheetForm } from "./worksheet-form.mjs";
 
-const BACKUP_REMINDER_DAYS = 14;
 const VIEW_DELAY_MS = 250;
-
 
 class WorksheetPage {
   constructor(root) {
     this.root = root;
+    this.viewTimer = null;
+    this.pythonReady = false;
+    const doc = () => this.doc;
+    const save = (change) => this.save(change);
+    const keepItem = (name, value) => this.keepItem(name, value);
     this.voice = new PageVoice();
+    this.sessions = new SessionLog({ doc, save, keepItem, voice: this.voice });
+    this.form = new WorksheetForm(root, { save, sessions: this.sessions });
+    this.files = new WorksheetFiles(root, {
+      doc,
+      keepItem,
+      voice: this.voice,
+      replaced: (replacement) => {
+        this.doc = replacement;
+        this.fill();
+        this.scheduleView(0);
+      },
+      erased: () => this.startAgain(),
+    });
     this.lock = new LockPanel(root, {
       voice: this.voice,
-      keepItem: (name, value) => this.keepItem(name, value),
+      keepItem,
       hideAnswers: () => this.clearAnswersFromPage(),
       locked: () => {
         this.clearAnswersFromPage();
-        this.setFieldsEnabled(false);
+        this.form.setEnabled(false);
       },
-      showAnswers: (doc) => this.showAnswers(doc),
+      showAnswers: (unlocked) => this.showAnswers(unlocked),
       erased: () => this.startAgain(),
     });
-    this.sessions = new SessionLog({
-      doc: () => this.doc,
-      save: (change) => this.save(change),
-      keepItem: (name, value) => this.keepItem(name, value),
-      voice: this.voice,
-    });
-    this.viewTimer = null;
-    this.pythonReady = false;
   }
 
   start() {
     const { doc, problem, locked } = store.load();
     this.doc = doc;
-    if (problem) this.reportKeptAside(problem.reason);
+    if (problem) this.files.reportKeptAside(problem.reason);
     // An older version's data is shown once Python has migrated it (see migrateStored).
     if (doc.version === store.VERSION && !locked) this.fill();
-    this.bind();
+    this.form.bind();
+    this.sessions.bind();
+    this.files.bind();
     this.lock.bind();
-    this.setFieldsEnabled(doc.version === store.VERSION && !locked);
+    window.addEventListener("storage", (event) => this.onOtherTab(event));
+    this.form.setEnabled(doc.version === store.VERSION && !locked);
     this.voice.setStatus("loading", "Your answers are saved in this browser as you type. Loading the worksheet’s tools…");
     if (locked) this.lock.showLocked({ focus: false });
     else this.lock.showOffer();
     this.startPython();
-    this.updateBackupReminder();
+    this.files.updateBackupReminder();
     // Ask the browser not to evict the answers under storage pressure (or, in Safari, after a week away).
     navigator.storage?.persist?.().catch(() => {});
   }
 
-  // --- kept-aside data ------------------------------------------------------------------------------
-
-  reportKeptAside(reason) {
-    this.voice.showNotice(
-      `Some saved answers could not be read (${reason}). They have been kept aside on this device, not deleted.`,
-      ["You can download them to look at them or to ask for help restoring them."],
-      [["Download the kept-aside data", () => this.downloadKeptAside()]],
-    );
-  }
-
-  downloadKeptAside() {
-    const entries = store.keptAside();
-    download(JSON.stringify(entries, null, 2), `notes-kept-aside-${localDateStamp()}.json`, "application/json");
-  }
-
-  // --- the form -----------------------------------------------------------------------------------------
-
-  fields() {
-    return this.root.querySelectorAll("[data-ws-field]");
-  }
-
-  setFieldsEnabled(enabled) {
-    for (const field of this.fields()) field.disabled = !enabled;
-    for (const control of this.root.querySelectorAll("#ws-add-session, [data-ws-session] :is(input, select, textarea, button)")) {
-      control.disabled = !enabled;
-    }
-  }
-
-  /** Show the document in the form. `keepFocused` leaves the field being typed in alone (for updates
-   *  from another tab); a restore or a deletion replaces everything. */
+  /** Show the document on the page. `keepFocused` leaves the field being typed in alone. */
   fill({ keepFocused = false } = {}) {
-    for (const field of this.fields()) {
-      if (keepFocused && field === document.activeElement) continue;
-      const value = this.doc.answers[field.name];
-      if (field.type === "checkbox") field.checked = value === true;
-      else if (field.type === "radio") field.checked = value !== undefined && String(value) === field.value;
-      else field.value = value === undefined ? "" : String(value);
-      if (field instanceof HTMLTextAreaElement) fitHeight(field);
-      this.updatePrintCopy(field);
-    }
-    this.sessions.render({ keepFocused });
-  }
-
-  /** Text fields print their whole text through a plain copy beside them: a textarea prints only what fits
-   *  its box at screen width, and a one-line field only the end of a long line. */
-  updatePrintCopy(field) {
-    if (field.type !== "text" && field.tagName !== "TEXTAREA") return;
-    let copy = field.nextElementSibling;
-    if (!copy?.classList.contains("ws-print-copy")) {
-      copy = element("div", { className: "ws-print-copy" });
-      copy.setAttribute("aria-hidden", "true");
-      field.after(copy);
-    }
-    copy.textContent = field.value;
-    field.classList.toggle("ws-filled", field.value !== "");
+    this.form.fill(this.doc, { keepFocused });
   }
 
   save(change) {
@@ -132,11 +95,11 @@ class WorksheetPage {
       this.voice.showNotice(
         "Your last change could not be saved because this browser’s storage is full. Everything saved before is safe.",
         ["Download a backup now so this change is not lost, then free some space in the browser."],
-        [["Download a backup", () => this.exportAs("json")]],
+        [["Download a backup", () => this.files.exportAs("json")]],
       );
     }
     this.scheduleView();
-    this.updateBackupReminder();
+    this.files.updateBackupReminder();
   }
 
   /** Keep one of the store's items, saying so when it could not be kept. */
@@ -144,54 +107,13 @@ class WorksheetPage {
     try {
       store.setItem(name, value);
     } catch (error) {
-      this.notSaved(error);
+      this.voice.setStatus("error", "Not saved: your last change could not be stored.");
+      this.voice.showNotice(`Your last change could not be saved (${error.message || error.name}). Everything saved before is safe.`,
+        ["Download a backup now so this change is not lost."], [["Download a backup", () => this.files.exportAs("json")]]);
     }
   }
 
-  notSaved(error) {
-    this.voice.setStatus("error", "Not saved: your last change could not be stored.");
-    this.voice.showNotice(`Your last change could not be saved (${error.message || error.name}). Everything saved before is safe.`,
-      ["Download a backup now so this change is not lost."], [["Download a backup", () => this.exportAs("json")]]);
-  }
-
-  bind() {
-    this.root.addEventListener("input", (event) => this.onInput(event));
-    this.root.addEventListener("change", (event) => this.onChange(event));
-    this.sessions.bind();
-    for (const button of this.root.querySelectorAll("[data-ws-export]")) {
-      button.addEventListener("click", () => this.exportAs(button.dataset.wsExport));
-    }
-    $("#ws-print").addEventListener("click", () => window.print());
-    $("#ws-import-file").addEventListener("change", (event) => this.importFile(event.target));
-    $("#ws-delete-all").addEventListener("click", () => this.deleteEverything());
-    window.addEventListener("storage", (event) => this.onOtherTab(event));
-  }
-
-  onInput(event) {
-    const field = event.target;
-    if (field instanceof HTMLTextAreaElement) fitHeight(field);
-    if (field.matches("[data-ws-field]")) this.updatePrintCopy(field);
-    if (field.matches("[data-ws-field]") && field.type !== "checkbox" && field.type !== "radio") {
-      this.save((doc) => store.setAnswer(doc, field.name, field.value));
-    } else if (field.matches("[data-ws-column]") && field.type !== "date") {
-      const row = field.closest("[data-ws-session]");
-      this.save((doc) => store.setSessionField(doc, row.dataset.id, field.dataset.wsColumn, field.value));
-      this.sessions.render();
-    }
-  }
-
-  onChange(event) {
-    const field = event.target;
-    if (field.matches("[data-ws-field]") && field.type === "checkbox") {
-      this.save((doc) => store.setAnswer(doc, field.name, field.checked));
-    } else if (field.matches("[data-ws-field]") && field.type === "radio") {
-      this.save((doc) => store.setAnswer(doc, field.name, field.value));
-    } else if (field.matches("[data-ws-column]")) {
-      const row = field.closest("[data-ws-session]");
-      this.save((doc) => store.setSessionField(doc, row.dataset.id, field.dataset.wsColumn, field.value));
-      this.sessions.render();
-    }
-  }
+  // --- another tab's changes ----------------------------------------------------------------------------
 
   async onOtherTab(event) {
     if (event.key === store.KEYS.locked) {
@@ -218,7 +140,7 @@ class WorksheetPage {
       this.lock.showOffer();
       document.dispatchEvent(new CustomEvent("tsw:answers-shown"));
       this.fill();
-      this.setFieldsEnabled(this.doc.version === store.VERSION);
+      this.form.setEnabled(this.doc.version === store.VERSION);
       this.scheduleView();
       return;
     }
@@ -232,13 +154,13 @@ class WorksheetPage {
     this.voice.setStatus("saved", "Updated with changes made in another tab.", "Updated from another tab");
   }
 
-  // --- the answers on and off the page (the lock panel says when) ----------------------------------------
+  // --- the answers on and off the page (the lock panel and the files say when) -----------------------------
 
   /** Take every answer off the page: the form, the log, the chart, the print copies, the preview. */
   clearAnswersFromPage() {
     this.doc = store.emptyDocument();
-    this.fill({ keepFocused: false });
-    for (const copy of this.root.querySelectorAll(".ws-print-copy")) copy.textContent = "";
+    this.fill();
+    this.form.clearPrintCopies();
     $("#ws-chart").replaceChildren();
     $("#ws-progress").hidden = true;
     // The share panel takes what it shows off the page itself (share.mjs).
@@ -252,21 +174,21 @@ class WorksheetPage {
     document.dispatchEvent(new CustomEvent("tsw:answers-shown"));
     if (this.pythonReady && this.doc.version !== store.VERSION) await this.migrateStored();
     this.fill();
-    this.setFieldsEnabled(this.doc.version === store.VERSION);
+    this.form.setEnabled(this.doc.version === store.VERSION);
     this.scheduleView(0);
-    this.updateBackupReminder();
+    this.files.updateBackupReminder();
   }
 
   /** Everything this site kept was erased: an empty worksheet, ready to start again. */
   startAgain() {
     this.doc = store.emptyDocument();
     this.fill();
-    this.setFieldsEnabled(true);
+    this.form.setEnabled(true);
     this.scheduleView(0);
-    this.updateBackupReminder();
+    this.files.updateBackupReminder();
   }
 
-  // --- Python: checks, progress, exports ----------------------------------------------------------------
+  // --- Python: checks and the progress chart -------------------------------------------------------------
 
   startPython() {
     // The service worker starts once Python has its files, so it never competes with them.
@@ -276,7 +198,7 @@ class WorksheetPage {
         this.pythonReady = true;
         for (const button of this.root.querySelectorAll("[data-ws-export], #ws-import-file, #ws-delete-all, #ws-add-session")) button.disabled = false;
         if (this.doc.version !== store.VERSION && !this.lock.isShown) await this.migrateStored();
-        this.setFieldsEnabled(!this.lock.isShown);
+        this.form.setEnabled(!this.lock.isShown);
         this.root.dataset.python = "ready";
         // Only over "Loading…": a message the person's own action left (saved, erased, locked) stays.
         if (this.voice.state === "loading") this.voice.setStatus("ready", "Ready. Your answers are saved in this browser as you type.");
@@ -286,7 +208,7 @@ class WorksheetPage {
         this.root.dataset.python = "failed";
         $("#ws-add-session", document, HTMLButtonElement).disabled = false;
         $("#ws-delete-all", document, HTMLButtonElement).disabled = false;
-        this.setFieldsEnabled(this.doc.version === store.VERSION && !this.lock.isShown);
+        this.form.setEnabled(this.doc.version === store.VERSION && !this.lock.isShown);
         this.voice.setStatus("saved", "Your answers are saved in this browser as you type.");
         this.voice.showNotice(
           "The worksheet’s tools (the progress chart, downloads and restoring a backup) could not load. Your answers are still saved in this browser as you type.",
@@ -299,14 +221,13 @@ class WorksheetPage {
   }
 
   async migrateStored() {
-    const original = store.isUnlocked() ? JSON.stringify(this.doc) : localStorage.getItem(store.KEYS.answers);
+    const original = store.storedText();
     const outcome = await python().call("view", { document: this.doc });
     if (outcome.error) {
       const aside = store.keepAside(original, "it could not be updated to this version");
-      if (store.isUnlocked()) store.replace(store.emptyDocument());
-      else localStorage.removeItem(store.KEYS.answers);
+      store.clearAnswers();
       this.doc = store.emptyDocument();
-      this.reportKeptAside(aside.reason);
+      this.files.reportKeptAside(aside.reason);
     } else {
       store.keepAside(original, "copy kept from before the update");
       this.doc = store.replace(outcome.ok.document);
@@ -343,66 +264,6 @@ class WorksheetPage {
     area.setAttribute("role", "status");
     this.voice.status.parentElement.after(area);
     return area;
-  }
-
-  async exportAs(kind) {
-    const outcome = await python().call("exports", { document: this.doc, utc_offset_minutes: utcOffsetMinutes() });
-    if (outcome.error) {
-      this.voice.showNotice("The download could not be made because some answers need a look:", outcome.error);
-      return;
-    }
-    const types = { json: ["json", "application/json"], markdown: ["md", "text/markdown"], csv: ["csv", "text/csv"] };
-    const [extension, type] = types[kind];
-    // Plain names: a Downloads folder others can see should not say what the file is about.
-    const name = kind === "csv" ? "notes-log" : "notes";
-    download(outcome.ok[kind], `${name}-${localDateStamp()}.${extension}`, `${type};charset=utf-8`);
-    if (kind === "json") {
-      this.keepItem("lastBackup", new Date().toISOString());
-      this.updateBackupReminder();
-    }
-  }
-
-  updateBackupReminder() {
-    const reminder = $("#ws-backup-reminder");
-    const last = store.getItem("lastBackup");
-    const days = last ? (Date.now() - Date.parse(last)) / 86400000 : Infinity;
-    reminder.hidden = !store.hasAnswers(this.doc) || days < BACKUP_REMINDER_DAYS;
-    reminder.textContent = last
-      ? `Your last backup was ${Math.floor(days)} days ago. A fresh one keeps your newer answers safe too.`
-      : "You have not downloaded a backup yet. It takes a moment and keeps your answers safe if this browser clears its data.";
-  }
-
-  async importFile(input) {
-    const file = input.files[0];
-    input.value = "";
-    if (!file) return;
-    if (file.size > MAX_DOCUMENT_BYTES) {
-      this.voice.showNotice("This file is too large to be a worksheet backup. Nothing was changed.");
-      return;
-    }
-    const outcome = await python().call("import", { text: await file.text() });
-    if (outcome.error) {
-      this.voice.showNotice(`“${file.name}” could not be restored. Nothing was changed.`, outcome.error);
-      return;
-    }
-    if (store.hasAnswers(this.doc) &&
-        !(await this.voice.confirm("Replace your current answers?", "The answers on this page will be replaced by the ones in the backup file. If you are not sure, cancel and download a backup of your current answers first.", "Replace my answers"))) {
-      return;
-    }
-    this.doc = store.replace(outcome.ok.document);
-    this.fill();
-    this.scheduleView(0);
-    this.voice.setStatus("saved", `Restored from “${file.name}” and saved in this browser.`, "Restored ✓");
-  }
-
-  async deleteEverything() {
-    if (!(await this.voice.confirm("Delete everything on this device?", "All your answers, your session log and any kept-aside data will be removed from this browser. Download a backup first if you may want them later. This cannot be undone.", "Delete everything"))) return;
-    store.deleteEverything();
-    this.doc = store.emptyDocument();
-    this.fill();
-    this.scheduleView(0);
-    this.updateBackupReminder();
-    this.voice.setStatus("saved", "Everything was deleted from this device.", "Deleted ✓");
   }
 }
 
