@@ -13,9 +13,8 @@ from support.shares_api import altered, b64, backend, create_body, fake_envelope
 from sync_server import create_app, shares_api
 from sync_server.api_common import iso
 from sync_server.config import Settings
+from sync_server.openapi import DOCUMENT, FROM_CODE, SHAPE, field_schema
 from sync_server.store import base as store_base
-
-OPENAPI = json.loads((Path(__file__).parent.parent / "sync_server" / "openapi.json").read_text())
 
 
 def create(client, **kwargs):
@@ -350,15 +349,26 @@ def test_rate_limit_setting_is_checked():
 
 def test_openapi_document_is_served_and_matches_the_routes(client, app):
     served = client.get("/api/openapi.json")
-    assert served.status_code == 200 and served.json == OPENAPI
+    assert served.status_code == 200 and served.json == DOCUMENT
     routes = {
         (rule.rule.replace("<public_id>", "{id}").replace("<int:number>", "{number}"), method.lower())
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
-    documented = {(path, method) for path, item in OPENAPI["paths"].items() for method in item if method != "parameters"}
+    documented = {(path, method) for path, item in DOCUMENT["paths"].items() for method in item if method != "parameters"}
     assert routes == documented
+
+
+def test_the_documents_facts_are_the_codes_and_the_file_states_none_of_them():
+    """Every limit, default and list of values in the served document comes from the code that enforces it;
+    openapi.json holds the shape only, so there is no copy to drift."""
+    shape = json.loads(SHAPE.read_text())
+    for (schema, field), facts in FROM_CODE.items():
+        assert not set(facts) & set(field_schema(shape, schema, field)), (schema, field)
+        assert {key: field_schema(DOCUMENT, schema, field)[key] for key in facts} == facts
+    assert field_schema(DOCUMENT, "CreateRequest", "max_responses")["maximum"] == 10  # as the API refuses 11
+    assert field_schema(DOCUMENT, "CreateShare", "claim_hash")["maxLength"] == 43  # base64url of 32 bytes
 
 
 def test_store_unreachable_is_a_clear_503(client, app, monkeypatch):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from threading import Barrier
 
 import pytest
@@ -13,8 +12,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from support.servers import ServerProcess
 from support.shares_api import call, create_body, public_key, sealed
-
-OPENAPI_PATH = Path(__file__).parent.parent / "sync_server" / "openapi.json"
+from sync_server.openapi import DOCUMENT
 
 
 def create(server: ServerProcess) -> tuple[dict, str]:
@@ -116,7 +114,7 @@ def test_killed_server_keeps_every_created_share_and_loses_no_claim(tmp_path):
     restarted.stop()
 
 
-schema = schemathesis.openapi.from_path(str(OPENAPI_PATH))
+schema = schemathesis.openapi.from_dict(DOCUMENT)
 
 
 @pytest.mark.serial
