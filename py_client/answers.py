@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from .content import WORKSHEET, Column, Worksheet
 from .prompt_kinds import PROMPT_KINDS, FieldSpec, field_name
+from .section_kinds import SECTION_KINDS
 
 FORMAT = "trust-safety-worksheet"
 VERSION = 2
@@ -52,7 +53,7 @@ def field_specs(worksheet: Worksheet = WORKSHEET) -> dict[str, FieldSpec]:
 
 
 def session_columns(worksheet: Worksheet = WORKSHEET) -> tuple[Column, ...]:
-    return next(section.columns for section in worksheet.sections if section.kind == "log")
+    return next(section.columns for section in worksheet.sections if SECTION_KINDS[section.kind].holds_sessions)
 
 
 def empty_document() -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .prompt_kinds import PROMPT_KINDS
+from .section_kinds import SECTION_KINDS
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Section:
-    """A part of the worksheet. ``kind`` is 'checklist', 'prompts' or 'log'."""
+    """A part of the worksheet. ``kind`` names its entry in ``section_kinds.SECTION_KINDS``: 'checklist',
+    'prompts' or 'log'."""
 
     id: str
     title: str
@@ -76,6 +78,10 @@ class Section:
     items: tuple[ChecklistItem, ...] = ()
     prompts: tuple[Prompt, ...] = ()
     columns: tuple[Column, ...] = ()
+
+    def __post_init__(self):
+        if self.kind not in SECTION_KINDS:
+            raise ValueError(f"section {self.id!r} is of kind {self.kind!r}; the kinds are {', '.join(SECTION_KINDS)}")
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,9 @@ import datetime as dt
 import io
 
 from .answers import parse_timestamp, session_columns
-from .content import WORKSHEET, Section, Worksheet
-from .dates import long_date, short_date
-from .progress import describe, summarise
-from .prompt_kinds import PROMPT_KINDS, field_name
+from .content import WORKSHEET, Worksheet
+from .dates import long_date
+from .section_kinds import SECTION_KINDS
 
 # A spreadsheet treats a cell starting with one of these as a formula; a leading apostrophe keeps an
 # answer such as "=)" or "-2 since last week" as the text it is.
@@ -41,47 +40,13 @@ def to_markdown(
         if sections is not None and section.id not in sections:
             continue
         lines += [f"## {section.title}", ""]
-        lines += _section_markdown(section, doc)
+        lines += SECTION_KINDS[section.kind].markdown(section, doc, as_text)
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _section_markdown(section: Section, doc: dict) -> list[str]:
-    answers = doc["answers"]
-    lines: list[str] = []
-    if section.kind == "checklist":
-        lines += [section.intro, ""]
-        for item in section.items:
-            mark = "x" if answers.get(field_name(section.id, item.id)) else " "
-            lines.append(f"- [{mark}] **{item.label}.** {item.explanation}")
-        return lines + [""]
-    if section.kind == "log":
-        lines += [describe(summarise(doc)), ""]
-        if not doc["sessions"]:
-            return lines + ["_No sessions logged._", ""]
-        lines.append("| " + " | ".join(column.label for column in section.columns) + " |")
-        lines.append("|" + "---|" * len(section.columns))
-        for session in doc["sessions"]:
-            cells = [_table_cell(session.get(column.id), column.kind) for column in section.columns]
-            lines.append("| " + " | ".join(cells) + " |")
-        return lines + [""]
-    for prompt in section.prompts:
-        kind = PROMPT_KINDS[prompt.kind]
-        shown = kind.shown(field_name(section.id, prompt.id), prompt, answers)
-        lines += [f"### {prompt.label}", "", *kind.markdown(shown, as_text), ""]
-    return lines
 
 
 def as_text(answer: str) -> str:
     """An answer as Markdown that every viewer shows as the very text typed, never as markup."""
     return answer.translate(HTML_ENTITIES).translate(MARKDOWN_PUNCTUATION)
-
-
-def _table_cell(value: object, kind: str) -> str:
-    if value is None:
-        return ""
-    if kind == "date":
-        return short_date(str(value))
-    return as_text(str(value).replace("\n", " "))
 
 
 def sessions_csv(doc: dict, worksheet: Worksheet = WORKSHEET) -> str:

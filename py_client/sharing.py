@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 
 from . import answers
 from .content import WORKSHEET, Section, Worksheet
-from .progress import describe, summarise
-from .prompt_kinds import PROMPT_KINDS, field_name, section_of
+from .prompt_kinds import section_of
+from .section_kinds import SECTION_KINDS
 
 FORMAT = "trust-safety-worksheet-share"
 VERSION = 1
@@ -35,7 +35,7 @@ def make_snapshot(
             [f"Unknown section(s): {', '.join(unknown)}." if unknown else "Choose at least one part of the worksheet to share."]
         )
     normalised = answers.normalise(doc, worksheet)
-    log_ids = {section.id for section in worksheet.sections if section.kind == "log"}
+    log_ids = {section.id for section in worksheet.sections if SECTION_KINDS[section.kind].holds_sessions}
     document = {
         **normalised,
         "answers": {name: value for name, value in normalised["answers"].items() if section_of(name) in chosen},
@@ -93,27 +93,4 @@ def readonly_view(snapshot: dict, worksheet: Worksheet = WORKSHEET) -> list[dict
 
 def _section_view(section: Section, doc: dict) -> dict:
     view: dict = {"id": section.id, "title": section.title, "kind": section.kind, "intro": section.intro}
-    given = doc["answers"]
-    if section.kind == "checklist":
-        view["items"] = [
-            {"label": item.label, "explanation": item.explanation, "checked": bool(given.get(field_name(section.id, item.id)))}
-            for item in section.items
-        ]
-    elif section.kind == "log":
-        view["columns"] = [{"label": column.label, "kind": column.kind} for column in section.columns]
-        view["rows"] = [
-            ["" if session[column.id] is None else str(session[column.id]) for column in section.columns]
-            for session in doc["sessions"]
-        ]
-        view["description"] = describe(summarise(doc))
-    else:
-        view["prompts"] = [
-            {
-                "label": prompt.label,
-                "hint": prompt.hint,
-                "kind": prompt.kind,
-                **PROMPT_KINDS[prompt.kind].shown(field_name(section.id, prompt.id), prompt, given),
-            }
-            for prompt in section.prompts
-        ]
-    return view
+    return {**view, **SECTION_KINDS[section.kind].view(section, doc)}

@@ -23,6 +23,7 @@ from markdown.preprocessors import Preprocessor
 from py_client import answers
 from py_client.content import WORKSHEET, Section, Worksheet
 from py_client.prompt_kinds import PROMPT_KINDS, field_name, line_name
+from py_client.section_kinds import SECTION_KINDS
 from py_client.sharing import MAX_NOTE
 from sync_server.store.base import ANSWER_KEPT_SECONDS
 
@@ -87,15 +88,17 @@ def template_environment() -> Environment:
 
 
 def check_templates(environment: Environment) -> None:
-    """Every prompt kind has its template and every prompt template has its kind, or the build stops."""
-    templates = {
-        name.removeprefix("prompt-").removesuffix(".html") for name in environment.list_templates() if name.startswith("prompt-")
-    }
-    if templates != set(PROMPT_KINDS):
-        raise WorksheetMarkupError(
-            f"prompt kinds without a template: {sorted(set(PROMPT_KINDS) - templates)}; "
-            f"templates without a kind: {sorted(templates - set(PROMPT_KINDS))}"
-        )
+    """Every prompt kind and every section kind has its template, and every such template has its kind, or
+    the build stops."""
+    for prefix, kinds in (("prompt-", PROMPT_KINDS), ("section-", SECTION_KINDS)):
+        templates = {
+            name.removeprefix(prefix).removesuffix(".html") for name in environment.list_templates() if name.startswith(prefix)
+        }
+        if templates != set(kinds):
+            raise WorksheetMarkupError(
+                f"{prefix.rstrip('-')} kinds without a template: {sorted(set(kinds) - templates)}; "
+                f"templates without a kind: {sorted(templates - set(kinds))}"
+            )
 
 
 @functools.cache

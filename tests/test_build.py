@@ -262,6 +262,14 @@ def test_a_prompt_kind_without_its_template_stops_the_build(monkeypatch):
         worksheet_markdown.check_templates(worksheet_markdown.template_environment())
 
 
+def test_a_section_kind_without_its_template_stops_the_build(monkeypatch):
+    from site_tools import worksheet_markdown
+
+    monkeypatch.setitem(worksheet_markdown.SECTION_KINDS, "timeline", object())
+    with pytest.raises(worksheet_markdown.WorksheetMarkupError, match=r"section kinds without a template: \['timeline'\]"):
+        worksheet_markdown.check_templates(worksheet_markdown.template_environment())
+
+
 def test_no_control_in_a_page_lets_the_browser_restore_it(built_site):
     """Back/Forward makes a browser fill form controls in again as they were left, before any script runs:
     typed answers, a one-time link, the parts chosen to share. Every control in a page's content says
@@ -321,3 +329,12 @@ def test_the_documents_state_how_long_answers_are_kept_as_the_store_does():
     privacy = re.findall(r"for at most (\d+) days after it arrives", (ROOT / "docs" / "privacy.md").read_text())
     readme = re.findall(r"Each answer\s+is kept (\d+) days after it arrives", (ROOT / "README.md").read_text())
     assert privacy == [days] and readme == [days]
+
+
+def test_the_therapists_view_shows_every_section_kind_and_no_other():
+    """snapshot-view.mjs has one entry per kind in py_client's registry (a missing one would throw there)."""
+    from py_client.section_kinds import SECTION_KINDS
+
+    source = (ROOT / "docs" / "assets" / "js" / "snapshot-view.mjs").read_text()
+    block = source[source.index("const SECTION_VIEWS = {") : source.index("\n};", source.index("const SECTION_VIEWS = {"))]
+    assert set(re.findall(r"^  (\w+): ", block, re.M)) == set(SECTION_KINDS)

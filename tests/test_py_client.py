@@ -358,6 +358,13 @@ def test_a_prompt_of_an_unknown_kind_fails_at_once():
         Prompt("x", "A question", kind="slider")
 
 
+def test_a_section_of_an_unknown_kind_fails_at_once():
+    from py_client.content import Section
+
+    with pytest.raises(ValueError, match="section 'x' is of kind 'timeline'; the kinds are checklist, prompts, log"):
+        Section("x", "A part", kind="timeline")
+
+
 def test_every_prompt_kind_gives_fields_a_view_and_markdown():
     """The registry is what validation, the therapist's view and the export share: each kind does all three."""
     from py_client.exports import as_text

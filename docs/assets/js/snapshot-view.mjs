@@ -34,6 +34,37 @@ export function sessionTable(columns, rows, { caption, action } = {}) {
   return table;
 }
 
+// What each kind of section shows (py_client/section_kinds.py gives each kind's view): one entry per kind.
+const SECTION_VIEWS = {
+  checklist: (section) => [
+    element("p", { textContent: section.intro }),
+    element("ul", { className: "ws-plain-list" }, ...section.items.map((item) => element("li", {},
+      element("span", { className: "ws-mark", textContent: item.checked ? "☑ " : "☐ " }),
+      element("span", { className: "visually-hidden", textContent: item.checked ? "Checked: " : "Not checked: " }),
+      element("strong", { textContent: `${item.label}. ` }), item.explanation))),
+  ],
+  log: (section, { chart }) => {
+    const shown = [element("p", { textContent: section.description })];
+    if (chart) {
+      const svg = new DOMParser().parseFromString(chart, "image/svg+xml").documentElement;
+      shown.push(element("figure", { className: "ws-chart" }, document.importNode(svg, true)));
+    }
+    if (section.rows.length) {
+      const box = element("div", { className: "ws-log-table", tabIndex: 0 }, sessionTable(section.columns, section.rows, { caption: "Sessions" }));
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", "Session log as a table");
+      shown.push(box);
+    }
+    return shown;
+  },
+  prompts: (section, { subheading }) => section.prompts.flatMap((prompt) => [
+    element(subheading, { textContent: prompt.label }),
+    prompt.lines // a list prompt's answer is its lines (py_client/prompt_kinds.py)
+      ? element("ol", {}, ...prompt.lines.map((line) => element("li", { textContent: line || "—" })))
+      : element("p", { className: prompt.answer ? "ws-answer" : "ws-unanswered", textContent: prompt.answer || "Not answered." }),
+  ]),
+};
+
 /** The shared parts of the worksheet, from py_client's readonly view (bridge `open_snapshot`). */
 export function renderSnapshot(view, { headingLevel = 2 } = {}) {
   const heading = `h${headingLevel}`;
@@ -45,37 +76,10 @@ export function renderSnapshot(view, { headingLevel = 2 } = {}) {
       element("p", { className: "ws-answer", textContent: view.note })));
   }
   for (const section of view.sections) {
-    const part = element("section", { className: `ws-open-section ws-open-${section.kind}` },
-      element(heading, { textContent: section.title, tabIndex: -1 }));
-    if (section.kind === "checklist") {
-      part.append(element("p", { textContent: section.intro }));
-      part.append(element("ul", { className: "ws-plain-list" }, ...section.items.map((item) => element("li", {},
-        element("span", { className: "ws-mark", textContent: item.checked ? "☑ " : "☐ " }),
-        element("span", { className: "visually-hidden", textContent: item.checked ? "Checked: " : "Not checked: " }),
-        element("strong", { textContent: `${item.label}. ` }), item.explanation))));
-    } else if (section.kind === "log") {
-      part.append(element("p", { textContent: section.description }));
-      if (view.chart) {
-        const svg = new DOMParser().parseFromString(view.chart, "image/svg+xml").documentElement;
-        part.append(element("figure", { className: "ws-chart" }, document.importNode(svg, true)));
-      }
-      if (section.rows.length) {
-        const box = element("div", { className: "ws-log-table", tabIndex: 0 }, sessionTable(section.columns, section.rows, { caption: "Sessions" }));
-        box.setAttribute("role", "region");
-        box.setAttribute("aria-label", "Session log as a table");
-        part.append(box);
-      }
-    } else {
-      for (const prompt of section.prompts) {
-        part.append(element(subheading, { textContent: prompt.label }));
-        if (prompt.lines) {  // a list prompt's answer is its lines (py_client/prompt_kinds.py)
-          part.append(element("ol", {}, ...prompt.lines.map((line) => element("li", { textContent: line || "—" }))));
-        } else {
-          part.append(element("p", { className: prompt.answer ? "ws-answer" : "ws-unanswered", textContent: prompt.answer || "Not answered." }));
-        }
-      }
-    }
-    parts.push(part);
+    const shows = SECTION_VIEWS[section.kind];
+    if (!shows) throw new Error(`no view for a section of kind ${section.kind}`);
+    parts.push(element("section", { className: `ws-open-section ws-open-${section.kind}` },
+      element(heading, { textContent: section.title, tabIndex: -1 }), ...shows(section, { chart: view.chart, subheading })));
   }
   return parts;
 }
