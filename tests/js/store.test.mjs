@@ -82,6 +82,10 @@ test("locking forgets the answers this tab wrote, and a locked tab reads nothing
   assert.equal(tab.isShut(), true);
   assert.deepEqual(tab.load(), { doc: tab.emptyDocument(), locked: true });
   assert.throws(() => tab.edit(null, () => {}), tab.LockedError);
+  assert.throws(() => tab.setItem("logView", "table"), tab.LockedError);
+  assert.throws(() => tab.replace(tab.emptyDocument()), tab.LockedError);
+  assert.equal(tab.getItem("logView"), null);
+  assert.deepEqual(tab.keptAside(), []);
   assert.ok(!localStorage.getItem(tab.KEYS.locked).includes("Private"));
   assert.equal((await tab.unlock(PASSCODE)).answers.trust, "Private");
   tab.lock();

@@ -68,20 +68,12 @@ function parse(raw) {
 /** Keep a copy of data that could not be read under its own key, so nothing is ever silently dropped. */
 export function keepAside(raw, reason) {
   const key = `${KEYS.asideMarker}${new Date().toISOString()}`;
-  if (unlocked) {
-    saveSealed((_doc, _items, keptAside) => keptAside.push({ key, text: raw }));
-  } else {
-    localStorage.setItem(key, raw);
-  }
+  mode().keepAside({ key, text: raw });
   return { key, reason };
 }
 
 export function keptAside() {
-  if (unlocked) return [...unlocked.keptAside];
-  return Object.keys(localStorage)
-    .filter((key) => key.startsWith(KEYS.asideMarker))
-    .sort()
-    .map((key) => ({ key, text: localStorage.getItem(key) }));
+  return mode().keptAside();
 }
 
 // What this tab has written of the answers (`mine`, the document as it last wrote or read it) and every value
@@ -175,73 +167,28 @@ function latestWithMine(raw, latest) {
 /** Read the saved answers. Unreadable data is kept aside and reported in `problem`; while a passcode
  *  keeps them locked, `locked` is true and the document is empty. */
 export function load() {
-  if (isLocked()) return unlocked ? { doc: unlocked.doc } : { doc: emptyDocument(), locked: true };
-  const raw = localStorage.getItem(KEYS.answers);
-  if (raw === null) return { doc: emptyDocument() };
-  const { doc, unreadable } = parse(raw);
-  if (doc) return { doc: latestWithMine(raw, doc) };
-  const aside = keepAside(raw, unreadable);
-  localStorage.removeItem(KEYS.answers);
-  return { doc: emptyDocument(), problem: aside };
-}
-
-/** Write `after`, a change of `before`, as the plain answers, and remember it as this tab's. */
-function writePlain(before, after) {
-  remember(before, write(after));
-  plainRaw = localStorage.getItem(KEYS.answers);
-  return after;
-}
-
-function write(doc) {
-  doc.saved_at = new Date().toISOString();
-  try {
-    localStorage.setItem(KEYS.answers, JSON.stringify(doc));
-  } catch (error) {
-    // A failed setItem leaves the previous copy as it was: nothing saved before is damaged.
-    throw new StorageFullError(String(error && error.name));
-  }
-  return doc;
+  return mode().load();
 }
 
 /** Apply one edit to the latest stored copy (another tab may have changed it) and save it. */
 export function edit(fallback, change) {
-  if (isLocked()) {
-    if (!unlocked) throw new LockedError("The answers are locked.");
-    saveSealed((doc) => {
-      change(doc);
-      doc.saved_at = new Date().toISOString();
-    });
-    return unlocked.doc;
-  }
-  const raw = localStorage.getItem(KEYS.answers);
-  const stored = raw === null ? null : parse(raw).doc;
-  const latest = stored && stored.version === VERSION ? latestWithMine(raw, stored) : null;
-  const before = latest ?? structuredClone(fallback); // parsed afresh (or merged) here: this call's own copy
-  const doc = structuredClone(before);
-  change(doc);
-  return writePlain(before, doc);
+  return mode().edit(fallback, change);
 }
 
 /** The saved answers as they are stored now, to keep a copy aside before an update: the plain text, or under
  *  the passcode the document as this tab unlocked it (never the sealed record). */
 export function storedText() {
-  return unlocked ? JSON.stringify(unlocked.doc) : localStorage.getItem(KEYS.answers);
+  return mode().storedText();
 }
 
 /** Empty the saved answers (after keeping a copy aside), plain or under the passcode. */
 export function clearAnswers() {
-  if (unlocked) replace(emptyDocument());
-  else localStorage.removeItem(KEYS.answers);
+  mode().clearAnswers();
 }
 
+/** Store a whole new document (a restored backup, or one brought up to this version). */
 export function replace(doc) {
-  if (isLocked()) {
-    const copy = structuredClone(doc);
-    return edit(copy, (target) => Object.assign(target, structuredClone(copy)));
-  }
-  history = null; // a whole new document (a restored backup): nothing of an earlier one is put back
-  plainRaw = null;
-  return write(structuredClone(doc));
+  return mode().replace(doc);
 }
 
 export function setAnswer(doc, name, value) {
@@ -282,27 +229,148 @@ function plainItems() {
 /** An item's value (null when there is none, or while the answers are locked: nothing is readable then). */
 export function getItem(name) {
   if (!(name in ITEMS)) throw new Error(`store: no item named ${name}`);
-  if (isLocked()) return unlocked ? structuredClone(unlocked.items[name] ?? null) : null;
-  return readPlainItem(name);
+  return mode().getItem(name);
 }
 
 /** Keep an item (null removes it); sealed with the answers while a passcode is set. */
 export function setItem(name, value) {
   if (!(name in ITEMS)) throw new Error(`store: no item named ${name}`);
-  if (isLocked()) {
-    if (!unlocked) throw new LockedError("The answers are locked.");
+  mode().setItem(name, value);
+}
+
+// --- one store object per mode --------------------------------------------------------------------------
+
+function write(doc) {
+  doc.saved_at = new Date().toISOString();
+  try {
+    localStorage.setItem(KEYS.answers, JSON.stringify(doc));
+  } catch (error) {
+    // A failed setItem leaves the previous copy as it was: nothing saved before is damaged.
+    throw new StorageFullError(String(error && error.name));
+  }
+  return doc;
+}
+
+/** Write `after`, a change of `before`, as the plain answers, and remember it as this tab's. */
+function writePlain(before, after) {
+  remember(before, write(after));
+  plainRaw = localStorage.getItem(KEYS.answers);
+  return after;
+}
+
+/** Without a passcode: the answers, each item and each kept-aside copy under a key of its own. */
+const plain = Object.freeze({
+  keepAside(entry) {
+    localStorage.setItem(entry.key, entry.text);
+  },
+  keptAside() {
+    return Object.keys(localStorage)
+      .filter((key) => key.startsWith(KEYS.asideMarker))
+      .sort()
+      .map((key) => ({ key, text: localStorage.getItem(key) }));
+  },
+  load() {
+    const raw = localStorage.getItem(KEYS.answers);
+    if (raw === null) return { doc: emptyDocument() };
+    const { doc, unreadable } = parse(raw);
+    if (doc) return { doc: latestWithMine(raw, doc) };
+    const aside = keepAside(raw, unreadable);
+    localStorage.removeItem(KEYS.answers);
+    return { doc: emptyDocument(), problem: aside };
+  },
+  edit(fallback, change) {
+    const raw = localStorage.getItem(KEYS.answers);
+    const stored = raw === null ? null : parse(raw).doc;
+    const latest = stored && stored.version === VERSION ? latestWithMine(raw, stored) : null;
+    const before = latest ?? structuredClone(fallback); // parsed afresh (or merged) here: this call's own copy
+    const doc = structuredClone(before);
+    change(doc);
+    return writePlain(before, doc);
+  },
+  storedText() {
+    return localStorage.getItem(KEYS.answers);
+  },
+  clearAnswers() {
+    localStorage.removeItem(KEYS.answers);
+  },
+  replace(doc) {
+    history = null; // a whole new document (a restored backup): nothing of an earlier one is put back
+    plainRaw = null;
+    return write(structuredClone(doc));
+  },
+  getItem(name) {
+    return readPlainItem(name);
+  },
+  setItem(name, value) {
+    try {
+      if (value === null) localStorage.removeItem(ITEMS[name]);
+      else localStorage.setItem(ITEMS[name], JSON.stringify(value));
+    } catch (error) {
+      throw new StorageFullError(String(error && error.name));
+    }
+  },
+});
+
+/** Under a passcode, opened in this tab: everything in memory, sealed into one record at every change. */
+const sealed = Object.freeze({
+  keepAside(entry) {
+    saveSealed((_doc, _items, keptAside) => keptAside.push(entry));
+  },
+  keptAside() {
+    return [...unlocked.keptAside];
+  },
+  load() {
+    return { doc: unlocked.doc };
+  },
+  edit(_fallback, change) {
+    saveSealed((doc) => {
+      change(doc);
+      doc.saved_at = new Date().toISOString();
+    });
+    return unlocked.doc;
+  },
+  storedText() {
+    return JSON.stringify(unlocked.doc);
+  },
+  clearAnswers() {
+    sealed.replace(emptyDocument());
+  },
+  replace(doc) {
+    const copy = structuredClone(doc);
+    return sealed.edit(copy, (target) => Object.assign(target, structuredClone(copy)));
+  },
+  getItem(name) {
+    return structuredClone(unlocked.items[name] ?? null);
+  },
+  setItem(name, value) {
     saveSealed((_doc, items) => {
       if (value === null) delete items[name];
       else items[name] = structuredClone(value);
     });
-    return;
-  }
-  try {
-    if (value === null) localStorage.removeItem(ITEMS[name]);
-    else localStorage.setItem(ITEMS[name], JSON.stringify(value));
-  } catch (error) {
-    throw new StorageFullError(String(error && error.name));
-  }
+  },
+});
+
+const refuse = () => {
+  throw new LockedError("The answers are locked.");
+};
+
+/** Under a passcode this tab has not opened: nothing the person made can be read, changed or kept. */
+const shut = Object.freeze({
+  keepAside: refuse,
+  keptAside: () => [],
+  load: () => ({ doc: emptyDocument(), locked: true }),
+  edit: refuse,
+  storedText: () => null,
+  clearAnswers: refuse,
+  replace: refuse,
+  getItem: () => null,
+  setItem: refuse,
+});
+
+/** The store object for the mode the answers are in now. */
+function mode() {
+  if (!isLocked()) return plain;
+  return unlocked ? sealed : shut;
 }
 
 // --- the passcode lock ----------------------------------------------------------------------------------
