@@ -3,7 +3,7 @@
 A paragraph that is exactly ``{worksheet-section: ID}`` becomes that section's form, built from
 ``py_client.content``; ``{worksheet-status}``, ``{worksheet-lock}``, ``{worksheet-tools}``,
 ``{worksheet-share}`` and ``{worksheet-open}`` become the parts of the page around it. The markup is in
-Jinja templates under ``templates/worksheet/`` (one per prompt kind of ``py_client.prompt_kinds``); a
+Jinja templates under ``templates/<feature>/`` (one per prompt kind of ``py_client.prompt_kinds``); a
 marker the content cannot fill, or a prompt kind without its template, stops the build. Because the form
 is plain HTML in the built page, it shows, reads and prints before (and without) Python, and the text
 lives in one place. It is a Markdown extension rather than an MkDocs plugin
@@ -27,7 +27,10 @@ from py_client.section_kinds import SECTION_KINDS
 from py_client.sharing import MAX_NOTE
 from sync_server.store.base import ANSWER_KEPT_SECONDS
 
-TEMPLATES = Path(__file__).resolve().parent / "templates" / "worksheet"
+# The templates, one folder per feature (what several features use is in core/); a name is found in any of
+# them, so each name may stand in one folder only (template_environment checks).
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+FEATURES = ("core", "worksheet", "share", "open", "ask")
 BETWEEN_TAGS = re.compile(r">\n+<")
 
 # Any paragraph that looks like a marker is one: a misspelt marker stops the build rather than showing as text.
@@ -46,7 +49,7 @@ LOCK_AFTER_DEFAULT = 600
 INBOX_LOCK_AFTER_MINUTES = 15
 SHARE_LIFETIMES = ((3600, "1 hour"), (86400, "1 day"), (604800, "7 days"))
 SHARE_LIFETIME_DEFAULT = 86400
-# The markers' parts, each one template under templates/worksheet/.
+# The markers' parts, each one template in its feature's folder under templates/.
 PARTS = ("status", "lock", "tools", "share", "open", "ask")
 # A request link's note (the therapist's label) travels in the link only; the server never sees it.
 REQUEST_LABEL_MAX = 80
@@ -61,8 +64,16 @@ def field_id(name: str) -> str:
 
 def template_environment() -> Environment:
     """Templates that escape everything they are given and stop at a name they do not know."""
+    folders = [TEMPLATES / feature for feature in FEATURES]
+    found = [path.name for folder in folders for path in folder.glob("*.html")]
+    twice = sorted({name for name in found if found.count(name) > 1})
+    if twice:
+        raise WorksheetMarkupError(f"templates named alike in two feature folders: {twice}")
+    unknown = sorted(path.name for path in TEMPLATES.iterdir() if path.is_dir() and path.name not in FEATURES)
+    if unknown:
+        raise WorksheetMarkupError(f"template folders that are no feature of FEATURES: {unknown}")
     environment = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+        loader=FileSystemLoader(folders), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
     )
     environment.globals.update(
         field_id=field_id,

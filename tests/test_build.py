@@ -6,6 +6,7 @@ import hashlib
 import html
 import json
 import re
+import shutil
 import zipfile
 
 import pytest
@@ -204,7 +205,6 @@ def test_the_material_templates_the_overrides_stand_on_are_the_reviewed_ones():
 
 
 def test_a_changed_material_template_is_named(tmp_path, monkeypatch):
-    import shutil
 
     from site_tools import material_overrides
 
@@ -338,3 +338,15 @@ def test_the_therapists_view_shows_every_section_kind_and_no_other():
     source = (ROOT / "docs" / "assets" / "js" / "snapshot-view.mjs").read_text()
     block = source[source.index("const SECTION_VIEWS = {") : source.index("\n};", source.index("const SECTION_VIEWS = {"))]
     assert set(re.findall(r"^  (\w+): ", block, re.M)) == set(SECTION_KINDS)
+
+
+def test_a_template_named_alike_in_two_feature_folders_stops_the_build(tmp_path, monkeypatch):
+    """Templates are found by name in any feature's folder, so one name in two folders would be ambiguous."""
+    from site_tools import worksheet_markdown
+
+    copy = tmp_path / "templates"
+    shutil.copytree(worksheet_markdown.TEMPLATES, copy)
+    (copy / "ask" / "status.html").write_text("another status")
+    monkeypatch.setattr(worksheet_markdown, "TEMPLATES", copy)
+    with pytest.raises(worksheet_markdown.WorksheetMarkupError, match=r"named alike in two feature folders: \['status.html'\]"):
+        worksheet_markdown.template_environment()

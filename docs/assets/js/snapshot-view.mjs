@@ -85,7 +85,7 @@ export function renderSnapshot(view, { headingLevel = 2 } = {}) {
 }
 
 /**
- * Fill an answers view (site_tools/templates/worksheet/answers-view.html, ids starting with `prefix`) with
+ * Fill an answers view (site_tools/templates/core/answers-view.html, ids starting with `prefix`) with
  * opened answers: the warning, the answers, and print and downloads of exactly these answers.
  * @param {ParentNode} root
  * @param {string} prefix
