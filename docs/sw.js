@@ -8,6 +8,8 @@
 //   worker stays out of the way of its streaming compilation); offline, the copy kept here.
 // - Only complete, OK responses whose SHA-256 matches the build's record are kept.
 const VERSION = "__PRECACHE_VERSION__";
+// Where the API lives under the site (sync_server/paths.py), written in by the build.
+const API_PATH = "__API_PATH__";
 const PREFIX = "trust-safety-site-";
 const CACHE = `${PREFIX}${VERSION}`;
 const MANIFEST = "precache.json";
@@ -98,7 +100,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   // Only this site's files; the API (and anything else) always goes to the network.
   if (event.request.method !== "GET" || url.origin !== scope.origin || !url.pathname.startsWith(scope.pathname) ||
-      url.pathname.startsWith(`${scope.pathname}api/`)) {
+      url.pathname.startsWith(`${scope.pathname}${API_PATH}`)) {
     return;
   }
   const key = new URL(url.pathname, url.origin).href;

@@ -15,6 +15,7 @@ from mkdocs.structure.files import File
 
 from site_tools.pyodide_pin import PYODIDE_VERSION
 from sync_server import envelope, requests_api, shares_api
+from sync_server.paths import API_PREFIX
 
 MODULE = "assets/js/facts.mjs"
 
@@ -41,6 +42,8 @@ def facts() -> dict[str, object]:
         # What a share that can no longer be opened says, by its state; the page puts in the moment ({at}).
         "SHARE_GONE_MESSAGES": shares_api.SHARE_GONE_MESSAGES,
         "PYODIDE_VERSION": PYODIDE_VERSION,
+        # Where the API lives under the site.
+        "API_PREFIX": API_PREFIX,
     }
 
 

@@ -266,9 +266,11 @@ def write_precache_manifest(site: Path) -> None:
         groups["runtime" if RUNTIME.match(relative) else "pages"][address] = sha256(path)[:16]
     version = hashlib.sha256(json.dumps(groups, sort_keys=True).encode()).hexdigest()[:16]
     (site / PRECACHE_MANIFEST).write_text(json.dumps({"version": version, **groups}, indent=0))
-    # A changed sw.js is what makes browsers install the new version, so it carries the version itself.
+    # A changed sw.js is what makes browsers install the new version, so it carries the version itself (and
+    # where the API is, which it leaves to the network).
     worker = site / SERVICE_WORKER
-    worker.write_text(worker.read_text().replace("__PRECACHE_VERSION__", version))
+    made = worker.read_text().replace("__PRECACHE_VERSION__", version)
+    worker.write_text(made.replace("__API_PATH__", f"{API_PREFIX.lstrip('/')}/"))
 
 
 def publish_runtime(site: Path) -> None:

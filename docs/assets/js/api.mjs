@@ -1,11 +1,13 @@
 // @ts-check
-// Calls to the sync server's API. Its address is the site's own /api/ unless the page names another one
+// Calls to the sync server's API. Its address is the site's own API_PREFIX unless the page names another one
 // (a <meta name="tsw-sync-api"> written from mkdocs.yml's extra.sync_api, for a site hosted apart).
+import { API_PREFIX } from "./facts.mjs";
+
 export class ServerUnreachable extends Error {}
 
 export function apiBase() {
   const configured = /** @type {HTMLMetaElement | null} */ (document.querySelector('meta[name="tsw-sync-api"]'))?.content;
-  return configured ? new URL(configured.replace(/\/?$/, "/"), location.href) : new URL("../../api/", import.meta.url);
+  return configured ? new URL(configured.replace(/\/?$/, "/"), location.href) : new URL(`../..${API_PREFIX}/`, import.meta.url);
 }
 
 /**
