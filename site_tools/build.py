@@ -78,21 +78,10 @@ PRECACHE_MANIFEST = "precache.json"
 # The headers file that Netlify and Cloudflare Pages read, made from the server's own definitions.
 STATIC_HOST_HEADERS = "_headers"
 SERVICE_WORKER = "sw.js"
-# The site's own sources. The build also reads the server's modules whose facts go into the pages (limits,
-# formats, headers): those are found by what is imported (server_modules), not listed.
-SOURCES = ("mkdocs.yml", "docs", "overrides", "py_client", "site_tools", "package-lock.json")
-
-
-def server_modules() -> list[str]:
-    """The sync_server modules the build imports (the MkDocs hooks included), by path: importing one module
-    of the package runs its __init__, so this is what any change of the server could change in the site."""
-    from site_tools import browser_facts, worksheet_markdown  # noqa: F401  (the hooks' imports count too)
-
-    return sorted(
-        Path(module.__file__).relative_to(ROOT).as_posix()
-        for name, module in list(sys.modules.items())
-        if (name == "sync_server" or name.startswith("sync_server.")) and getattr(module, "__file__", None)
-    )
+# Everything the build reads: the site's sources, and the server package, whose facts go into the pages
+# (limits, formats, headers). The whole package, since importing any of its modules runs its __init__, which
+# imports the rest: a list of the modules the build happens to import would differ from process to process.
+BUILD_INPUTS = ("mkdocs.yml", "docs", "overrides", "py_client", "site_tools", "sync_server", "package-lock.json")
 
 
 class BuildError(RuntimeError):
@@ -112,7 +101,7 @@ def inputs_fingerprint() -> str:
     digest = hashlib.sha256()
     for setting in BUILD_SETTINGS:
         digest.update(f"{setting}={os.environ.get(setting, '')}".encode() + b"\0")
-    for name in (*SOURCES, *server_modules()):
+    for name in BUILD_INPUTS:
         path = ROOT / name
         files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
         for file in files:
