@@ -32,6 +32,7 @@ bp = Blueprint("shares", __name__, url_prefix=f"{API_PREFIX}/shares")
 DEFAULT_LIFETIME = 86_400
 MIN_LIFETIME, MAX_LIFETIME = 300, 604_800
 CLAIM_HASH_BYTES = 32
+NO_SHARE = "There is no share with this id any more."
 # What a share that can no longer be opened says, by its state: one wording for the server's message and the
 # therapist's page (handed over in facts.mjs), each putting the moment ({at}) in its reader's time.
 SHARE_GONE_MESSAGES = {
@@ -103,7 +104,7 @@ def share_status(public_id: str):
     key = managed_key(public_id)
     status = store().status(key, current_time())
     if status is None:
-        raise ApiError(404, "not_found", "There is no share with this id any more.")
+        raise ApiError(404, "not_found", NO_SHARE)
     return jsonify(_status_body(status))
 
 
@@ -112,5 +113,5 @@ def revoke_share(public_id: str):
     key = managed_key(public_id)
     status = store().revoke(key, current_time())
     if status is None:
-        raise ApiError(404, "not_found", "There is no share with this id any more.")
+        raise ApiError(404, "not_found", NO_SHARE)
     return "", 204

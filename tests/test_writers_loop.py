@@ -10,13 +10,15 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
+from site_tools.build import BUILD_INPUTS
 from support.browser import eventually
 from support.servers import ROOT, free_port, wait_until_serving
 from support.worksheet_page import PYTHON_TIMEOUT
 
 pytestmark = pytest.mark.browser
-# What `mkdocs serve` reads; node_modules (Pyodide) is linked rather than copied.
-SOURCES = ("mkdocs.yml", "package.json", "docs", "overrides", "py_client", "site_tools", "sync_server")
+# What `mkdocs serve` reads: what the build reads, and package.json (the Pyodide pin); node_modules (Pyodide)
+# is linked rather than copied.
+SOURCES = (*BUILD_INPUTS, "package.json")
 
 
 @pytest.fixture

@@ -50,16 +50,17 @@ class Crowd:
     def _post(self, connection, path: str, body: dict) -> tuple[int, dict]:
         """POST on the member's connection; a connection the server closed meanwhile (a kept-alive one past
         its time) is opened again and the request sent once more."""
-        for attempt in (1, 2):
-            try:
-                connection.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
-                response = connection.getresponse()
-                return response.status, json.loads(response.read() or b"{}")
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                connection.close()  # http.client connects again on the next request
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+
+        def send() -> tuple[int, dict]:
+            connection.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            return response.status, json.loads(response.read() or b"{}")
+
+        try:
+            return send()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            connection.close()  # http.client connects again on the next request
+            return send()
 
     def _member(self, number: int, deadline: float) -> None:
         connection = self._connection(number)
@@ -78,11 +79,11 @@ class Crowd:
                     if status != 201:
                         return  # out of requests for the hour (the rate limit): this member has done what it can
                     request_id, places = body["id"], requests_api.MAX_RESPONSES
-                answer = b64(bytes([envelope.SEALED_VERSION, kem_byte]) + os.urandom(key_bytes + LARGEST_ANSWER))
-                status, _ = self._post(connection, f"/api/requests/{request_id}/responses", {"ciphertext": answer})
+                answer = bytes([envelope.SEALED_VERSION, kem_byte]) + os.urandom(key_bytes + LARGEST_ANSWER)
+                status, _ = self._post(connection, f"/api/requests/{request_id}/responses", {"ciphertext": b64(answer)})
                 with self._lock:
                     self.outcomes[status] += 1
-                    self.stored_bytes += (key_bytes + LARGEST_ANSWER + 2) if status == 201 else 0
+                    self.stored_bytes += len(answer) if status == 201 else 0
                 if status == 201:
                     places -= 1
                 else:
