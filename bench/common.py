@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import statistics
-import sys
 import threading
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (Chromium as the tests run it)
 
-from support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402, F401  (Chromium as the tests run it)
+ROOT = Path(__file__).resolve().parent.parent
 
 # What Chromium sends over HTTPS, and what a client without brotli sends. Over plain HTTP (as here, on
 # loopback) Chromium leaves brotli out, so the benchmark sets the header a person's browser sends.

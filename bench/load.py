@@ -14,7 +14,7 @@ connections, every server under the same gunicorn settings (``sync_server.__main
 The Redis server's CPU counts with each system that uses it (Snappass and this project on Redis). A run in
 which any request fails exits non-zero: its figures do not count.
 
-    .venv/bin/python bench/load.py [--seconds 10] [--rounds 5] [--workers 2] [--balance-runs 10] [--soak 300]
+    .venv/bin/python -m bench.load [--seconds 10] [--rounds 5] [--workers 2] [--balance-runs 10] [--soak 300]
 
 Reports pairs (one secret made and retrieved) per second at saturation, and the latency at half that rate
 (each connection pausing between requests, wrk's ``delay()``: what a person meets on a server that is busy
@@ -40,13 +40,11 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
+from sync_server.__main__ import GUNICORN_SETTINGS
+from tests.support.servers import RedisServer, ServerProcess, free_port, wait_until_serving
+from tests.support.shares_api import create_body
 
-from support.servers import RedisServer, ServerProcess, free_port, wait_until_serving  # noqa: E402  (the tests' real-process helpers)
-from support.shares_api import create_body  # noqa: E402
-from sync_server.__main__ import GUNICORN_SETTINGS  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CONNECTIONS = 32
 # One connection per wrk thread: each thread's Lua state then sees its connection's responses in order, which

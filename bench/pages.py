@@ -1,6 +1,6 @@
 """Page weight and speed in Debian's Chromium, as a person gets them: service worker on, every byte counted.
 
-    .venv/bin/python bench/pages.py [--runs 5]
+    .venv/bin/python -m bench.pages [--runs 5]
 
 Prints tables and writes bench/results/pages.json.
 
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ACCEPT_ENCODING, CHROMIUM, CHROMIUM_ARGS, ROOT, http2_bytes, median, serve_site
+from bench.common import ACCEPT_ENCODING, CHROMIUM, CHROMIUM_ARGS, ROOT, http2_bytes, median, serve_site
 from site_tools.pyodide_pin import PYODIDE_VERSION
 
 BARE_PAGE = """<!doctype html><html lang="en"><title>Bare Pyodide</title><script type="module" src="boot.mjs"></script></html>"""

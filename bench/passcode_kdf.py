@@ -3,9 +3,9 @@
 The person pays Argon2id in WebAssembly (hash-wasm, the site's own bundle in ``site/vendor/argon2.mjs``, run
 in Node's V8 as in Chromium) once per lock or unlock; someone who copied the browser's storage pays it in
 native code (OpenSSL's Argon2id, through ``cryptography``) once per guess. The second figure is the one the
-passcode check counts with (``GUESSES_PER_CORE_DAY`` in ``docs/assets/js/passcode.mjs``).
+passcode check counts with (``GUESSES_PER_CORE_DAY`` in ``docs/assets/js/core/passcode.mjs``).
 
-Run after a build: ``.venv/bin/python bench/passcode_kdf.py [runs]``.
+Run after a build: ``.venv/bin/python -m bench.passcode_kdf [runs]``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSCODE_MODULE = ROOT / "site" / "assets" / "js" / "passcode.mjs"
+PASSCODE_MODULE = ROOT / "site" / "assets" / "js" / "core" / "passcode.mjs"
 
 WASM_TIMING = """
 const { KDF, GUESSES_PER_CORE_DAY } = await import(process.argv[1]);

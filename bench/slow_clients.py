@@ -13,7 +13,7 @@ The worker classes: gunicorn's own gthread (a thread per connection from accept 
 server runs (``BufferingWorker``: each request framed whole by llhttp in the event loop before a thread takes
 it, the slowest connections shed near the connection limit).
 
-    .venv/bin/python bench/slow_clients.py [--seconds 20] [--only BufferingWorker] [--crowd one|many]
+    .venv/bin/python -m bench.slow_clients [--seconds 20] [--only BufferingWorker] [--crowd one|many]
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT
-from support.servers import free_port, wait_until_serving
-from support.slow_clients import SlowClients, measure_meanwhile
+from bench.common import ROOT
+from tests.support.servers import free_port, wait_until_serving
+from tests.support.slow_clients import SlowClients, measure_meanwhile
 
 WORKERS = {"gthread": "gthread", "BufferingWorker": "sync_server.worker.BufferingWorker"}
 # Each crowd: how many slow connections, from which addresses.
@@ -60,7 +60,8 @@ def run(name: str, crowd: str, seconds: float) -> dict:
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         process = subprocess.Popen(
-            [sys.executable, __file__, "--serve", WORKERS[name], "--port", str(port), "--data-dir", data_dir],
+            [sys.executable, "-m", "bench.slow_clients", "--serve", WORKERS[name], "--port", str(port), "--data-dir", data_dir],
+            cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

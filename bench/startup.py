@@ -1,6 +1,6 @@
 """Time from the README's run command to the site being served, on a fresh clone and on a second run.
 
-    .venv/bin/python bench/startup.py
+    .venv/bin/python -m bench.startup
 
 A fresh clone is made in a temporary folder; pip's and npm's download caches are pointed at empty
 folders, as on a fresh machine, so the first run downloads every package. Writes bench/results/startup.json.

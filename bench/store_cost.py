@@ -15,7 +15,7 @@ Each runs alone (one thread) and as the server runs (``--workers`` processes of 
 processes), and context switches per pair (each is a thread giving way: for the GIL, the writer lock or SQLite's
 busy wait).
 
-    .venv/bin/python bench/store_cost.py [--seconds 5] [--workers 2]
+    .venv/bin/python -m bench.store_cost [--seconds 5] [--workers 2]
 """
 
 from __future__ import annotations
@@ -30,12 +30,11 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from sync_server.__main__ import GUNICORN_SETTINGS
+from sync_server.sqlite_files import connect
+from sync_server.store.sqlite import CREATE_WITHIN_QUOTA, OPEN_IF_WAITING, READ_FOR_CLAIM, SQLiteStore
 
-from sync_server.__main__ import GUNICORN_SETTINGS  # noqa: E402
-from sync_server.sqlite_files import connect  # noqa: E402
-from sync_server.store.sqlite import CREATE_WITHIN_QUOTA, OPEN_IF_WAITING, READ_FOR_CLAIM, SQLiteStore  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CIPHERTEXT = os.urandom(300)
 ROOM = (10**9, 10**12)  # shares and bytes: the quota never refuses here

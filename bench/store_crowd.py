@@ -9,7 +9,7 @@ sending them the largest answers the API takes until it is refused or ``--second
 link and sends an answer once while the store is calm and once after the crowd; the difference is the
 person's extra wait. Exits non-zero when the person cannot, or waits more than 1 s longer.
 
-    .venv/bin/python bench/store_crowd.py [--members 200] [--seconds 60]
+    .venv/bin/python -m bench.store_crowd [--members 200] [--seconds 60]
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import CHROMIUM, CHROMIUM_ARGS, ROOT  # noqa: F401  (also puts tests/ on sys.path)
-from support.ask_page import AskPage
-from support.crowd import Crowd, honest_person
-from support.servers import ServerProcess
+from bench.common import CHROMIUM, CHROMIUM_ARGS, ROOT
 from sync_server.config import Settings
+from tests.support.ask_page import AskPage
+from tests.support.crowd import Crowd, honest_person
+from tests.support.servers import ServerProcess
 
 EXTRA_WAIT_TARGET_S = 1.0
 

@@ -1,6 +1,6 @@
 """How a date is written for people, one way across the site: "2 December 2026", or "2 Dec 2026" where room
 is short. Day, month spelled out, year: it reads the same in every English locale (no 12/1 against 1/12), and
-Python writes it without locale data. The browser's half is ``docs/assets/js/format.mjs``; a test holds the
+Python writes it without locale data. The browser's half is ``docs/assets/js/core/format.mjs``; a test holds the
 two to the same text."""
 
 from __future__ import annotations

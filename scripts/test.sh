@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Chromium included), build the site and run every test: the JavaScript
-# unit tests (node --test tests/js/, on the built modules), then pytest.
+# unit tests (node --test tests/: each feature folder's *.test.mjs, on the built modules), then pytest.
 # Extra arguments go to pytest (and skip the JavaScript tests), e.g. `bash scripts/test.sh -k worksheet`.
 #
 # The suite runs in two passes: most of it in three processes (pytest-xdist, each test file on one worker so
@@ -19,8 +19,8 @@ run() {
   .venv/bin/python -m pytest "$@" || code=$?
   if [ "$code" -ne 0 ] && [ "$code" -ne 5 ]; then status=$code; fi
 }
-if [ "$#" -eq 0 ]; then  # the JavaScript unit tests (tests/js/), on the modules just built; not with a selection
-  node --test tests/js/ || status=$?
+if [ "$#" -eq 0 ]; then  # the JavaScript unit tests (tests/<feature>/*.test.mjs), on the modules just built; not with a selection
+  node --test tests/ || status=$?
 fi
 run -n 3 --dist loadfile --no-loadscope-reorder -m "not serial" "$@"
 run -m serial "$@"

@@ -2,7 +2,7 @@
 
 Limits, format names and versions are declared once, in ``py_client`` (and, for the share envelope, in
 ``sync_server.envelope``, ``sync_server.requests_api`` and ``sync_server.shares_api``; for Pyodide, in ``package.json``). The build writes them into
-``assets/js/facts.mjs``, which the page modules import; ``tests/test_build.py`` fails when a module states
+``assets/js/core/facts.mjs``, which the page modules import; ``tests/build/test_build.py`` fails when a module states
 one of them itself. The module is made in memory on every build, ``mkdocs serve`` included, and never
 stands in ``docs/``, so there is no copy to drift.
 """
@@ -17,7 +17,7 @@ from site_tools.pyodide_pin import PYODIDE_VERSION
 from sync_server import envelope, requests_api, shares_api
 from sync_server.paths import API_PREFIX
 
-MODULE = "assets/js/facts.mjs"
+MODULE = "assets/js/core/facts.mjs"
 
 
 def facts() -> dict[str, object]:

@@ -1,7 +1,14 @@
-"""Build the site into ``site/``: MkDocs pages, the pinned Pyodide runtime, the Python package for the
-browser and the service worker's list of files to keep offline (these three published by MkDocs itself,
-through ``publish_hook.py``, so ``mkdocs serve`` has them too), then the static host's headers file and
-the compressed copies.
+"""Build the site into ``site/``, in this order (``build`` below):
+
+1. the pages, by MkDocs (its hooks hand Python's facts to the browser, give each page its modules and
+   derive what stays online only);
+2. the runtime beside them (``publish_runtime``): the pinned Pyodide with its standard library trimmed, the
+   vendored modules, the Python package for the browser, and the service worker's list of files;
+3. the static host's headers file;
+4. the compressed copies.
+
+``mkdocs serve`` (the writers' loop) publishes step 2 through ``publish_hook.py``, which stands aside when
+this module runs MkDocs.
 
 Run as ``python -m site_tools.build``. A second run with unchanged inputs does nothing, so starting the
 product again is quick; ``--force`` rebuilds anyway.
@@ -32,6 +39,8 @@ SITE = ROOT / "site"
 STAMP_NAME = ".build-stamp"
 # Settings read by mkdocs.yml from the environment; a change in them is a change of input.
 BUILD_SETTINGS = ("SYNC_API_URL",)
+# Set for the MkDocs run of ``build``, which publishes the runtime itself: publish_hook.py then stands aside.
+RUNTIME_PUBLISHED_HERE = "SITE_TOOLS_PUBLISHES_RUNTIME"
 
 # Other browser libraries published with the site: target path, source in node_modules, SHA-256.
 VENDORED = {
@@ -142,7 +151,7 @@ def publish_bundled(site: Path) -> None:
         if not ESBUILD.is_file():
             raise BuildError(f"{ESBUILD} is missing: run `npm ci`.")
         bundled = subprocess.run(
-            # The banner keeps tsc (tests/test_code_style.py) out of a library's minified code, checked where
+            # The banner keeps tsc (tests/build/test_code_style.py) out of a library's minified code, checked where
             # it is written; our modules' calls into it are still checked.
             [str(ESBUILD), entry, "--bundle", "--format=esm", "--minify", "--log-level=warning", "--banner:js=// @ts-nocheck"],
             capture_output=True,
@@ -223,32 +232,29 @@ NOT_PRECACHED = re.compile(
 )  # Material's default icon; the pages use assets/icon.svg
 # Pyodide's files: kept by the service worker only once the worksheet has loaded them (see docs/sw.js).
 RUNTIME = re.compile(r"^pyodide/")
-# Not kept offline, so a first visit to any page does not download them: what only therapists' requests use,
-# which needs the server anyway (about 22 KB), and the passcode-strength estimator (213 KB), loaded only when
-# someone sets a passcode (offline, the page says it cannot check one yet). A listed file that the build did
-# not make stops the build.
-ONLINE_ONLY = (
-    "ask/index.html",
-    "assets/js/ask.mjs",
-    "assets/js/request-crypto.mjs",
-    "assets/js/share-request.mjs",
-    "vendor/hpke.mjs",
-    "vendor/idb-keyval.mjs",
-    "vendor/passcode-strength.mjs",
-)
+# Not kept offline, so a first visit to any page does not download them: the pages marked `offline: false`
+# (the therapist's requests, which need the server anyway) and the modules only they or a dynamic import
+# marked /* online-only */ reach (the passcode-strength estimator, 213 KB, loaded only when someone sets a
+# passcode: offline, the page says it cannot check one yet). Derived by site_tools/page_modules.py during
+# MkDocs' build and written here; read by write_precache_manifest.
+ONLINE_ONLY_RECORD = ".online-only.json"
 
 
 def write_precache_manifest(site: Path) -> None:
     """List the files pages use, each with the start of its SHA-256: the service worker keeps them offline,
     checks each against its hash and fetches again only what changed. A page is listed by its address
     (``worksheet/``), which is how it is fetched."""
-    missing = [name for name in ONLINE_ONLY if not (site / name).is_file()]
+    record = site / ONLINE_ONLY_RECORD
+    if not record.is_file():
+        raise BuildError(f"{record} is missing: MkDocs' build did not run site_tools/page_modules.py")
+    online_only = json.loads(record.read_text())
+    missing = [name for name in online_only if not (site / name).is_file()]
     if missing:
-        raise BuildError(f"ONLINE_ONLY names files the build did not make: {missing}")
+        raise BuildError(f"{ONLINE_ONLY_RECORD} names files the build did not make: {missing}")
     groups: dict[str, dict[str, str]] = {"pages": {}, "runtime": {}}
     for path in sorted(site.rglob("*")):
         relative = path.relative_to(site).as_posix()
-        skipped = NOT_PRECACHED.search(relative) or relative in (PRECACHE_MANIFEST, SERVICE_WORKER, *ONLINE_ONLY)
+        skipped = NOT_PRECACHED.search(relative) or relative in (PRECACHE_MANIFEST, SERVICE_WORKER, *online_only)
         if not path.is_file() or skipped:
             continue
         address = relative[: -len("index.html")] if relative == "index.html" or relative.endswith("/index.html") else relative
@@ -279,10 +285,10 @@ def build(force: bool = False, site: Path = SITE) -> bool:
     stamp = site / STAMP_NAME
     if not force and stamp.is_file() and stamp.read_text() == fingerprint:
         return False
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    # MkDocs itself publishes the runtime and the service worker's list (site_tools/publish_hook.py).
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", **{RUNTIME_PUBLISHED_HERE: "1"})
     command = [sys.executable, "-m", "mkdocs", "build", "--quiet", "--clean", "--site-dir", str(site.resolve())]
     subprocess.run(command, cwd=ROOT, check=True, env=env)
+    publish_runtime(site)
     write_static_host_headers(site)
     compress_site(site, COMPRESSION_CACHE)
     stamp.write_text(fingerprint)

@@ -2,7 +2,7 @@
 
 The version is the one ``package.json`` asks npm for (npm checks the tarball against ``package-lock.json``'s
 integrity hash); everything else (the build's target folder, the worker's import path through
-``assets/js/facts.mjs``, the benches, the tests) is made from ``PYODIDE_VERSION`` here. The checksums also
+``assets/js/core/facts.mjs``, the benches, the tests) is made from ``PYODIDE_VERSION`` here. The checksums also
 catch a changed or partial ``node_modules``. Moving to a new Pyodide: change ``package.json``, run
 ``npm install``, and put the new files' SHA-256 below; the build refuses until they match.
 """

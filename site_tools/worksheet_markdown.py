@@ -25,12 +25,12 @@ from py_client.content import WORKSHEET, Section, Worksheet
 from py_client.prompt_kinds import PROMPT_KINDS, field_name, line_name
 from py_client.section_kinds import SECTION_KINDS
 from py_client.sharing import MAX_NOTE
+from site_tools.features import FEATURES
 from sync_server.store.base import ANSWER_KEPT_SECONDS
 
-# The templates, one folder per feature (what several features use is in core/); a name is found in any of
+# The templates, one folder per feature that has any (site_tools/features.py); a name is found in any of
 # them, so each name may stand in one folder only (template_environment checks).
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-FEATURES = ("core", "worksheet", "share", "open", "ask")
 BETWEEN_TAGS = re.compile(r">\n+<")
 
 # Any paragraph that looks like a marker is one: a misspelt marker stops the build rather than showing as text.
@@ -64,7 +64,7 @@ def field_id(name: str) -> str:
 
 def template_environment() -> Environment:
     """Templates that escape everything they are given and stop at a name they do not know."""
-    folders = [TEMPLATES / feature for feature in FEATURES]
+    folders = [TEMPLATES / feature for feature in FEATURES if (TEMPLATES / feature).is_dir()]
     found = [path.name for folder in folders for path in folder.glob("*.html")]
     twice = sorted({name for name in found if found.count(name) > 1})
     if twice:

@@ -75,7 +75,7 @@ def option(default, help: str, *, shown_default: str | None = None, choices: tup
 @dataclass
 class Settings:
     """Every option of the server. ``python -m sync_server --help``, the environment variables and the
-    README's option table are all made from these fields (``options()``); ``tests/test_options.py`` fails
+    README's option table are all made from these fields (``options()``); ``tests/server/test_options.py`` fails
     when the README's copy drifts."""
 
     host: str = option("127.0.0.1", "Address to listen on.")

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from support.browser import CHROMIUM, CHROMIUM_ARGS, RequestLog
-from support.servers import SITE, RedisServer, ServerProcess, free_port
 from sync_server import create_app
 from sync_server.config import Settings
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, RequestLog
+from tests.support.servers import SITE, RedisServer, ServerProcess, free_port
 
 
 @pytest.hookimpl(trylast=True)  # after `-m` has deselected what it will

@@ -1,5 +1,5 @@
 """Slow clients, as an attacker runs them, and the latency another person sees meanwhile: shared by
-``tests/test_slow_clients.py`` and ``bench/slow_clients.py``."""
+``tests/server/test_slow_clients.py`` and ``bench/slow_clients.py``."""
 
 from __future__ import annotations
 
