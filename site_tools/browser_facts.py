@@ -2,7 +2,7 @@
 
 Limits, format names and versions are declared once, in ``py_client`` (and, for the share envelope, in
 ``sync_server.envelope``, ``sync_server.requests_api`` and ``sync_server.shares_api``; for Pyodide, in ``package.json``). The build writes them into
-``assets/js/core/facts.mjs``, which the page modules import; ``tests/build/test_build.py`` fails when a module states
+``assets/js/core/facts.mjs``, which the page modules import; ``tests/site_build/test_build.py`` fails when a module states
 one of them itself. The module is made in memory on every build, ``mkdocs serve`` included, and never
 stands in ``docs/``, so there is no copy to drift.
 """

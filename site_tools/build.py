@@ -151,7 +151,7 @@ def publish_bundled(site: Path) -> None:
         if not ESBUILD.is_file():
             raise BuildError(f"{ESBUILD} is missing: run `npm ci`.")
         bundled = subprocess.run(
-            # The banner keeps tsc (tests/build/test_code_style.py) out of a library's minified code, checked where
+            # The banner keeps tsc (tests/site_build/test_code_style.py) out of a library's minified code, checked where
             # it is written; our modules' calls into it are still checked.
             [str(ESBUILD), entry, "--bundle", "--format=esm", "--minify", "--log-level=warning", "--banner:js=// @ts-nocheck"],
             capture_output=True,

@@ -2,7 +2,7 @@
 
 An override replaces a Material template of the same path, or extends one (``{% extends "base.html" %}``)
 and replaces some of its blocks. Either way it was written against that template as it was; when a new
-Material changes it, the override may silently drop a fix or a feature. ``tests/build/test_build.py`` compares
+Material changes it, the override may silently drop a fix or a feature. ``tests/site_build/test_build.py`` compares
 the installed Material with ``material_overrides.json`` and names what to review. After reviewing, run
 ``python -m site_tools.material_overrides`` to record the new hashes.
 """

@@ -37,3 +37,17 @@ def test_every_page_module_asks_editors_to_type_check_it():
         if not path.read_text().startswith("// @ts-check\n")
     ]
     assert unmarked == []
+
+
+def test_pytest_collects_every_test_file():
+    """A test file in a folder pytest skips (its default `norecursedirs` has `build`, for one) would never
+    run and never fail: every file named like a test must be collected."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    collected = {line.split("::")[0] for line in result.stdout.splitlines() if "::" in line}
+    on_disk = {path.relative_to(ROOT).as_posix() for path in (ROOT / "tests").rglob("test_*.py")}
+    assert on_disk and on_disk == collected, result.stdout[-2000:] + result.stderr[-2000:]
