@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import importlib.util
 import json
 import re
 import shutil
@@ -26,16 +27,22 @@ def test_pyodide_core_files_are_published_with_their_pinned_checksums(built_site
 
 
 def test_the_trimmed_standard_library_comes_from_the_verified_original(built_site):
-    """The published zip holds only the traced modules, byte for byte as in the pinned original."""
+    """The published zip holds only the traced modules, each as the bytecode of its source in the pinned
+    original: an unchecked hash-based pyc (PEP 552) carrying the source's hash, made by Pyodide's CPython."""
     record = json.loads((built_site / build.STDLIB_RECORD).read_text())
     published = built_site / "pyodide" / build.PYODIDE_VERSION / build.STDLIB
     assert record["source_sha256"] == build.PYODIDE_FILES[build.STDLIB]
     assert record["sha256"] == hashlib.sha256(published.read_bytes()).hexdigest()
+    assert record["bytecode"]["optimize"] == 2
+    magic = bytes.fromhex(record["bytecode"]["magic"])
     with zipfile.ZipFile(pyodide_pin.PYODIDE_SOURCE / build.STDLIB) as original, zipfile.ZipFile(published) as trimmed:
-        assert trimmed.namelist() == record["modules"]
+        assert trimmed.namelist() == [f"{name}c" for name in record["modules"]]
         assert 100 < len(trimmed.namelist()) < len(original.namelist()) / 2
+        assert all(name.endswith(".py") for name in record["modules"]) and set(record["modules"]) <= set(original.namelist())
         for name in trimmed.namelist():
-            assert trimmed.read(name) == original.read(name)
+            pyc = trimmed.read(name)
+            assert pyc[:4] == magic and int.from_bytes(pyc[4:8], "little") == 0b01, name  # hash-based, unchecked
+    assert magic != importlib.util.MAGIC_NUMBER  # Pyodide's CPython, not the one running the build
     # What py_client itself needs is there: found by the trace, not by a list kept by hand.
     for module in ("json/__init__.py", "csv.py", "datetime.py", "html/__init__.py", "zipfile/__init__.py", "traceback.py"):
         assert module in record["modules"]

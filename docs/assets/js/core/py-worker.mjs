@@ -6,6 +6,7 @@ import { PYODIDE_VERSION } from "./facts.mjs";
 // The runtime's folder is named after its version, which the build declares once (site_tools/pyodide_pin.py).
 const pyodideURL = new URL(`../../../pyodide/${PYODIDE_VERSION}/`, import.meta.url).href;
 const clientURL = new URL("../../../py/py_client.zip", import.meta.url).href;
+const CLIENT_PATH = "/lib/py_client.zip";
 
 async function boot() {
   const { loadPyodide } = await import(`${pyodideURL}pyodide.mjs`);
@@ -16,7 +17,10 @@ async function boot() {
       return response.arrayBuffer();
     }),
   ]);
-  pyodide.unpackArchive(archive, "zip");
+  // Imported from the zip itself (zipimport), as the standard library is: nothing to unpack, and a
+  // traceback still shows py_client's source lines.
+  pyodide.FS.writeFile(CLIENT_PATH, new Uint8Array(archive));
+  pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(CLIENT_PATH)})`);
   const bridge = pyodide.pyimport("py_client.bridge");
   const version = pyodide.runPython("import sys; sys.version.split()[0]");
   return { bridge, version };
