@@ -79,6 +79,7 @@ LIBRARY_MODULES = frozenset(VENDORED) | frozenset(BUNDLED)
 ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
 PYODIDE_TARGET = Path("pyodide") / PYODIDE_VERSION
 PY_CLIENT_ARCHIVE = Path("py") / "py_client.zip"
+RUNTIME_RECORD = Path("py") / "runtime.json"
 STDLIB = "python_stdlib.zip"
 # The standard library's trace and compiler, each run under Pyodide in Node.
 STDLIB_TOOLS = Path(__file__).resolve().parent / "stdlib"
@@ -229,6 +230,19 @@ def trim_stdlib(site: Path) -> None:
     (site / STDLIB_RECORD).write_text(json.dumps(record, indent=1))
 
 
+def write_runtime_record(site: Path) -> None:
+    """``py/runtime.json``: what Python's memory after start-up depends on (the Pyodide version, and hashes
+    of the standard library and py_client as published). The worker keeps that memory under this record's
+    id, so any change to them leaves an old copy unused (core/python-memory.mjs)."""
+    parts = {
+        "pyodide": PYODIDE_VERSION,
+        "stdlib": sha256(site / PYODIDE_TARGET / STDLIB)[:16],
+        "client": sha256(site / PY_CLIENT_ARCHIVE)[:16],
+    }
+    runtime_id = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+    (site / RUNTIME_RECORD).write_text(json.dumps({"id": runtime_id, **parts}))
+
+
 def write_static_host_headers(site: Path) -> None:
     """``_headers`` for a static host: the security headers of ``sync_server.headers`` on every path, and a
     year's caching for exactly the files the server treats as immutable (the rest keeps the hosts' default
@@ -299,6 +313,7 @@ def publish_runtime(site: Path) -> None:
     publish_bundled(site)
     publish_py_client(site)
     trim_stdlib(site)
+    write_runtime_record(site)
     write_precache_manifest(site)
 
 

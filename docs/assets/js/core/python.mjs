@@ -5,6 +5,11 @@ export class PythonWorker {
     this.pending = new Map();
     this.nextId = 1;
     this.worker = new Worker(new URL("./py-worker.mjs", import.meta.url), { type: "module" });
+    /** What became of Python's memory after start-up (python-memory.mjs): "restored" from an earlier visit,
+     *  or "kept", "no room" or "unavailable" after a first start. */
+    this.memory = new Promise((resolve) => {
+      this.worker.addEventListener("message", ({ data }) => data.type === "memory" && resolve(data.kept));
+    });
     this.ready = new Promise((resolve, reject) => {
       this.worker.addEventListener("message", ({ data }) => {
         if (data.type === "ready") resolve(data);

@@ -193,6 +193,7 @@ class WorksheetPage {
   startPython() {
     // The service worker starts once Python has its files, so it never competes with them.
     python().ready.finally(() => keepOffline());
+    python().memory.then((memory) => { this.root.dataset.pythonMemory = memory; });
     python().ready.then(
       async () => {
         this.pythonReady = true;
