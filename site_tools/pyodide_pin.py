@@ -23,3 +23,36 @@ PYODIDE_FILES = {
     "python_stdlib.zip": "fa1957e5777068fc4f7437f96d860ae2fbe9c19732ba06c84e004ec16dd7dd7a",
     "pyodide-lock.json": "5dc2fc119108bc148c7457dc86e7675b5c87e1cafd420b9c34c1eaef7b36c010",
 }
+# Pyodide's private memory-snapshot code, which core/python-boot.mjs relies on (``_makeSnapshot``,
+# ``makeMemorySnapshot``, ``_loadSnapshot``), reviewed for this version only: the browser uses it only while
+# the pinned version is this one (handed over as PYTHON_MEMORY_REVIEWED_FOR), and
+# tests/core/test_python_memory.py fails when a piece below changes. Each piece: the file, the text it starts
+# and ends with, and the SHA-256 of the text from one to the other. Moving to a new Pyodide: read the new
+# code, check the boot still takes the snapshot before the first message and restores it whole, then update.
+SNAPSHOT_REVIEWED_FOR = "314.0.7"
+SNAPSHOT_CODE = {
+    "makeSnapshot, restoreSnapshot": (
+        "pyodide.asm.mjs",
+        "API.makeSnapshot=function",
+        'a(Wr,"syncUpSnapshotLoad1")',
+        "8f96a153c8c5364b3a89805cc76bca44798fd4c9cd4931fcf2650ad9cf0e0f48",
+    ),
+    "makeMemorySnapshot": (
+        "pyodide.asm.mjs",
+        "static makeMemorySnapshot(",
+        "return API.makeSnapshot(e)}",
+        "3b1bf5adafb606dfe48a5da00cd15911ff1aaaca1578f014db42471edc092027",
+    ),
+    "prepareSnapshot": (
+        "pyodide.mjs",
+        "async function ke(e,t){if(!e._loadSnapshot)",
+        'o(ke,"prepareSnapshot")',
+        "82ca166ec876f1a21b3e5c4a4d055b6a30c449cec11f3b0ab67bf89bca9bdbe8",
+    ),
+    "bootstrapPyodide": (
+        "pyodide.mjs",
+        "function Ae(e,t,n){let i=e.API",
+        'o(Ae,"bootstrapPyodide")',
+        "03fb0efef127f3533fa400ad10328e123ab40a020bd1e8d78f4d511fb4a9c002",
+    ),
+}

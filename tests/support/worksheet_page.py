@@ -20,6 +20,7 @@ VERSION_1_DOCUMENT = {
     "log": [{"id": "old1", "date": "2025-11-20", "topic": "First", "trust": "2", "safety": "3", "role": "Explain more"}],
 }
 PYTHON_TIMEOUT = 60_000
+PASSCODE = "blue door 1987"
 
 
 def open_worksheet(page, server_url, wait_for_python=True):
@@ -100,3 +101,30 @@ class SharePanel:
         expect(self.link).to_have_value(re.compile(r"/open/#id="), timeout=30_000)
         expect(self.link).not_to_have_value(before or "-")
         return self.link.input_value()
+
+
+# --- the passcode lock, as a person sets and opens it ---------------------------------------------------
+
+
+def passcode_field(page):
+    """The one "Passcode" field on show: setting a passcode and unlocking each have one."""
+    return page.get_by_label("Passcode", exact=True).filter(visible=True)
+
+
+def type_words(page, first: str, second: str):
+    page.get_by_label("What does trust mean to you?", exact=True).fill(first)
+    page.get_by_role("button", name="Add a session").click()
+    page.locator("[data-ws-session]").filter(has=page.locator("input:focus")).get_by_label("Topic").fill(second)
+
+
+def set_passcode(page, code=PASSCODE):
+    page.get_by_role("button", name="Lock with a passcode").click()
+    passcode_field(page).fill(code)
+    page.get_by_label("Repeat passcode").fill(code)
+    page.get_by_role("button", name="Lock", exact=True).click()
+    expect(page.get_by_role("button", name="Lock now")).to_be_visible(timeout=20_000)
+
+
+def unlock(page, code=PASSCODE):
+    passcode_field(page).fill(code)
+    page.get_by_role("button", name="Unlock").click()

@@ -20,11 +20,20 @@ from playwright.sync_api import expect
 
 from py_client import answers
 from tests.support.browser import eventually, run_axe
-from tests.support.worksheet_page import PYTHON_TIMEOUT, VERSION_1_DOCUMENT, SharePanel, open_worksheet
+from tests.support.worksheet_page import (
+    PASSCODE,
+    PYTHON_TIMEOUT,
+    VERSION_1_DOCUMENT,
+    SharePanel,
+    open_worksheet,
+    passcode_field,
+    set_passcode,
+    type_words,
+    unlock,
+)
 
 pytestmark = pytest.mark.browser
 
-PASSCODE = "blue door 1987"
 # Everything the browser keeps for the site: a locked worksheet must leave no typed word in any of it.
 EVERYTHING_STORED = """async () => {
   const parts = [JSON.stringify(Object.entries(localStorage)), JSON.stringify(Object.entries(sessionStorage))];
@@ -35,30 +44,6 @@ EVERYTHING_STORED = """async () => {
   }
   return parts.join("\\n");
 }"""
-
-
-def passcode_field(page):
-    """The one "Passcode" field on show: setting a passcode and unlocking each have one."""
-    return page.get_by_label("Passcode", exact=True).filter(visible=True)
-
-
-def type_words(page, first: str, second: str):
-    page.get_by_label("What does trust mean to you?", exact=True).fill(first)
-    page.get_by_role("button", name="Add a session").click()
-    page.locator("[data-ws-session]").filter(has=page.locator("input:focus")).get_by_label("Topic").fill(second)
-
-
-def set_passcode(page, code=PASSCODE):
-    page.get_by_role("button", name="Lock with a passcode").click()
-    passcode_field(page).fill(code)
-    page.get_by_label("Repeat passcode").fill(code)
-    page.get_by_role("button", name="Lock", exact=True).click()
-    expect(page.get_by_role("button", name="Lock now")).to_be_visible(timeout=20_000)
-
-
-def unlock(page, code=PASSCODE):
-    passcode_field(page).fill(code)
-    page.get_by_role("button", name="Unlock").click()
 
 
 def locked_record(page) -> str | None:
