@@ -9,8 +9,10 @@ Prints tables and writes bench/results/pages.json.
   visit. Once as a browser on HTTPS receives them (brotli offered) and once with gzip only, per resource
   with its Content-Encoding.
 - Python ready: the worksheet (service worker allowed, a real visit) against a bare page that boots the
-  same self-hosted Pyodide in a module worker and does nothing else, cold (fresh profile) and warm (the
-  same profile again), alternating, --runs times: medians and every run's ratio.
+  same self-hosted Pyodide in a module worker and does nothing else, each stamping the moment it hears
+  "ready" and the answer to its first call the same way (performance marks). Cold (a fresh profile), warm
+  (the same profile again, once the first visit kept Python's memory) and cold at 10 Mbit/s; the two pages
+  take turns going first, --runs times: medians, every run, and the ratios per run.
 """
 
 from __future__ import annotations
@@ -26,12 +28,30 @@ from bench.common import ACCEPT_ENCODING, CHROMIUM, CHROMIUM_ARGS, ROOT, http2_b
 from site_tools.pyodide_pin import PYODIDE_VERSION
 
 BARE_PAGE = """<!doctype html><html lang="en"><title>Bare Pyodide</title><script type="module" src="boot.mjs"></script></html>"""
+# Stamps "python-ready" and "python-first-call" as the worksheet's python.mjs does: when the page hears.
 BARE_BOOT = """const worker = new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
-worker.onmessage = () => { document.documentElement.dataset.ready = String(performance.now()); };"""
+worker.onmessage = ({ data }) => {
+  if (data === "ready") { performance.mark("python-ready"); worker.postMessage("call"); }
+  else performance.mark("python-first-call");
+};"""
 BARE_WORKER = f"""import {{ loadPyodide }} from "../pyodide/{PYODIDE_VERSION}/pyodide.mjs";
 const pyodide = await loadPyodide({{ indexURL: new URL("../pyodide/{PYODIDE_VERSION}/", import.meta.url).href }});
-pyodide.runPython("1 + 1");
+onmessage = () => postMessage(pyodide.runPython("1 + 1"));
 postMessage("ready");"""
+# The cases: a first visit (fresh profile), a return visit (the same profile), a first visit at 10 Mbit/s.
+CASES = ("cold", "warm", "cold_10mbit")
+MARK = "performance.getEntriesByName('{}')[0]?.startTime"
+# The wire of the throttled case: 10 Mbit/s down, 5 up, 20 ms each way.
+THROTTLED = {"offline": False, "latency": 40, "downloadThroughput": 10e6 / 8, "uploadThroughput": 5e6 / 8}
+# Python's kept memory (core/python-memory.mjs): its size as kept and unpacked.
+KEPT_MEMORY = """async () => {
+  const [name] = (await caches.keys()).filter((name) => name.startsWith("trust-safety-python-"));
+  if (!name) return null;
+  const cache = await caches.open(name);
+  const packed = await (await cache.match((await cache.keys())[0])).arrayBuffer();
+  const unpacked = new Blob([packed]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return { packed: packed.byteLength, unpacked: (await new Response(unpacked).arrayBuffer()).byteLength };
+}"""
 
 
 def wait_for(page, expression: str, timeout: float = 120) -> float:
@@ -45,14 +65,14 @@ def wait_for(page, expression: str, timeout: float = 120) -> float:
     raise TimeoutError(expression)
 
 
-def python_ready_ms(page, url: str) -> float:
+def python_times(page, url: str) -> dict:
+    """Milliseconds from navigation to Python ready and to the first bridge call's answer, as the page
+    stamped them (the same marks on the worksheet and the bare page)."""
     page.goto(url, wait_until="commit")
-    return wait_for(page, "document.querySelector('article')?.dataset.python === 'ready' && performance.now()")
-
-
-def bare_ready_ms(page, url: str) -> float:
-    page.goto(url, wait_until="commit")
-    return float(wait_for(page, "document.documentElement.dataset.ready"))
+    return {
+        "ready": round(wait_for(page, MARK.format("python-ready")), 1),
+        "first_call": round(wait_for(page, MARK.format("python-first-call")), 1),
+    }
 
 
 FIRST_CHANGE_PROBE = """
@@ -105,7 +125,8 @@ SETTLED = """async () => {
 
 def visit(page, url: str, worksheet: bool) -> None:
     if worksheet:
-        python_ready_ms(page, url)
+        python_times(page, url)
+        wait_for(page, "document.querySelector('article')?.dataset.pythonMemory")
     else:
         page.goto(url, wait_until="load")
     wait_for(page, SETTLED)
@@ -180,17 +201,29 @@ def main() -> None:
                 results["bytes"][encoding] = weigh(fresh, url, counter)
             counter.accept_encoding = ACCEPT_ENCODING["br"]
 
-            samples = {"worksheet_cold": [], "worksheet_warm": [], "bare_cold": [], "bare_warm": [], "first_save": []}
-            for _ in range(arguments.runs if arguments.what != "bytes" else 0):
-                for kind, address in (("worksheet", url + "/worksheet/"), ("bare", url + "/bench-bare/")):
+            samples: dict = {f"{kind}_{case}": [] for kind in ("worksheet", "bare") for case in CASES}
+            samples["first_save"], samples["kept_memory"] = [], []
+            for run in range(arguments.runs if arguments.what != "bytes" else 0):
+                # Turn about: the worksheet first in even runs, the bare page first in odd ones.
+                kinds = ("worksheet", "bare") if run % 2 == 0 else ("bare", "worksheet")
+                for kind in kinds:
+                    address = url + ("/worksheet/" if kind == "worksheet" else "/bench-bare/")
                     context = fresh(service_workers="allow")
                     page = context.pages[0] if context.pages else context.new_page()
-                    measure = python_ready_ms if kind == "worksheet" else bare_ready_ms
-                    samples[f"{kind}_cold"].append(measure(page, address))
+                    samples[f"{kind}_cold"].append(python_times(page, address))
                     if kind == "worksheet":
                         wait_for(page, SETTLED)  # a return visit comes after the first one has finished
-                        page.wait_for_load_state("networkidle")
-                    samples[f"{kind}_warm"].append(measure(page, address))
+                        wait_for(page, "document.querySelector('article')?.dataset.pythonMemory")
+                        samples["kept_memory"].append(page.evaluate(KEPT_MEMORY))
+                    page.wait_for_load_state("networkidle")
+                    samples[f"{kind}_warm"].append(python_times(page, address))
+                    context.close()
+                for kind in kinds:
+                    address = url + ("/worksheet/" if kind == "worksheet" else "/bench-bare/")
+                    context = fresh(service_workers="allow")
+                    page = context.pages[0] if context.pages else context.new_page()
+                    context.new_cdp_session(page).send("Network.emulateNetworkConditions", THROTTLED)
+                    samples[f"{kind}_cold_10mbit"].append(python_times(page, address))
                     context.close()
                 samples["first_save"].append(first_change_saved(lambda: fresh("allow"), url + "/worksheet/"))
             stop()
@@ -201,34 +234,7 @@ def main() -> None:
         bare.rmdir()
 
     if samples["worksheet_cold"]:
-        ready = {key: median(values) for key, values in samples.items() if key != "first_save"}
-        ratios = {
-            visit: [round(w / b, 2) for w, b in zip(samples[f"worksheet_{visit}"], samples[f"bare_{visit}"], strict=True)]
-            for visit in ("cold", "warm")
-        }
-        saves = samples["first_save"]
-        results["python_ready_ms"] = ready
-        results["python_ready_samples_ms"] = {key: values for key, values in samples.items() if key != "first_save"}
-        # Single runs are noisy here (the bare page alone spreads by up to 30 % between runs), so the
-        # figures to judge are the ratio of the medians and the median of the paired runs' ratios.
-        results["ratio_worksheet_to_bare"] = {
-            visit: {
-                "of_medians": round(
-                    statistics.median(samples[f"worksheet_{visit}"]) / statistics.median(samples[f"bare_{visit}"]), 3
-                ),
-                "median_of_runs": round(statistics.median(values), 3),
-                "runs": values,
-                "bare_spread": round(max(samples[f"bare_{visit}"]) / min(samples[f"bare_{visit}"]), 2),
-            }
-            for visit, values in ratios.items()
-        }
-        results["first_change"] = {
-            visit: {
-                "interactive_ms": median([s[visit]["interactive_ms"] for s in saves]),
-                "saved_after_interactive_ms": median([s[visit]["saved_after_interactive_ms"] for s in saves]),
-            }
-            for visit in ("cold", "warm")
-        }
+        results["python"] = summarise_python(samples)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "pages.json").write_text(json.dumps(results, indent=2))
@@ -238,7 +244,7 @@ def main() -> None:
 def report(results: dict) -> None:
     if results["bytes"]:
         report_bytes(results)
-    if "python_ready_ms" in results:
+    if "python" in results:
         report_python(results)
 
 
@@ -263,15 +269,46 @@ def report_bytes(results: dict) -> None:
     print()
 
 
+def summarise_python(samples: dict) -> dict:
+    """Medians and every run, absolute and as the worksheet's ratio to the bare page in the same run."""
+    cases = {}
+    for case in CASES:
+        worksheet, bare = samples[f"worksheet_{case}"], samples[f"bare_{case}"]
+        cases[case] = {
+            "worksheet_ready_ms": [run["ready"] for run in worksheet],
+            "worksheet_first_call_ms": [run["first_call"] for run in worksheet],
+            "bare_ready_ms": [run["ready"] for run in bare],
+            "bare_first_call_ms": [run["first_call"] for run in bare],
+            "ratio_ready": [round(w["ready"] / b["ready"], 2) for w, b in zip(worksheet, bare, strict=True)],
+        }
+    saves = samples["first_save"]
+    return {
+        "cases": cases,
+        "kept_memory_bytes": samples["kept_memory"],
+        "first_change": {
+            visit: {
+                "interactive_ms": median([s[visit]["interactive_ms"] for s in saves]),
+                "saved_after_interactive_ms": median([s[visit]["saved_after_interactive_ms"] for s in saves]),
+            }
+            for visit in ("cold", "warm")
+        },
+    }
+
+
 def report_python(results: dict) -> None:
-    for key, value in results["python_ready_ms"].items():
-        print(f"{'Python ready, ' + key.replace('_', ' ') + ' (ms, median)':46} {value:>10}")
-    for visit, ratio in results["ratio_worksheet_to_bare"].items():
-        print(
-            f"{'ratio worksheet / bare, ' + visit + ', of medians':46} {ratio['of_medians']:>10}  "
-            f"median of runs {ratio['median_of_runs']}, runs {ratio['runs']}, the bare page's own spread {ratio['bare_spread']}x"
-        )
-    for visit, first in results["first_change"].items():
+    python = results["python"]
+    print("Python ready and the first bridge call's answer, ms from navigation, as each page stamps them;")
+    print("the worksheet and the bare page take turns going first. Median, then every run.")
+    for case, figures in python["cases"].items():
+        ready_ratio = round(statistics.median(figures["worksheet_ready_ms"]) / statistics.median(figures["bare_ready_ms"]), 3)
+        print(f"\n{case}:")
+        for key in ("worksheet_ready_ms", "bare_ready_ms", "worksheet_first_call_ms", "bare_first_call_ms"):
+            print(f"  {key.replace('_', ' '):26} {median(figures[key]):>8}   runs {figures[key]}")
+        print(f"  {'ready, worksheet / bare':26} {ready_ratio:>8}   of medians; runs {figures['ratio_ready']}")
+    kept = [memory for memory in python["kept_memory_bytes"] if memory]
+    if kept:
+        print(f"\nPython's kept memory: {kept[0]['unpacked']:,} bytes, kept as {median([m['packed'] for m in kept]):,.0f} (gzip)")
+    for visit, first in python["first_change"].items():
         print(f"{'page interactive, ' + visit + ' (domInteractive, ms)':46} {first['interactive_ms']:>10}")
         print(f"{'first change saved after interactive, ' + visit + ' (ms)':46} {first['saved_after_interactive_ms']:>10}")
 

@@ -12,9 +12,14 @@ export class PythonWorker {
     });
     this.ready = new Promise((resolve, reject) => {
       this.worker.addEventListener("message", ({ data }) => {
-        if (data.type === "ready") resolve(data);
+        // Stamped here, as the bench's bare page stamps its own (bench/pages.py): the moment the page hears.
+        if (data.type === "ready") {
+          performance.mark("python-ready");
+          resolve(data);
+        }
         else if (data.type === "failed") reject(new Error(data.message));
         else if (data.type === "result") {
+          if (!performance.getEntriesByName("python-first-call").length) performance.mark("python-first-call");
           this.pending.get(data.id)?.(data.result);
           this.pending.delete(data.id);
         }
