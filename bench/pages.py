@@ -146,7 +146,19 @@ def weigh(fresh, url: str, counter) -> dict:
         visit(page, url + path, name == "worksheet")
         again = counter.take()
         context.close()
+        # The page alone, without the service worker's keeping of the rest of the site for offline use.
+        context = fresh(service_workers="block")
+        page = context.pages[0] if context.pages else context.new_page()
+        counter.reset()
+        if name == "worksheet":
+            python_times(page, url + path)
+        else:
+            page.goto(url + path, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        alone = counter.take()
+        context.close()
         weights[name] = {
+            "page_alone_http2_bytes": http2_bytes(alone),
             "first_visit_bytes": sum(r["bytes"] for r in first),
             "first_visit_http2_bytes": http2_bytes(first),
             "first_visit_body_bytes": sum(r["body_bytes"] for r in first),
@@ -250,9 +262,11 @@ def report(results: dict) -> None:
 
 def report_bytes(results: dict) -> None:
     print("First visit: bytes on the wire as HTTP/1.1 sends them (every header in full), as one HTTP/2")
-    print("connection sends them (headers HPACK-compressed), and the bodies alone. Then the return visit.")
+    print("connection sends them (headers HPACK-compressed), and the bodies alone. Then the return visit, and")
+    print("the page alone: its own first visit with the service worker blocked (what it needs to show).")
     print(
         f"{'page':10} {'encoding':8} {'HTTP/1.1':>11} {'HTTP/2':>11} {'bodies':>11} {'target':>10} {'return':>8} {'Pyodide':>8}"
+        f" {'page alone, HTTP/2':>19}"
     )
     for encoding, pages in results["bytes"].items():
         for name, weight in pages.items():
@@ -260,7 +274,7 @@ def report_bytes(results: dict) -> None:
             print(
                 f"{name:10} {encoding:8} {weight['first_visit_bytes']:>11,} {weight['first_visit_http2_bytes']:>11,} "
                 f"{weight['first_visit_body_bytes']:>11,} {target or '':>10} {weight['return_visit_bytes']:>8,} "
-                f"{weight['return_visit_pyodide_bytes']:>8,}"
+                f"{weight['return_visit_pyodide_bytes']:>8,} {weight['page_alone_http2_bytes']:>19,}"
             )
     print("\nworksheet first visit (br), largest resources:")
     largest = sorted(results["bytes"]["br"]["worksheet"]["resources"], key=lambda r: -r["bytes"])[:12]

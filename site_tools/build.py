@@ -267,8 +267,9 @@ NOT_PRECACHED = re.compile(
     r"(\.map|\.br|\.gz)$|^assets/javascripts/lunr/|^\.|^(sitemap\.xml|_headers|robots\.txt)$"
     r"|^assets/images/favicon\.png$"
 )  # Material's default icon; the pages use assets/icon.svg
-# Pyodide's files: kept by the service worker only once the worksheet has loaded them (see docs/sw.js).
-RUNTIME = re.compile(r"^pyodide/")
+# Python's files, Pyodide's and py_client's (py/): of no use without each other, so kept by the service worker
+# only once the worksheet has loaded them (see docs/sw.js); a first visit to another page downloads neither.
+RUNTIME = re.compile(r"^(pyodide|py)/")
 # Not kept offline, so a first visit to any page does not download them: the pages marked `offline: false`
 # (the therapist's requests, which need the server anyway) and the modules only they or a dynamic import
 # marked /* online-only */ reach (the passcode-strength estimator, 213 KB, loaded only when someone sets a

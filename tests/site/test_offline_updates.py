@@ -77,7 +77,7 @@ def test_any_first_visit_keeps_the_whole_site_for_offline_use(browser, own_site)
     kept = set(page.evaluate(KEPT))
     assert {"/", "/worksheet/", "/privacy/", "/open/", "/assets/js/worksheet/worksheet.mjs"} <= kept
     assert not [path for path in kept if path.endswith((".map", ".br", ".gz")) or "/lunr/" in path]
-    assert not [path for path in kept if path.startswith("/pyodide/")]  # nothing downloaded for a page not visited
+    assert not [path for path in kept if path.startswith(("/pyodide/", "/py/"))]  # Python: not for a page not visited
     context.set_offline(True)
     for path, text in (("/privacy/", "Privacy"), ("/", "Trust and safety in therapy")):
         page.goto(f"{server.url}{path}")

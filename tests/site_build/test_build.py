@@ -226,7 +226,7 @@ def test_precache_manifest_lists_what_pages_use(built_site):
     manifest = json.loads((built_site / build.PRECACHE_MANIFEST).read_text())
     pages, runtime = manifest["pages"], manifest["runtime"]
     assert "worksheet/" in pages and "worksheet/index.html" not in pages and "" in pages  # by their addresses
-    assert f"pyodide/{build.PYODIDE_VERSION}/pyodide.asm.wasm" in runtime
+    assert f"pyodide/{build.PYODIDE_VERSION}/pyodide.asm.wasm" in runtime and "py/py_client.zip" in runtime
     # What only therapists' requests use is left to the network, and the worksheet loads it only for a request.
     assert "ask/" not in pages and "vendor/hpke.mjs" not in pages and "assets/js/request/share-request.mjs" not in pages
     assert "assets/js/share/share.mjs" in pages and "hpke" not in (built_site / "worksheet" / "index.html").read_text()
