@@ -16,7 +16,7 @@ from pyhpke import AEADId, CipherSuite, KDFId, KEMId
 
 from sync_server import envelope
 from tests.support.ask_page import AskPage
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, run_axe, separate_page
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, dispatched, run_axe, separate_page
 from tests.support.shares_api import call
 from tests.support.worksheet_page import PYTHON_TIMEOUT, fill_everything, open_request_link, open_worksheet
 
@@ -373,9 +373,19 @@ def test_a_locked_inbox_leaves_no_key_token_or_note_in_the_browser_profile(brows
         ask.inbox.get_by_role("button", name="Open").first.click()  # the key still opens what was sent
         expect(ask.answers).to_contain_text("Being heard", timeout=PYTHON_TIMEOUT)
 
-        # "Lock now" takes every request and answer off the page.
+        # "Lock now" takes every request and answer off the page, also answers still on their way to it: the
+        # fetch is held until the inbox has locked, then let through.
+        held = []
+        therapist.route(re.compile(r".*/api/requests/[^/]+/responses/\d+$"), lambda route: held.append(route))
+        ask.inbox.get_by_role("button", name="Open").first.click()
+        dispatched(therapist, lambda: held)
         therapist.get_by_role("button", name="Lock now").click()
         expect(therapist.get_by_role("textbox", name="Passcode", exact=True)).to_be_focused()
+        with therapist.expect_response(re.compile(r".*/responses/\d+$")):
+            held[0].continue_()
+        # Python answers in order: once this call returns, the opening's own call has returned too.
+        therapist.evaluate("import('/assets/js/core/python.mjs').then(({ python }) => python().call('view', { document: {} }))")
+        therapist.wait_for_timeout(500)  # the opening's last steps (IndexedDB, a digest) after Python
         assert all(text not in therapist.content() for text in ("Being heard", "Ask before Friday", "Quayle"))
     finally:
         context.close()

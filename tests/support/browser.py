@@ -69,6 +69,15 @@ def run_axe(page) -> list[dict]:
     return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result]
 
 
+def dispatched(page, check, timeout=10.0):
+    """Wait for what Playwright's own events fill in (a held route, a request seen). Unlike `eventually`, it
+    lets Playwright dispatch those events while it waits: the sync API runs handlers only inside its calls."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        page.wait_for_timeout(50)
+
+
 def eventually(check, timeout=10.0):
     """Wait for a condition read from outside the page (the page's CSP forbids Playwright's string predicates)."""
     deadline = time.monotonic() + timeout

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from playwright.sync_api import expect
 
 from py_client import answers
-from tests.support.browser import eventually, run_axe
+from tests.support.browser import dispatched, eventually, run_axe
 from tests.support.worksheet_page import (
     PASSCODE,
     PYTHON_TIMEOUT,
@@ -359,3 +359,28 @@ def test_the_lock_covers_everything_the_person_made_not_only_their_words(page, l
     expect(page.get_by_text("Link made on")).to_have_count(0)
     unlock(page)
     expect(page.get_by_text("Link made on")).to_be_visible(timeout=20_000)
+
+
+def test_a_link_still_being_made_when_the_answers_lock_is_withdrawn_and_never_shown(page, live_server):
+    """Work the person began before locking (here the server making a link) ends after the lock: its result
+    must not reach the locked page, nor be kept where the lock cannot cover it."""
+    open_worksheet(page, live_server.url)
+    page.get_by_label("What does trust mean to you?", exact=True).fill("Not for a locked page")
+    set_passcode(page)
+    held, deleted = [], []
+    page.route(f"{live_server.url}/api/shares", lambda route: held.append(route))
+    page.on("response", lambda response: deleted.append(response.url) if response.request.method == "DELETE" else None)
+    panel = SharePanel(page)
+    panel.panel.get_by_role("button", name="Create a one-time link").click()
+    dispatched(page, lambda: held)
+    page.get_by_role("button", name="Lock now").click()
+    expect_locked(page)
+    with page.expect_response(lambda response: response.request.method == "POST") as made:
+        held[0].continue_()
+    share_id, token = made.value.json()["id"], made.value.json()["manage_token"]
+    expect(page.locator("#ws-share-message")).to_contain_text("locked before the link was ready", timeout=20_000)
+    dispatched(page, lambda: any(share_id in url for url in deleted))
+    assert panel.link.input_value() == "" and "#id=" not in page.content()
+    assert page.evaluate("Object.keys(localStorage).filter((key) => key.includes('share'))") == []
+    status = page.request.get(f"{live_server.url}/api/shares/{share_id}", headers={"Authorization": f"Bearer {token}"})
+    assert status.json()["state"] == "revoked", status.json()  # withdrawn on the server too: it can never open

@@ -41,6 +41,15 @@ function answerKey(answer) {
 class AskPage {
   constructor(root) {
     this.root = root;
+    // How many times the inbox has locked on this page: work begun before a lock must not show its result.
+    this.locks = 0;
+  }
+
+  /** A check for work that awaits (the server, decryption, Python): true while no lock has come since it
+   *  began, so that what it found never reaches a page that has locked in the meantime. */
+  unlockedSince() {
+    const locks = this.locks;
+    return () => locks === this.locks;
   }
 
   start() {
@@ -101,6 +110,7 @@ class AskPage {
 
   /** Take every request and answer off the page and ask for the passcode. */
   showLocked({ focus }) {
+    this.locks += 1;
     clearTimeout(this.idleTimer);
     inbox.lock();
     $("#ws-ask-work", this.root).hidden = true;
@@ -261,6 +271,7 @@ class AskPage {
   }
 
   async refreshList() {
+    const unlocked = this.unlockedSince();
     let all;
     try {
       all = (await inbox.list()).sort((a, b) => b.created_at.localeCompare(a.created_at));
@@ -272,10 +283,11 @@ class AskPage {
       this.say("This browser’s storage cannot be read (it may be blocked, as in some private windows), so the requests made here cannot be listed.", { problem: true });
       return;
     }
+    if (!unlocked()) return;
     $("#ws-ask-none", this.root).hidden = all.length > 0;
     $("#ws-ask-list", this.root).replaceChildren(...all.map((record) => this.row(record)));
     await Promise.all(all.map((record) => this.refreshState(record)));
-    this.showNews();
+    if (unlocked()) this.showNews();
   }
 
   /** Which requests have answers not yet opened in this browser, said once above the list. */
@@ -345,8 +357,10 @@ class AskPage {
     const item = this.root.querySelector(`[data-request-id="${CSS.escape(record.id)}"]`);
     if (!item) return;
     const state = $(".ws-ask-state", item);
+    const unlocked = this.unlockedSince();
     try {
       const { status, body } = await api(`requests/${encodeURIComponent(record.id)}/responses`, { token: record.manage_token });
+      if (!unlocked()) return;
       if (status !== 200) {
         state.textContent = "No longer on the server.";
         return;
@@ -370,8 +384,10 @@ class AskPage {
 
   async openAnswer(record, answer) {
     this.say("Opening…");
+    const unlocked = this.unlockedSince();
     try {
       const { status, body } = await api(`requests/${encodeURIComponent(record.id)}/responses/${answer.number}`, { token: record.manage_token });
+      if (!unlocked()) return;
       if (status !== 200) {
         this.say(body.message || `The answers could not be fetched (error ${status}).`, { problem: true });
         return;
@@ -385,6 +401,7 @@ class AskPage {
         return;
       }
       const outcome = await python().call("open_snapshot", { text, utc_offset_minutes: utcOffsetMinutes() });
+      if (!unlocked()) return;
       if (outcome.error) {
         this.say(`The answers were opened but cannot be shown: ${outcome.error.join(" ")}`, { problem: true });
         return;
@@ -392,6 +409,7 @@ class AskPage {
       this.say("");
       await this.markSeen(record, answer);
       const receipt = await receiptCode(body.ciphertext);
+      if (!unlocked()) return;
       showAnswers(this.root, "ws-ask", outcome.ok,
         `Sent on ${formatDateTime(outcome.ok.created_at)}${record.private_name || record.label ? ` for “${record.private_name || record.label}”` : ""}. Receipt code ${receipt}: the person was shown a code when they sent their answers; if theirs is not ${receipt}, or they sent nothing, someone else with the link sent these. Opened in this browser only; nothing decrypted is kept here. The encrypted copy stays on the server until you delete it, or until ${formatDateTime(record.expires_at)}.`);
       // The answers come below the inbox: bring their heading to the top, not just into view at the bottom.

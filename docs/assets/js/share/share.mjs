@@ -101,6 +101,7 @@ class SharePanel {
     const request = this.snapshotRequest();
     if (!request) return;
     const outcome = await python().call("preview", { ...request, utc_offset_minutes: utcOffsetMinutes() });
+    if (store.isShut()) return; // locked while Python worked: the preview stays off the page
     if (outcome.error) {
       this.say(`The preview could not be made: ${outcome.error.join(" ")}`, { problem: true });
       return;
@@ -135,6 +136,12 @@ class SharePanel {
       const { status, body } = await api("shares", {
         method: "POST", body: { ciphertext: sealed.envelope, claim_hash: sealed.claimHash, expires_in: lifetime },
       });
+      if (status === 201 && store.isShut()) {
+        // Locked while the link was being made: it was never shown and cannot be kept, so it is withdrawn.
+        await api(`shares/${encodeURIComponent(body.id)}`, { method: "DELETE", token: body.manage_token }).catch(() => {});
+        this.say("The answers were locked before the link was ready, so no link was made.");
+        return;
+      }
       if (status !== 201) {
         this.say(status === 429 ? "Too many links were made from here recently. Please try again later."
           : `The link could not be made: ${body.message || `error ${status}`}`, { problem: true });

@@ -37,6 +37,7 @@ export class WorksheetFiles {
 
   async exportAs(kind) {
     const outcome = await python().call("exports", { document: this.doc(), utc_offset_minutes: utcOffsetMinutes() });
+    if (store.isShut()) return; // locked while Python worked: no file of the answers is made after the lock
     if (outcome.error) {
       this.voice.showNotice("The download could not be made because some answers need a look:", outcome.error);
       return;
@@ -70,6 +71,7 @@ export class WorksheetFiles {
       return;
     }
     const outcome = await python().call("import", { text: await file.text() });
+    if (store.isShut()) return; // locked meanwhile: nothing is restored into a locked worksheet
     if (outcome.error) {
       this.voice.showNotice(`“${file.name}” could not be restored. Nothing was changed.`, outcome.error);
       return;

@@ -244,6 +244,7 @@ class WorksheetPage {
 
   async refreshView() {
     const outcome = await python().call("view", { document: this.doc });
+    if (store.isShut()) return; // locked while Python worked: its view of the answers stays off the page
     const problems = document.getElementById("ws-problems") || this.createProblemsArea();
     if (outcome.error) {
       problems.hidden = false;
