@@ -34,8 +34,13 @@ worker.onmessage = ({ data }) => {
   if (data === "ready") { performance.mark("python-ready"); worker.postMessage("call"); }
   else performance.mark("python-first-call");
 };"""
+# The same runtime, started as the worksheet starts it (core/python-boot.mjs): no package, no lock file.
 BARE_WORKER = f"""import {{ loadPyodide }} from "../pyodide/{PYODIDE_VERSION}/pyodide.mjs";
-const pyodide = await loadPyodide({{ indexURL: new URL("../pyodide/{PYODIDE_VERSION}/", import.meta.url).href }});
+import {{ PYODIDE_LOCK_INFO }} from "../assets/js/core/facts.mjs";
+const pyodide = await loadPyodide({{
+  indexURL: new URL("../pyodide/{PYODIDE_VERSION}/", import.meta.url).href,
+  lockFileContents: {{ info: PYODIDE_LOCK_INFO, packages: {{}} }},
+}});
 onmessage = () => postMessage(pyodide.runPython("1 + 1"));
 postMessage("ready");"""
 # The cases: a first visit (fresh profile), a return visit (the same profile), a first visit at 10 Mbit/s.

@@ -13,7 +13,7 @@ import json
 
 from mkdocs.structure.files import File
 
-from site_tools.pyodide_pin import PYODIDE_VERSION, SNAPSHOT_REVIEWED_FOR
+from site_tools.pyodide_pin import PYODIDE_VERSION, SNAPSHOT_REVIEWED_FOR, lock_info
 from sync_server import envelope, requests_api, shares_api
 from sync_server.paths import API_PREFIX
 
@@ -42,6 +42,8 @@ def facts() -> dict[str, object]:
         # What a share that can no longer be opened says, by its state; the page puts in the moment ({at}).
         "SHARE_GONE_MESSAGES": shares_api.SHARE_GONE_MESSAGES,
         "PYODIDE_VERSION": PYODIDE_VERSION,
+        # The pinned lock file's info, all Pyodide needs of it when no package is loaded (pyodide_pin.py).
+        "PYODIDE_LOCK_INFO": lock_info(),
         # The Pyodide whose private memory-snapshot code was reviewed (core/python-boot.mjs).
         "PYTHON_MEMORY_REVIEWED_FOR": SNAPSHOT_REVIEWED_FOR,
         # Where the API lives under the site.

@@ -135,7 +135,8 @@ def publish_pyodide(site: Path) -> None:
         actual = sha256(source)
         if actual != expected:
             raise BuildError(f"{source} has SHA-256 {actual}, expected {expected}: refusing to publish it.")
-        shutil.copyfile(source, target / name)
+        if name not in pyodide_pin.NOT_PUBLISHED:
+            shutil.copyfile(source, target / name)
 
 
 def publish_vendored(site: Path) -> None:
@@ -188,7 +189,7 @@ def trim_stdlib(site: Path) -> None:
     folder = site / PYODIDE_TARGET
     original = folder / STDLIB
     traced = subprocess.run(
-        ["node", str(STDLIB_TOOLS / "trace.mjs"), str(folder), str(site / PY_CLIENT_ARCHIVE)],
+        ["node", str(STDLIB_TOOLS / "trace.mjs"), str(folder), str(pyodide_pin.LOCK_FILE), str(site / PY_CLIENT_ARCHIVE)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -211,7 +212,7 @@ def trim_stdlib(site: Path) -> None:
                 trimmed.writestr(zipfile.ZipInfo(name, date_time=info.date_time), data)
         # Compiled by the Pyodide being published, whose full standard library is still in place.
         made = subprocess.run(
-            ["node", str(STDLIB_TOOLS / "compile.mjs"), str(folder), str(sources), str(compiled)],
+            ["node", str(STDLIB_TOOLS / "compile.mjs"), str(folder), str(pyodide_pin.LOCK_FILE), str(sources), str(compiled)],
             capture_output=True,
             text=True,
             cwd=ROOT,

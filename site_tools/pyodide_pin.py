@@ -23,6 +23,18 @@ PYODIDE_FILES = {
     "python_stdlib.zip": "fa1957e5777068fc4f7437f96d860ae2fbe9c19732ba06c84e004ec16dd7dd7a",
     "pyodide-lock.json": "5dc2fc119108bc148c7457dc86e7675b5c87e1cafd420b9c34c1eaef7b36c010",
 }
+# Verified but not published: the site loads no Pyodide package, so the browser needs only the lock file's
+# ``info`` (which Pyodide checks against its ABI), handed over as PYODIDE_LOCK_INFO, not its 357 packages
+# (22.5 KB brotli and one request on every first start). The build's own Pyodide runs in Node read it here.
+NOT_PUBLISHED = ("pyodide-lock.json",)
+LOCK_FILE = PYODIDE_SOURCE / "pyodide-lock.json"
+
+
+def lock_info() -> dict:
+    """The pinned lock file's ``info``: its ABI, platform and Python version."""
+    return json.loads(LOCK_FILE.read_text())["info"]
+
+
 # Pyodide's private memory-snapshot code, which core/python-boot.mjs relies on (``_makeSnapshot``,
 # ``makeMemorySnapshot``, ``_loadSnapshot``), reviewed for this version only: the browser uses it only while
 # the pinned version is this one (handed over as PYTHON_MEMORY_REVIEWED_FOR), and

@@ -5,7 +5,7 @@
 // its first message: so before anything of the person's has reached Python. Later starts restore it
 // (python-memory.mjs). That uses Pyodide's private snapshot options (`_makeSnapshot`, `_loadSnapshot`),
 // reviewed for one version only (site_tools/pyodide_pin.py): with any other, Python starts afresh.
-import { PYODIDE_VERSION, PYTHON_MEMORY_REVIEWED_FOR } from "./facts.mjs";
+import { PYODIDE_LOCK_INFO, PYODIDE_VERSION, PYTHON_MEMORY_REVIEWED_FOR } from "./facts.mjs";
 import { PythonMemory } from "./python-memory.mjs";
 
 // The runtime's folder is named after its version, which the build declares once (site_tools/pyodide_pin.py).
@@ -14,7 +14,8 @@ const pyodideURL = new URL(`pyodide/${PYODIDE_VERSION}/`, siteRoot).href;
 const clientURL = new URL("py/py_client.zip", siteRoot).href;
 const runtimeURL = new URL("py/runtime.json", siteRoot).href;
 const CLIENT_PATH = "/lib/py_client.zip";
-const quiet = { stdout: () => {}, stderr: () => {} };
+// The site loads no Pyodide package: the lock file's info is all Pyodide needs of it, so it is not fetched.
+const options = { indexURL: pyodideURL, packages: [], lockFileContents: { info: PYODIDE_LOCK_INFO, packages: {} }, stdout: () => {}, stderr: () => {} };
 
 async function fetched(url) {
   const response = await fetch(url);
@@ -27,7 +28,7 @@ async function restore(loadPyodide, memory) {
   const kept = await memory.read();
   if (!kept) return null;
   try {
-    return await loadPyodide({ indexURL: pyodideURL, packages: [], ...quiet, _loadSnapshot: kept });
+    return await loadPyodide({ ...options, _loadSnapshot: kept });
   } catch (error) {
     console.warn("Python's kept memory did not restore; starting afresh:", String(error));
     await memory.remove();
@@ -47,7 +48,7 @@ export async function startPython() {
   const reviewed = version === PYTHON_MEMORY_REVIEWED_FOR && runtime.pyodide === version;
   let pyodide = reviewed ? await restore(loadPyodide, memory) : null;
   const restored = pyodide !== null;
-  pyodide ??= await loadPyodide({ indexURL: pyodideURL, packages: [], ...quiet, _makeSnapshot: reviewed });
+  pyodide ??= await loadPyodide({ ...options, _makeSnapshot: reviewed });
   // Imported from the zip itself (zipimport), as the standard library is: nothing to unpack, and a
   // traceback shows py_client's source lines. Restored memory already has the zip on sys.path and knows
   // its contents, but the file lives outside that memory: it is written again.
