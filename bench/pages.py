@@ -26,6 +26,7 @@ from pathlib import Path
 
 from bench.common import ACCEPT_ENCODING, CHROMIUM, CHROMIUM_ARGS, ROOT, http2_bytes, median, serve_site
 from site_tools.pyodide_pin import PYODIDE_VERSION
+from tests.support.worksheet_page import KEPT_MEMORY_PREFIX, SEARCH_KEPT_MEMORY
 
 BARE_PAGE = """<!doctype html><html lang="en"><title>Bare Pyodide</title><script type="module" src="boot.mjs"></script></html>"""
 # Stamps "python-ready" and "python-first-call" as the worksheet's python.mjs does: when the page hears.
@@ -43,20 +44,13 @@ const pyodide = await loadPyodide({{
 }});
 onmessage = () => postMessage(pyodide.runPython("1 + 1"));
 postMessage("ready");"""
+# The two pages whose Python start is compared, by their addresses.
+PYTHON_PAGES = {"worksheet": "/worksheet/", "bare": "/bench-bare/"}
 # The cases: a first visit (fresh profile), a return visit (the same profile), a first visit at 10 Mbit/s.
 CASES = ("cold", "warm", "cold_10mbit")
 MARK = "performance.getEntriesByName('{}')[0]?.startTime"
 # The wire of the throttled case: 10 Mbit/s down, 5 up, 20 ms each way.
 THROTTLED = {"offline": False, "latency": 40, "downloadThroughput": 10e6 / 8, "uploadThroughput": 5e6 / 8}
-# Python's kept memory (core/python-memory.mjs): its size as kept and unpacked.
-KEPT_MEMORY = """async () => {
-  const [name] = (await caches.keys()).filter((name) => name.startsWith("trust-safety-python-"));
-  if (!name) return null;
-  const cache = await caches.open(name);
-  const packed = await (await cache.match((await cache.keys())[0])).arrayBuffer();
-  const unpacked = new Blob([packed]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return { packed: packed.byteLength, unpacked: (await new Response(unpacked).arrayBuffer()).byteLength };
-}"""
 
 
 def wait_for(page, expression: str, timeout: float = 120) -> float:
@@ -128,12 +122,17 @@ SETTLED = """async () => {
 }"""
 
 
-def visit(page, url: str, worksheet: bool) -> None:
+def load(page, url: str, worksheet: bool) -> None:
+    """The page's own work done: loaded, and on the worksheet Python ready and its memory kept."""
     if worksheet:
         python_times(page, url)
         wait_for(page, "document.querySelector('article')?.dataset.pythonMemory")
     else:
         page.goto(url, wait_until="load")
+
+
+def visit(page, url: str, worksheet: bool) -> None:
+    load(page, url, worksheet)
     wait_for(page, SETTLED)
     page.wait_for_load_state("networkidle")
     time.sleep(0.5)  # the worker's own last fetches (runtime kept from the HTTP cache) land
@@ -155,10 +154,7 @@ def weigh(fresh, url: str, counter) -> dict:
         context = fresh(service_workers="block")
         page = context.pages[0] if context.pages else context.new_page()
         counter.reset()
-        if name == "worksheet":
-            python_times(page, url + path)
-        else:
-            page.goto(url + path, wait_until="load")
+        load(page, url + path, name == "worksheet")
         page.wait_for_load_state("networkidle")
         alone = counter.take()
         context.close()
@@ -224,19 +220,19 @@ def main() -> None:
                 # Turn about: the worksheet first in even runs, the bare page first in odd ones.
                 kinds = ("worksheet", "bare") if run % 2 == 0 else ("bare", "worksheet")
                 for kind in kinds:
-                    address = url + ("/worksheet/" if kind == "worksheet" else "/bench-bare/")
+                    address = url + PYTHON_PAGES[kind]
                     context = fresh(service_workers="allow")
                     page = context.pages[0] if context.pages else context.new_page()
                     samples[f"{kind}_cold"].append(python_times(page, address))
                     if kind == "worksheet":
                         wait_for(page, SETTLED)  # a return visit comes after the first one has finished
                         wait_for(page, "document.querySelector('article')?.dataset.pythonMemory")
-                        samples["kept_memory"].append(page.evaluate(KEPT_MEMORY))
+                        samples["kept_memory"].append(page.evaluate(SEARCH_KEPT_MEMORY, [KEPT_MEMORY_PREFIX, []]))
                     page.wait_for_load_state("networkidle")
                     samples[f"{kind}_warm"].append(python_times(page, address))
                     context.close()
                 for kind in kinds:
-                    address = url + ("/worksheet/" if kind == "worksheet" else "/bench-bare/")
+                    address = url + PYTHON_PAGES[kind]
                     context = fresh(service_workers="allow")
                     page = context.pages[0] if context.pages else context.new_page()
                     context.new_cdp_session(page).send("Network.emulateNetworkConditions", THROTTLED)
@@ -324,7 +320,7 @@ def report_python(results: dict) -> None:
         for key in ("worksheet_ready_ms", "bare_ready_ms", "worksheet_first_call_ms", "bare_first_call_ms"):
             print(f"  {key.replace('_', ' '):26} {median(figures[key]):>8}   runs {figures[key]}")
         print(f"  {'ready, worksheet / bare':26} {ready_ratio:>8}   of medians; runs {figures['ratio_ready']}")
-    kept = [memory for memory in python["kept_memory_bytes"] if memory]
+    kept = [memory for memory in python["kept_memory_bytes"] if "unpacked" in memory]
     if kept:
         print(f"\nPython's kept memory: {kept[0]['unpacked']:,} bytes, kept as {median([m['packed'] for m in kept]):,.0f} (gzip)")
     for visit, first in python["first_change"].items():

@@ -180,6 +180,16 @@ def publish_py_client(site: Path) -> None:
             bundle.writestr(zipfile.ZipInfo(f"py_client/{source.name}", date_time=(2020, 1, 1, 0, 0, 0)), source.read_bytes())
 
 
+def under_pyodide(tool: str, folder: Path, *arguments: Path, doing: str) -> str:
+    """Run one of ``site_tools/stdlib/``'s Node tools on the Pyodide in ``folder`` (with the pinned lock file,
+    which is not published) and return the last line it printed."""
+    command = ["node", str(STDLIB_TOOLS / tool), str(folder), str(pyodide_pin.LOCK_FILE), *map(str, arguments)]
+    ran = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if ran.returncode != 0:
+        raise BuildError(f"{doing} under Pyodide failed:\n{ran.stderr[-2000:]}")
+    return ran.stdout.strip().splitlines()[-1]
+
+
 def trim_stdlib(site: Path) -> None:
     """Replace the published ``python_stdlib.zip`` (614 modules, 2.5 MB) with one holding only what Pyodide's
     boot and every py_client operation import, as traced under Pyodide itself (site_tools/stdlib/), compiled
@@ -188,15 +198,7 @@ def trim_stdlib(site: Path) -> None:
     uncompressed, so that brotli and gzip, which compress across files, do better than per-file deflate."""
     folder = site / PYODIDE_TARGET
     original = folder / STDLIB
-    traced = subprocess.run(
-        ["node", str(STDLIB_TOOLS / "trace.mjs"), str(folder), str(pyodide_pin.LOCK_FILE), str(site / PY_CLIENT_ARCHIVE)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    if traced.returncode != 0:
-        raise BuildError(f"tracing the standard library under Pyodide failed:\n{traced.stderr[-2000:]}")
-    files = json.loads(traced.stdout.strip().splitlines()[-1])
+    files = json.loads(under_pyodide("trace.mjs", folder, site / PY_CLIENT_ARCHIVE, doing="tracing the standard library"))
     zipped = sorted({path.split(".zip/", 1)[1] for path in files if ".zip/" in path})
     if not zipped:
         raise BuildError("the standard-library trace found no module in the zip: the trace is broken")
@@ -211,15 +213,7 @@ def trim_stdlib(site: Path) -> None:
             for name, (info, data) in contents.items():
                 trimmed.writestr(zipfile.ZipInfo(name, date_time=info.date_time), data)
         # Compiled by the Pyodide being published, whose full standard library is still in place.
-        made = subprocess.run(
-            ["node", str(STDLIB_TOOLS / "compile.mjs"), str(folder), str(pyodide_pin.LOCK_FILE), str(sources), str(compiled)],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
-        if made.returncode != 0:
-            raise BuildError(f"compiling the standard library under Pyodide failed:\n{made.stderr[-2000:]}")
-        optimize, magic = made.stdout.split()
+        optimize, magic = under_pyodide("compile.mjs", folder, sources, compiled, doing="compiling the standard library").split()
         shutil.copyfile(compiled, original)
     # The original was checked against its pin by publish_pyodide, just before.
     record = {

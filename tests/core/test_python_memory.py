@@ -14,39 +14,21 @@ from playwright.sync_api import expect
 
 from site_tools.pyodide_pin import PYODIDE_SOURCE, PYODIDE_VERSION, SNAPSHOT_CODE, SNAPSHOT_REVIEWED_FOR
 from tests.support.servers import ROOT
-from tests.support.worksheet_page import PASSCODE, PYTHON_TIMEOUT, open_worksheet, set_passcode, type_words, unlock
+from tests.support.worksheet_page import (
+    KEPT_MEMORY_PREFIX as PREFIX,
+)
+from tests.support.worksheet_page import (
+    PASSCODE,
+    PYTHON_TIMEOUT,
+    SEARCH_KEPT_MEMORY,
+    STORAGE_KEY,
+    open_worksheet,
+    set_passcode,
+    type_words,
+    unlock,
+)
 
-PREFIX = "trust-safety-python-"
 MEMORY = "article[data-python-memory]"
-
-# Reads the kept copy in the page (it is 30 MiB unpacked) and reports which words it holds, in the ways
-# Python or JavaScript could hold them: UTF-8, Latin-1 (Python's compact strings) and UTF-16.
-SEARCH_MEMORY = """async ([prefix, words]) => {
-  const names = (await caches.keys()).filter((name) => name.startsWith(prefix));
-  if (names.length !== 1) return { names };
-  const cache = await caches.open(names[0]);
-  const [request] = await cache.keys();
-  const packed = await (await cache.match(request)).arrayBuffer();
-  const unpacked = new Blob([packed]).stream().pipeThrough(new DecompressionStream("gzip"));
-  const memory = new Uint8Array(await new Response(unpacked).arrayBuffer());
-  const forms = {
-    "UTF-8": (word) => new TextEncoder().encode(word),
-    "Latin-1": (word) => Uint8Array.from(word, (char) => char.charCodeAt(0) & 255),
-    "UTF-16": (word) => Uint8Array.from([...word].flatMap((char) => [char.charCodeAt(0) & 255, char.charCodeAt(0) >> 8])),
-  };
-  const found = [];
-  for (const word of words) {
-    for (const [form, encode] of Object.entries(forms)) {
-      const needle = encode(word);
-      search: for (let at = memory.indexOf(needle[0]); at !== -1; at = memory.indexOf(needle[0], at + 1)) {
-        for (let index = 1; index < needle.length; index++) if (memory[at + index] !== needle[index]) continue search;
-        found.push(`${word} (${form})`);
-        break;
-      }
-    }
-  }
-  return { names, packed: packed.byteLength, unpacked: memory.length, found };
-}"""
 
 PYTHON_CACHES = f"async () => (await caches.keys()).filter((name) => name.startsWith('{PREFIX}'))"
 FORGET_MEMORY = (
@@ -63,16 +45,17 @@ def bridge_answers(page) -> dict:
     """What a fresh worker of this page answers for the stored answers (a view and the exports), and
     whether it was restored: py_client's answers must not depend on how Python started."""
     return page.evaluate(
-        """async () => {
+        """async (key) => {
             const { PythonWorker } = await import('../assets/js/core/python.mjs');
             const worker = new PythonWorker();
             const { restored } = await worker.ready;
-            const document = JSON.parse(localStorage.getItem('trust-safety-worksheet/answers'));
+            const document = JSON.parse(localStorage.getItem(key));
             const view = await worker.call('view', { document });
             const exports = await worker.call('exports', { document, utc_offset_minutes: 60 });
             worker.worker.terminate();
             return { restored, view, exports };
-        }"""
+        }""",
+        STORAGE_KEY,
     )
 
 
@@ -157,7 +140,7 @@ def test_the_kept_memory_holds_no_word_the_person_typed(browser, live_server, lo
     expect(page.locator("#ws-chart svg")).to_be_visible()  # Python has had the answers
     assert memory_state(page) == "kept"
     control = "Building Trust and Safety in Therapy"
-    searched = page.evaluate(SEARCH_MEMORY, [PREFIX, [*words, PASSCODE, control]])
+    searched = page.evaluate(SEARCH_KEPT_MEMORY, [PREFIX, [*words, PASSCODE, control]])
     assert searched["found"] == [f"{control} (UTF-8)", f"{control} (Latin-1)"], searched
     assert searched["unpacked"] > 20 * 2**20 > 4 * searched["packed"], searched
     context.close()

@@ -128,3 +128,37 @@ def set_passcode(page, code=PASSCODE):
 def unlock(page, code=PASSCODE):
     passcode_field(page).fill(code)
     page.get_by_role("button", name="Unlock").click()
+
+
+# --- Python's kept memory (core/python-memory.mjs) ---------------------------------------------------------
+
+KEPT_MEMORY_PREFIX = "trust-safety-python-"
+# Reads the kept copy in the page (it is 30 MiB unpacked) and reports which words it holds, in the ways
+# Python or JavaScript could hold them: UTF-8, Latin-1 (Python's compact strings) and UTF-16. With no words, its
+# sizes packed and unpacked (bench/pages.py).
+SEARCH_KEPT_MEMORY = """async ([prefix, words]) => {
+  const names = (await caches.keys()).filter((name) => name.startsWith(prefix));
+  if (names.length !== 1) return { names };
+  const cache = await caches.open(names[0]);
+  const [request] = await cache.keys();
+  const packed = await (await cache.match(request)).arrayBuffer();
+  const unpacked = new Blob([packed]).stream().pipeThrough(new DecompressionStream("gzip"));
+  const memory = new Uint8Array(await new Response(unpacked).arrayBuffer());
+  const forms = {
+    "UTF-8": (word) => new TextEncoder().encode(word),
+    "Latin-1": (word) => Uint8Array.from(word, (char) => char.charCodeAt(0) & 255),
+    "UTF-16": (word) => Uint8Array.from([...word].flatMap((char) => [char.charCodeAt(0) & 255, char.charCodeAt(0) >> 8])),
+  };
+  const found = [];
+  for (const word of words) {
+    for (const [form, encode] of Object.entries(forms)) {
+      const needle = encode(word);
+      search: for (let at = memory.indexOf(needle[0]); at !== -1; at = memory.indexOf(needle[0], at + 1)) {
+        for (let index = 1; index < needle.length; index++) if (memory[at + index] !== needle[index]) continue search;
+        found.push(`${word} (${form})`);
+        break;
+      }
+    }
+  }
+  return { names, packed: packed.byteLength, unpacked: memory.length, found };
+}"""

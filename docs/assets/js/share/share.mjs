@@ -24,6 +24,11 @@ function remember(shares) {
   store.setItem("shares", shares);
 }
 
+/** Ask the server to revoke a link, with its manage token: it can then never be opened. */
+function revoke(share) {
+  return api(`shares/${encodeURIComponent(share.id)}`, { method: "DELETE", token: share.manage_token });
+}
+
 const STATE_TEXT = {
   waiting: (s) => `Waiting to be opened. The link works until ${formatDateTime(s.expires_at)}.`,
   opened: (s) => `Opened on ${formatDateTime(s.opened_at)}.`,
@@ -138,7 +143,7 @@ class SharePanel {
       });
       if (status === 201 && store.isShut()) {
         // Locked while the link was being made: it was never shown and cannot be kept, so it is withdrawn.
-        await api(`shares/${encodeURIComponent(body.id)}`, { method: "DELETE", token: body.manage_token }).catch(() => {});
+        await revoke(body);
         this.say("The answers were locked before the link was ready, so no link was made.");
         return;
       }
@@ -253,7 +258,7 @@ class SharePanel {
 
   async cancel(share) {
     try {
-      const { status } = await api(`shares/${encodeURIComponent(share.id)}`, { method: "DELETE", token: share.manage_token });
+      const { status } = await revoke(share);
       this.say(status === 204 ? "The link was cancelled. It can no longer be opened." : "The link could not be cancelled.",
         { problem: status !== 204 });
     } catch (error) {
