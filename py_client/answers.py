@@ -1,8 +1,9 @@
 """The saved-answers format: versions, migrations, validation and normalisation.
 
 The browser saves each change at once, before Python has loaded, so the stored document is deliberately
-plain: ``answers`` maps each form field's name (``section.prompt`` or ``section.prompt.N`` for list lines)
-to the string or boolean the field holds, and ``sessions`` is a list of log rows. Python then checks and
+plain: ``worksheet`` names the worksheet (answers are stored per worksheet), ``answers`` maps each form
+field's name (``section.prompt`` or ``section.prompt.N`` for list lines) to the string or boolean the field
+holds, and ``sessions`` is a list of log rows (empty for a worksheet without a log). Python then checks and
 tidies that document; it never needs the page to have been built by the same version of the site, because
 every older version is migrated forward here.
 """
@@ -14,12 +15,13 @@ import json
 import re
 from collections.abc import Mapping
 
-from .content import WORKSHEET, Column, Worksheet
+from .content import Column, Worksheet
 from .prompt_kinds import PROMPT_KINDS, FieldSpec, field_name
-from .section_kinds import SECTION_KINDS
 
 FORMAT = "trust-safety-worksheet"
-VERSION = 2
+VERSION = 3
+# The site's first worksheet: answers and shares from before worksheets had ids are its (versions 1 and 2).
+LEGACY_WORKSHEET = "building-trust-and-safety"
 
 MAX_TEXT = 10_000  # characters in one free-text answer: several pages, far beyond any real answer
 MAX_LINE = 500  # characters in a short field: a list line or a session topic
@@ -39,7 +41,7 @@ class AnswersError(ValueError):
         self.problems = problems
 
 
-def field_specs(worksheet: Worksheet = WORKSHEET) -> dict[str, FieldSpec]:
+def field_specs(worksheet: Worksheet) -> dict[str, FieldSpec]:
     """Every answer field of the worksheet, keyed by its form name."""
     specs: dict[str, FieldSpec] = {}
     for section in worksheet.sections:
@@ -52,12 +54,13 @@ def field_specs(worksheet: Worksheet = WORKSHEET) -> dict[str, FieldSpec]:
     return specs
 
 
-def session_columns(worksheet: Worksheet = WORKSHEET) -> tuple[Column, ...]:
-    return next(section.columns for section in worksheet.sections if SECTION_KINDS[section.kind].holds_sessions)
+def session_columns(worksheet: Worksheet) -> tuple[Column, ...]:
+    """The session log's columns, the date first; none for a worksheet without a log."""
+    return worksheet.log.columns if worksheet.log else ()
 
 
-def empty_document() -> dict:
-    return {"format": FORMAT, "version": VERSION, "saved_at": None, "answers": {}, "sessions": []}
+def empty_document(worksheet: Worksheet) -> dict:
+    return {"format": FORMAT, "version": VERSION, "worksheet": worksheet.id, "saved_at": None, "answers": {}, "sessions": []}
 
 
 # --- migrations -------------------------------------------------------------------------------------------
@@ -82,7 +85,12 @@ def _migrate_1_to_2(doc: dict) -> dict:
     }
 
 
-MIGRATIONS = {1: _migrate_1_to_2}
+def _migrate_2_to_3(doc: dict) -> dict:
+    """Version 3 names its worksheet; everything saved before was the first worksheet's."""
+    return {**doc, "version": 3, "worksheet": LEGACY_WORKSHEET}
+
+
+MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def migrate(doc: object) -> dict:
@@ -110,13 +118,28 @@ def migrate(doc: object) -> dict:
 # --- validation and normalisation -------------------------------------------------------------------------
 
 
-def normalise(doc: object, worksheet: Worksheet = WORKSHEET) -> dict:
-    """Migrate, check and tidy a document; raise AnswersError listing every problem found.
+def worksheet_of(doc: object, catalogue: Mapping[str, Worksheet]) -> Worksheet:
+    """The worksheet a stored document (of any version) holds answers to; AnswersError if this site has none
+    by that name."""
+    current = migrate(doc)
+    worksheet = catalogue.get(current.get("worksheet")) if isinstance(current.get("worksheet"), str) else None
+    if worksheet is None:
+        raise AnswersError([f"These answers are to a worksheet this site does not have ({str(current.get('worksheet'))[:60]!r})."])
+    return worksheet
+
+
+def normalise(doc: object, worksheet: Worksheet) -> dict:
+    """Migrate, check and tidy a document of ``worksheet``'s answers; raise AnswersError listing every
+    problem found.
 
     Tidying never changes what the person wrote: text is kept as typed (only line endings are unified),
     empty answers are dropped, ratings become whole numbers and sessions are ordered by date.
     """
     current = migrate(doc)
+    if current.get("worksheet") != worksheet.id:
+        raise AnswersError(
+            [f"These answers are to another worksheet ({str(current.get('worksheet'))[:60]!r}), not to “{worksheet.title}”."]
+        )
     problems: list[str] = []
     answers = _normalise_answers(current.get("answers"), field_specs(worksheet), problems)
     sessions = _normalise_sessions(current.get("sessions"), session_columns(worksheet), problems)
@@ -125,7 +148,14 @@ def normalise(doc: object, worksheet: Worksheet = WORKSHEET) -> dict:
         problems.append("The time the answers were saved is not a valid date and time.")
     if problems:
         raise AnswersError(problems)
-    return {"format": FORMAT, "version": VERSION, "saved_at": saved_at, "answers": answers, "sessions": sessions}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "worksheet": worksheet.id,
+        "saved_at": saved_at,
+        "answers": answers,
+        "sessions": sessions,
+    }
 
 
 def _normalise_answers(raw: object, specs: dict[str, FieldSpec], problems: list[str]) -> dict:
@@ -199,10 +229,13 @@ def _check_date(label: str, value: object, problems: list[str]):
 
 
 def _normalise_sessions(raw: object, columns: tuple[Column, ...], problems: list[str]) -> list[dict]:
-    if raw is None:
+    if raw is None or raw == []:
         return []
     if not isinstance(raw, list):
         problems.append("The session log is not a list of sessions.")
+        return []
+    if not columns:
+        problems.append("This worksheet has no session log, but the answers hold sessions.")
         return []
     if len(raw) > MAX_SESSIONS:
         problems.append(f"The session log has {len(raw):,} rows; the limit is {MAX_SESSIONS:,}.")
@@ -218,6 +251,7 @@ def _normalise_sessions(raw: object, columns: tuple[Column, ...], problems: list
             continue
         session: dict[str, object] = {"id": row_id}
         for column in columns:
+            # A log's text column is a few lines in its cell: it has a short field's limit.
             kind = "line" if column.kind == "text" else column.kind
             low, high = (column.scale.low, column.scale.high) if column.scale else (0, 0)
             value = _check_value(f"Session {number}: {column.label}", kind, row.get(column.id), problems, low, high)
@@ -227,7 +261,8 @@ def _normalise_sessions(raw: object, columns: tuple[Column, ...], problems: list
             problems.append(f"Session {number} has unknown columns: {', '.join(sorted(map(str, unknown)))[:80]}.")
         sessions.append(session)
     # Undated rows (being filled in) stay at the end, in the order they were added.
-    return sorted(sessions, key=lambda s: (s["date"] is None, s["date"] or ""))
+    date = columns[0].id
+    return sorted(sessions, key=lambda s: (s[date] is None, s[date] or ""))
 
 
 def parse_timestamp(value: str) -> dt.datetime | None:
@@ -240,13 +275,13 @@ def parse_timestamp(value: str) -> dt.datetime | None:
 # --- backups ----------------------------------------------------------------------------------------------
 
 
-def to_backup(doc: dict) -> str:
+def to_backup(doc: dict, worksheet: Worksheet) -> str:
     """The JSON backup: the normalised document itself, readable by any later version."""
-    return json.dumps(normalise(doc), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(normalise(doc, worksheet), ensure_ascii=False, indent=2) + "\n"
 
 
-def from_backup(text: str) -> dict:
-    """Read a backup file's text; raise AnswersError with a message fit to show the person."""
+def read_backup(text: str) -> object:
+    """A backup file's text as JSON, not yet checked; raise AnswersError with a message fit to show the person."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES:
         raise AnswersError(
             [
@@ -255,10 +290,14 @@ def from_backup(text: str) -> dict:
             ]
         )
     try:
-        doc = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError) as error:
         where = f" (line {error.lineno}, column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
         raise AnswersError(
             [f"This file is not a readable backup: it is not valid JSON{where}. It may be damaged or cut short."]
         ) from None
-    return normalise(doc)
+
+
+def from_backup(text: str, worksheet: Worksheet) -> dict:
+    """Read a backup file of ``worksheet``'s answers; raise AnswersError with a message fit to show the person."""
+    return normalise(read_backup(text), worksheet)

@@ -10,7 +10,7 @@ import datetime as dt
 import io
 
 from .answers import parse_timestamp, session_columns
-from .content import WORKSHEET, Worksheet
+from .content import Worksheet
 from .dates import long_date
 from .section_kinds import SECTION_KINDS
 
@@ -25,9 +25,7 @@ HTML_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 MARKDOWN_PUNCTUATION = str.maketrans({mark: "\\" + mark for mark in "\\`*_[]()#|!"})
 
 
-def to_markdown(
-    doc: dict, worksheet: Worksheet = WORKSHEET, sections: list[str] | None = None, utc_offset_minutes: int = 0
-) -> str:
+def to_markdown(doc: dict, worksheet: Worksheet, sections: list[str] | None = None, utc_offset_minutes: int = 0) -> str:
     """The answers as Markdown; ``sections`` limits it to those parts (a share may hold only some). The date
     they were saved on is the reader's own (``utc_offset_minutes``, as their browser gives it): saved at
     23:56 in New York is the 1st there, not the 2nd it already is in UTC."""
@@ -49,9 +47,12 @@ def as_text(answer: str) -> str:
     return answer.translate(HTML_ENTITIES).translate(MARKDOWN_PUNCTUATION)
 
 
-def sessions_csv(doc: dict, worksheet: Worksheet = WORKSHEET) -> str:
-    """The session log as CSV, one row per session, headed by the column labels."""
+def sessions_csv(doc: dict, worksheet: Worksheet) -> str | None:
+    """The session log as CSV, one row per session, headed by the column labels; None for a worksheet
+    without a log."""
     columns = session_columns(worksheet)
+    if not columns:
+        return None
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(column.label for column in columns)

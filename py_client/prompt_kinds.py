@@ -56,15 +56,15 @@ class TextKind:
 
 
 class ListKind:
-    """``prompt.items`` short lines, each its own field; shown as a numbered list."""
+    """``prompt.lines`` short lines, each its own field; shown as a numbered list."""
 
     name = "list"
 
     def fields(self, name: str, prompt) -> list[FieldSpec]:
-        return [FieldSpec(line_name(name, n), f"{prompt.label} ({n})", "line") for n in range(1, prompt.items + 1)]
+        return [FieldSpec(line_name(name, n), f"{prompt.label} ({n})", "line") for n in range(1, prompt.lines + 1)]
 
     def shown(self, name: str, prompt, answers: Mapping) -> dict:
-        return {"lines": [answers.get(line_name(name, n), "") for n in range(1, prompt.items + 1)]}
+        return {"lines": [answers.get(line_name(name, n), "") for n in range(1, prompt.lines + 1)]}
 
     def markdown(self, shown: dict, as_text: Callable[[str], str]) -> list[str]:
         return [f"{n}. {as_text(line)}".rstrip() for n, line in enumerate(shown["lines"], start=1)]

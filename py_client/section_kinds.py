@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .dates import short_date
+from .progress import describe, summarise
 from .prompt_kinds import PROMPT_KINDS, field_name
 
 # What a kind's Markdown writes an answer's text with (exports.as_text: the text as typed, never markup).
@@ -75,9 +76,7 @@ class LogKind:
     holds_sessions = True
 
     def markdown(self, section, doc: dict, as_text: AsText) -> list[str]:
-        from .progress import describe, summarise  # progress reads the content, which reads this registry
-
-        lines = [describe(summarise(doc)), ""]
+        lines = [describe(summarise(doc, section), section), ""]
         if not doc["sessions"]:
             return lines + ["_No sessions logged._", ""]
         lines.append("| " + " | ".join(column.label for column in section.columns) + " |")
@@ -88,15 +87,13 @@ class LogKind:
         return lines + [""]
 
     def view(self, section, doc: dict) -> dict:
-        from .progress import describe, summarise  # as above
-
         return {
             "columns": [{"label": column.label, "kind": column.kind} for column in section.columns],
             "rows": [
                 ["" if session[column.id] is None else str(session[column.id]) for column in section.columns]
                 for session in doc["sessions"]
             ],
-            "description": describe(summarise(doc)),
+            "description": describe(summarise(doc, section), section),
         }
 
 

@@ -22,15 +22,21 @@ MODULE = "assets/js/core/facts.mjs"
 
 def facts() -> dict[str, object]:
     """Each fact by the name the modules import it under."""
-    from py_client import answers  # imported as each build runs, so `mkdocs serve` sees a saved change
+    # Imported as each build runs, so `mkdocs serve` sees a saved change.
+    from py_client import answers
+    from site_tools import worksheet_content, worksheet_schema
 
-    log = answers.session_columns()
     return {
         "ANSWERS_FORMAT": answers.FORMAT,
         "ANSWERS_VERSION": answers.VERSION,
         "MAX_DOCUMENT_BYTES": answers.MAX_DOCUMENT_BYTES,
-        # The session log's columns (id, label and kind), in the form's order.
-        "SESSION_COLUMNS": [{"id": column.id, "label": column.label, "kind": column.kind} for column in log],
+        # Answers saved before worksheets had ids are this one's (store.mjs moves them under its keys).
+        "LEGACY_WORKSHEET": answers.LEGACY_WORKSHEET,
+        # A worksheet's id, as its content file's name must be (site_tools/worksheet_schema.py), and its limits.
+        "WORKSHEET_ID_PATTERN": worksheet_schema.WORKSHEET_ID_PATTERN,
+        "WORKSHEET_LIMITS": worksheet_schema.LIMITS,
+        # The worksheets' pages are WORKSHEETS_FOLDER/<id>/ under the site (a request link opens its worksheet's).
+        "WORKSHEETS_FOLDER": worksheet_content.PAGES_FOLDER,
         "ENVELOPE_VERSION": envelope.VERSION,
         "ENVELOPE_HEADER_BYTES": envelope.HEADER_BYTES,
         # Answers sealed to a therapist's request: the envelope's version, HPKE's info, and each KEM's byte

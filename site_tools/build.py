@@ -28,7 +28,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from site_tools import pyodide_pin
+from py_client.content import CATALOGUE_FILE
+from site_tools import pyodide_pin, worksheet_content
 from site_tools.compress import compress_site
 from site_tools.pyodide_pin import PYODIDE_FILES, PYODIDE_VERSION
 from sync_server.headers import NOT_INDEXED, content_security_policy, static_headers
@@ -38,8 +39,9 @@ from sync_server.site import IMMUTABLE, IMMUTABLE_CACHE
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
 STAMP_NAME = ".build-stamp"
-# Settings read by mkdocs.yml from the environment; a change in them is a change of input.
-BUILD_SETTINGS = ("SYNC_API_URL",)
+# Settings read from the environment (by mkdocs.yml, and by worksheet_content for the worksheets it adds); a
+# change in them is a change of input.
+BUILD_SETTINGS = ("SYNC_API_URL", worksheet_content.ALSO_SETTING)
 # Set for the MkDocs run of ``build``, which publishes the runtime itself: publish_hook.py then stands aside.
 RUNTIME_PUBLISHED_HERE = "SITE_TOOLS_PUBLISHES_RUNTIME"
 
@@ -113,7 +115,7 @@ def inputs_fingerprint() -> str:
     digest = hashlib.sha256()
     for setting in BUILD_SETTINGS:
         digest.update(f"{setting}={os.environ.get(setting, '')}".encode() + b"\0")
-    for name in BUILD_INPUTS:
+    for name in (*BUILD_INPUTS, *(folder.relative_to(ROOT) for folder in worksheet_content.folders()[1:])):
         path = ROOT / name
         files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
         for file in files:
@@ -171,13 +173,20 @@ def publish_bundled(site: Path) -> None:
 
 
 def publish_py_client(site: Path) -> None:
-    """Zip the browser's Python package with fixed timestamps, so the same source gives the same bytes.
-    Stored uncompressed: brotli over the whole archive does better than deflate file by file."""
+    """Zip the browser's Python package with fixed timestamps, so the same source gives the same bytes, and
+    the catalogue of the worksheets it serves (``py_client.content.catalogue``), checked from their content
+    files. Stored uncompressed: brotli over the whole archive does better than deflate file by file."""
+    try:
+        catalogue = worksheet_content.catalogue_json()
+    except worksheet_content.ContentError as error:
+        raise BuildError("the worksheets' content files have mistakes:\n" + "\n".join(error.problems)) from None
     archive = site / PY_CLIENT_ARCHIVE
     archive.parent.mkdir(parents=True, exist_ok=True)
+    fixed = (2020, 1, 1, 0, 0, 0)
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle:
         for source in sorted((ROOT / "py_client").glob("*.py")):
-            bundle.writestr(zipfile.ZipInfo(f"py_client/{source.name}", date_time=(2020, 1, 1, 0, 0, 0)), source.read_bytes())
+            bundle.writestr(zipfile.ZipInfo(f"py_client/{source.name}", date_time=fixed), source.read_bytes())
+        bundle.writestr(zipfile.ZipInfo(f"py_client/{CATALOGUE_FILE}", date_time=fixed), catalogue.encode())
 
 
 def under_pyodide(tool: str, folder: Path, *arguments: Path, doing: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-RELOADED = ("py_client", "site_tools.worksheet_markdown")
+RELOADED = ("py_client", "site_tools.worksheet_markdown", "site_tools.worksheet_content", "site_tools.worksheet_schema")
 
 
 def on_config(config):

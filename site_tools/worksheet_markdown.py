@@ -1,8 +1,10 @@
-"""A Python-Markdown extension that writes the worksheet's form into the page at build time.
+"""A Python-Markdown extension that writes a worksheet's form into its page at build time.
 
-A paragraph that is exactly ``{worksheet-section: ID}`` becomes that section's form, built from
-``py_client.content``; ``{worksheet-status}``, ``{worksheet-lock}``, ``{worksheet-tools}``,
-``{worksheet-share}`` and ``{worksheet-open}`` become the parts of the page around it. The markup is in
+A paragraph that is exactly ``{worksheet-section: ID}`` becomes that section's form, built from the page's
+worksheet (its configuration ``worksheet``, an id of ``worksheet_content.catalogue``, set for each page by
+``worksheet_pages.py``); ``{worksheet-status}``, ``{worksheet-lock}``, ``{worksheet-tools}`` and
+``{worksheet-share}`` become the parts of the page around it, and ``{worksheet-open}`` and
+``{worksheet-ask}`` the therapist's pages. The markup is in
 Jinja templates under ``templates/<feature>/`` (one per prompt kind of ``py_client.prompt_kinds``); a
 marker the content cannot fill, or a prompt kind without its template, stops the build. Because the form
 is plain HTML in the built page, it shows, reads and prints before (and without) Python, and the text
@@ -21,10 +23,11 @@ from markdown import Extension
 from markdown.preprocessors import Preprocessor
 
 from py_client import answers
-from py_client.content import WORKSHEET, Section, Worksheet
+from py_client.content import Section, Worksheet
 from py_client.prompt_kinds import PROMPT_KINDS, field_name, line_name
 from py_client.section_kinds import SECTION_KINDS
 from py_client.sharing import MAX_NOTE
+from site_tools import worksheet_content
 from site_tools.features import FEATURES
 from sync_server.store.base import ANSWER_KEPT_SECONDS
 
@@ -49,8 +52,10 @@ LOCK_AFTER_DEFAULT = 600
 INBOX_LOCK_AFTER_MINUTES = 15
 SHARE_LIFETIMES = ((3600, "1 hour"), (86400, "1 day"), (604800, "7 days"))
 SHARE_LIFETIME_DEFAULT = 86400
-# The markers' parts, each one template in its feature's folder under templates/.
-PARTS = ("status", "lock", "tools", "share", "open", "ask")
+# The markers' parts, each one template in its feature's folder under templates/: those of a worksheet's page,
+# and those of pages that hold none.
+WORKSHEET_PARTS = ("status", "lock", "tools", "share")
+PARTS = (*WORKSHEET_PARTS, "open", "ask")
 # A request link's note (the therapist's label) travels in the link only; the server never sees it.
 REQUEST_LABEL_MAX = 80
 # A request's private name ("Sam, week 3") stays in the therapist's browser only (inbox-store.mjs).
@@ -60,6 +65,11 @@ PRIVATE_NAME_MAX = 80
 def field_id(name: str) -> str:
     """An HTML id for a field name: dots would need escaping in every CSS selector."""
     return "field-" + name.replace(".", "--")
+
+
+def log_columns(section: Section) -> list[dict]:
+    """What the page's session log needs of its columns (session-log.mjs reads them from the markup)."""
+    return [{"id": column.id, "label": column.label, "kind": column.kind, "series": column.series} for column in section.columns]
 
 
 def template_environment() -> Environment:
@@ -78,6 +88,7 @@ def template_environment() -> Environment:
     environment.globals.update(
         field_id=field_id,
         field_name=field_name,
+        log_columns=log_columns,
         line_name=line_name,
         limits={
             "MAX_TEXT": answers.MAX_TEXT,
@@ -129,7 +140,7 @@ def render(environment: Environment, template: str, **context) -> str:
 
 
 class WorksheetPreprocessor(Preprocessor):
-    def __init__(self, md, worksheet: Worksheet):
+    def __init__(self, md, worksheet: Worksheet | None):
         super().__init__(md)
         self.worksheet = worksheet
         self.templates = checked_templates()
@@ -142,18 +153,25 @@ class WorksheetPreprocessor(Preprocessor):
             if not match:
                 output.append(line)
                 continue
+            if match["name"] in ("section", *WORKSHEET_PARTS) and self.worksheet is None:
+                raise WorksheetMarkupError(f"{line.strip()!r} stands on a page that holds no worksheet")
             if match["name"] == "section":
                 section = self._section(match["argument"], placed)
                 # The title stays a Markdown heading so it appears in the table of contents.
                 output += ["", f"## {section.title} {{ #ws-{section.id}-title }}"]
                 html = render(self.templates, "section.html", section=section)
             elif match["name"] in PARTS and match["argument"] is None:
-                html = render(self.templates, f"{match['name']}.html", worksheet=self.worksheet)
+                html = render(
+                    self.templates,
+                    f"{match['name']}.html",
+                    worksheet=self.worksheet,
+                    worksheets=[file.worksheet for file in worksheet_content.catalogue().values()],
+                )
             else:
                 known = ", ".join(f"{{worksheet-{name}}}" for name in ["section: ID", *PARTS])
                 raise WorksheetMarkupError(f"unknown marker {line.strip()!r}; the known ones are {known}")
             output += ["", self.md.htmlStash.store(html), ""]
-        missing = [section.id for section in self.worksheet.sections if section.id not in placed]
+        missing = [section.id for section in self.worksheet.sections if section.id not in placed] if self.worksheet else []
         if placed and missing:
             raise WorksheetMarkupError(f"the page places some of the worksheet's sections but not {', '.join(missing)}")
         return output
@@ -170,9 +188,15 @@ class WorksheetPreprocessor(Preprocessor):
 
 
 class WorksheetExtension(Extension):
+    def __init__(self, **kwargs):
+        self.config = {"worksheet": ["", "the id of the worksheet the page holds; empty on other pages"]}
+        super().__init__(**kwargs)
+
     def extendMarkdown(self, md):
+        worksheet_id = self.getConfig("worksheet")
+        worksheet = worksheet_content.catalogue()[worksheet_id].worksheet if worksheet_id else None
         # Before the HTML block preprocessor (priority 20) so the stashed form is never re-parsed.
-        md.preprocessors.register(WorksheetPreprocessor(md, WORKSHEET), "worksheet_form", 25)
+        md.preprocessors.register(WorksheetPreprocessor(md, worksheet), "worksheet_form", 25)
 
 
 def makeExtension(**kwargs):

@@ -5,7 +5,7 @@
 // decrypted here and never stored decrypted.
 import { api, serverReachable, ServerUnreachable, siteRoot } from "../core/api.mjs";
 import { $, element, showMessage, startPage } from "../core/dom.mjs";
-import { REQUEST_MAX_LIFETIME } from "../core/facts.mjs";
+import { LEGACY_WORKSHEET, REQUEST_MAX_LIFETIME, WORKSHEETS_FOLDER } from "../core/facts.mjs";
 import { formatDateTime, formatShortDate, utcOffsetMinutes } from "../core/format.mjs";
 import { copyField, offerShare, qrCode } from "../core/link-tools.mjs";
 import { python } from "../core/python.mjs";
@@ -207,6 +207,8 @@ class AskPage {
     const label = $("#ws-ask-label", this.root, HTMLInputElement).value.trim();
     const privateName = $("#ws-ask-name", this.root, HTMLInputElement).value.trim();
     const sessionDate = $("#ws-ask-date", this.root, HTMLInputElement).value;
+    const chosen = $('input[name="ask-worksheet"]:checked', this.root, HTMLInputElement);
+    const worksheet = { id: chosen.value, title: /** @type {string} */ (chosen.dataset.title) };
     const lifetime = lifetimeUntilDayAfter(sessionDate);
     if (lifetime !== null && lifetime < DAY_SECONDS) {
       this.say("That session date has passed. Choose the date of your next session, or leave it empty.", { problem: true });
@@ -235,7 +237,7 @@ class AskPage {
       }
       const record = {
         id: body.id, manage_token: body.manage_token, expires_at: body.expires_at, created_at: new Date().toISOString(),
-        label, private_name: privateName, seen: [], session_date: sessionDate, kem, keys, public_key: toBase64url(publicKey), fingerprint: await fingerprint(publicKey),
+        label, private_name: privateName, seen: [], session_date: sessionDate, worksheet: worksheet.id, worksheet_title: worksheet.title, kem, keys, public_key: toBase64url(publicKey), fingerprint: await fingerprint(publicKey),
       };
       try {
         await inbox.add(record, pkcs8);
@@ -258,7 +260,8 @@ class AskPage {
   }
 
   async showLink(record) {
-    const link = new URL(`worksheet/#${await requestFragment({
+    // The person's link opens the worksheet asked for (requests made before there were several asked for the first).
+    const link = new URL(`${WORKSHEETS_FOLDER}/${encodeURIComponent(record.worksheet ?? LEGACY_WORKSHEET)}/#${await requestFragment({
       id: record.id, publicKey: fromBase64url(record.public_key), label: record.label, sessionDate: record.session_date,
     })}`, siteRoot()).href;
     $("#ws-ask-link", this.root, HTMLInputElement).value = link;
@@ -301,7 +304,8 @@ class AskPage {
   row(record) {
     const title = record.private_name || record.label || "Request without a note";
     const note = record.private_name && record.label ? `Their note: “${record.label}”. ` : "";
-    const made = `${note}Made on ${formatDateTime(record.created_at)}${record.session_date ? `, for the session on ${formatShortDate(record.session_date)}` : ""}. Key fingerprint ${record.fingerprint}.`;
+    const asked = record.worksheet_title ? `For “${record.worksheet_title}”. ` : "";
+    const made = `${asked}${note}Made on ${formatDateTime(record.created_at)}${record.session_date ? `, for the session on ${formatShortDate(record.session_date)}` : ""}. Key fingerprint ${record.fingerprint}.`;
     const item = element("li", { className: "ws-ask-request" },
       element("strong", { className: "ws-ask-title", id: this.titleId(record), textContent: title }), " ",
       element("span", { className: "ws-share-made", textContent: made }), " ",

@@ -7,7 +7,7 @@ import { localDateStamp } from "./format.mjs";
 /**
  * A compact table of the session log. It scrolls inside its own box rather than widening the page, and
  * `action(index)` may add a control to each row (the worksheet's "Edit"). Each cell carries its column's
- * kind (`data-kind`: date, text or scale), which the styles size it by, whatever the columns are.
+ * kind (`data-kind`: date, line, text or scale), which the styles size it by, whatever the columns are.
  * @param {{label: string, kind: string}[]} columns the columns' headings and kinds
  * @param {string[][]} rows each row's cells as text
  * @param {{caption?: string, action?: (index: number) => Node}} [options]
@@ -69,7 +69,8 @@ const SECTION_VIEWS = {
 export function renderSnapshot(view, { headingLevel = 2 } = {}) {
   const heading = `h${headingLevel}`;
   const subheading = `h${headingLevel + 1}`;
-  const parts = [];
+  // Which worksheet the answers are to: a therapist may ask for several.
+  const parts = [element("p", { className: "ws-open-worksheet", textContent: `Answers to the worksheet “${view.worksheet.title}”.` })];
   if (view.note) {
     parts.push(element("section", { className: "ws-open-note" },
       element(heading, { textContent: "Their note to you", tabIndex: -1 }),

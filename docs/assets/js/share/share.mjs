@@ -43,6 +43,7 @@ class SharePanel {
   }
 
   start() {
+    store.openPageWorksheet();
     $("#ws-share-create", this.root, HTMLButtonElement).addEventListener("click", () => this.create());
     $("#ws-share-copy", this.root).addEventListener("click", () => this.copy());
     offerShare($("#ws-share-send", this.root, HTMLButtonElement), $("#ws-share-link", this.root, HTMLInputElement),

@@ -1,15 +1,11 @@
 // @ts-check
-// The worksheet's session log: its cards (one per session, from the build's template), the compact table
+// A worksheet's session log, where its content has one: its cards (one per session, from the build's template), the compact table
 // beside them, and how it is shown. It changes the answers only through `save`, asks through the page's voice,
 // and reads the document through `doc()`: it knows nothing else of the page.
 import * as store from "./store.mjs";
 import { $, element, fitHeight } from "../core/dom.mjs";
 import { formatLongDate, formatShortDate, localDateStamp } from "../core/format.mjs";
 import { sessionTable } from "../core/snapshot-view.mjs";
-import { SESSION_COLUMNS } from "../core/facts.mjs";
-
-// The column the log is ordered by.
-const DATE = SESSION_COLUMNS.find((column) => column.kind === "date").id;
 // With more sessions than this, a page load shows the newest card open and folds the older ones.
 const OPEN_CARDS_ON_LOAD = 3;
 
@@ -23,8 +19,12 @@ export class SessionLog {
     this.save = save;
     this.keepItem = keepItem;
     this.voice = voice;
-    this.columns = SESSION_COLUMNS;
     this.log = $("#ws-log");
+    // The log's columns (id, label, kind and a rating's series name), as the build wrote them from the content.
+    /** @type {{ id: string, label: string, kind: string, series: string }[]} */
+    this.columns = JSON.parse(/** @type {string} */ (this.log.dataset.wsColumns));
+    // The column the log is ordered by: a log's first (the schema).
+    this.date = this.columns[0].id;
     this.list = $("#ws-session-list");
     this.template = $("#ws-session-template", document, HTMLTemplateElement);
   }
@@ -51,7 +51,7 @@ export class SessionLog {
   add() {
     const id = `s${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     const session = Object.fromEntries(this.columns.map((column) => [column.id, null]));
-    Object.assign(session, { id, [DATE]: localDateStamp() });
+    Object.assign(session, { id, [this.date]: localDateStamp() });
     this.save((doc) => doc.sessions.push(session));
     this.showAs("cards");
     this.render({ reorder: true });
@@ -75,8 +75,9 @@ export class SessionLog {
   ordered() {
     const sessions = this.doc().sessions;
     const order = new Map(sessions.map((session, index) => [session.id, index]));
+    const date = this.date;
     return [...sessions].sort((a, b) =>
-      (a[DATE] ? 0 : 1) - (b[DATE] ? 0 : 1) || (a[DATE] || "").localeCompare(b[DATE] || "") || order.get(a.id) - order.get(b.id));
+      (a[date] ? 0 : 1) - (b[date] ? 0 : 1) || (a[date] || "").localeCompare(b[date] || "") || order.get(a.id) - order.get(b.id));
   }
 
   /** The sessions in the order their cards stand now; sessions without a card go last, by date. */
@@ -100,7 +101,7 @@ export class SessionLog {
         row = this.createRow(session.id, !foldOlder);
       }
       rows.delete(session.id);
-      const date = session[DATE] ? formatLongDate(session[DATE]) : "no date yet";
+      const date = session[this.date] ? formatLongDate(session[this.date]) : "no date yet";
       for (const title of row.querySelectorAll("[data-ws-session-title]")) title.textContent = `Session ${index + 1}, ${date}`;
       $("[data-ws-session-figures]", row).textContent = this.ratings(session);
       $("[data-ws-delete-session]", row).setAttribute("aria-label", `Delete session ${index + 1} (${date})`);
@@ -143,9 +144,8 @@ export class SessionLog {
   /** A card's ratings in one line, shown beside its title so a folded card still says the most. */
   ratings(session) {
     const given = this.columns.filter((column) => column.kind === "scale" && session[column.id] !== null && session[column.id] !== undefined);
-    // "Trust (1-10)" reads as "Trust: 6" here: the scale is in the card's own labels.
-    const name = (column) => column.label.replace(/\s*\(.*\)$/, "");
-    return given.length ? ` · ${given.map((column) => `${name(column)}: ${session[column.id]}`).join(", ")}` : "";
+    // By each rating's series name ("Trust: 6"): the scale is in the card's own labels.
+    return given.length ? ` · ${given.map((column) => `${column.series}: ${session[column.id]}`).join(", ")}` : "";
   }
 
   showAs(view) {

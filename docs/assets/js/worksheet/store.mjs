@@ -1,5 +1,5 @@
 // @ts-check
-// The answers in localStorage. Every change is written at once, as a small edit applied to the latest
+// The answers in localStorage, each worksheet's under keys of its own (`open` names the worksheet). Every change is written at once, as a small edit applied to the latest
 // stored copy, so two open tabs each add their own edits instead of overwriting each other's document.
 // With a passcode set (passcode.mjs), the answers are stored only encrypted, under `KEYS.locked`: while
 // unlocked, each change is applied to the copy in memory and sealed into storage at once, synchronously, on
@@ -11,31 +11,65 @@
 // time). Plain, each has a key of its own; under a passcode they are sealed with the answers, so that while
 // locked the storage says only that a lock exists.
 import * as passcode from "../core/passcode.mjs";
-import { ANSWERS_FORMAT, ANSWERS_VERSION } from "../core/facts.mjs";
+import { ANSWERS_FORMAT, ANSWERS_VERSION, LEGACY_WORKSHEET, WORKSHEET_ID_PATTERN } from "../core/facts.mjs";
 
 export const FORMAT = ANSWERS_FORMAT;
 export const VERSION = ANSWERS_VERSION;
-// Every key this site uses in localStorage starts with the format's name.
+// Every key this site uses in localStorage starts with the format's name; a worksheet's keys, with its id.
 const PREFIX = `${FORMAT}/`;
-export const KEYS = {
-  answers: `${PREFIX}answers`,
-  lastBackup: `${PREFIX}last-backup`,
-  logView: `${PREFIX}log-view`,
-  asideMarker: `${PREFIX}kept-aside/`,
-  locked: `${PREFIX}answers-locked`,
-  lockAfterSeconds: `${PREFIX}lock-after-seconds`,
-  shares: `${PREFIX}shares`,
+const WORKSHEETS_PREFIX = `${PREFIX}worksheets/`;
+// Each key's name after its worksheet's prefix.
+const KEY_NAMES = {
+  answers: "answers",
+  lastBackup: "last-backup",
+  logView: "log-view",
+  asideMarker: "kept-aside/",
+  locked: "answers-locked",
+  lockAfterSeconds: "lock-after-seconds",
+  shares: "shares",
 };
-// The items kept beside the answers: their names, and the key each has in plain storage.
-const ITEMS = Object.freeze({
-  shares: KEYS.shares,
-  lastBackup: KEYS.lastBackup,
-  logView: KEYS.logView,
-  lockAfterSeconds: KEYS.lockAfterSeconds,
-});
+// The items kept beside the answers: their names (their keys are KEYS[name]).
+const ITEMS = Object.freeze(["shares", "lastBackup", "logView", "lockAfterSeconds"]);
+
+/** The keys of the worksheet `open` named. */
+export let KEYS = /** @type {Record<keyof KEY_NAMES, string>} */ ({});
+/** The id of the worksheet whose answers this store holds. */
+export let worksheetId = "";
+
+/** Hold the answers of worksheet `id` (the page's): one page, one worksheet. Answers saved before worksheets
+ *  had keys of their own are the first worksheet's, and move under its keys here, losing nothing. */
+export function open(id) {
+  if (!new RegExp(WORKSHEET_ID_PATTERN).test(id)) throw new Error(`store: ${JSON.stringify(id)} is no worksheet id`);
+  if (worksheetId === id) return;
+  if (worksheetId) throw new Error(`store: already holds ${worksheetId}`);
+  worksheetId = id;
+  KEYS = Object.fromEntries(Object.entries(KEY_NAMES).map(([name, key]) => [name, `${WORKSHEETS_PREFIX}${id}/${key}`]));
+  if (id === LEGACY_WORKSHEET) moveLegacyKeys();
+}
+
+/** Hold the answers of the worksheet on this page (its status bar names it: worksheet/status.html). */
+export function openPageWorksheet() {
+  const named = /** @type {HTMLElement | null} */ (document.querySelector("[data-ws-worksheet]"));
+  if (!named) throw new Error("store: this page names no worksheet ([data-ws-worksheet])");
+  open(/** @type {string} */ (named.dataset.wsWorksheet));
+}
+
+function moveLegacyKeys() {
+  const legacy = Object.keys(localStorage).filter((key) =>
+    Object.values(KEY_NAMES).some((name) => (name.endsWith("/") ? key.startsWith(PREFIX + name) : key === PREFIX + name)));
+  for (const key of legacy) {
+    const moved = `${WORKSHEETS_PREFIX}${LEGACY_WORKSHEET}/${key.slice(PREFIX.length)}`;
+    const value = /** @type {string} */ (localStorage.getItem(key));
+    // Both there (another tab moved it, then wrote anew): the newer stays, the older is kept aside.
+    const target = localStorage.getItem(moved) === null || localStorage.getItem(moved) === value
+      ? moved : `${KEYS.asideMarker}${new Date().toISOString()} ${key.slice(PREFIX.length)}`;
+    localStorage.setItem(target, value);
+    localStorage.removeItem(key);
+  }
+}
 
 export function emptyDocument() {
-  return { format: FORMAT, version: VERSION, saved_at: null, answers: {}, sessions: [] };
+  return { format: FORMAT, version: VERSION, worksheet: worksheetId, saved_at: null, answers: {}, sessions: [] };
 }
 
 export class StorageFullError extends Error {}
@@ -59,6 +93,7 @@ function parse(raw) {
   }
   if (!Number.isInteger(doc.version) || doc.version < 1) return { unreadable: "it has no valid version" };
   if (doc.version > VERSION) return { unreadable: "it was saved by a newer version of this site" };
+  if (doc.version === VERSION && doc.worksheet !== worksheetId) return { unreadable: "it holds the answers to another worksheet" };
   if (doc.version === VERSION && (typeof doc.answers !== "object" || !Array.isArray(doc.sessions))) {
     return { unreadable: "parts of it are missing" };
   }
@@ -201,6 +236,7 @@ export function setSessionField(doc, id, column, value) {
   if (session) session[column] = value === "" ? null : value;
 }
 
+/** Delete everything this site keeps in this browser's storage: every worksheet's answers and items. */
 export function deleteEverything() {
   lock();
   history = null;
@@ -213,7 +249,7 @@ export function deleteEverything() {
 // --- the items beside the answers -------------------------------------------------------------------------
 
 function readPlainItem(name) {
-  const raw = localStorage.getItem(ITEMS[name]);
+  const raw = localStorage.getItem(KEYS[name]);
   if (raw === null) return null;
   try {
     return JSON.parse(raw);
@@ -223,18 +259,18 @@ function readPlainItem(name) {
 }
 
 function plainItems() {
-  return Object.fromEntries(Object.keys(ITEMS).map((name) => [name, readPlainItem(name)]).filter(([, value]) => value !== null));
+  return Object.fromEntries(ITEMS.map((name) => [name, readPlainItem(name)]).filter(([, value]) => value !== null));
 }
 
 /** An item's value (null when there is none, or while the answers are locked: nothing is readable then). */
 export function getItem(name) {
-  if (!(name in ITEMS)) throw new Error(`store: no item named ${name}`);
+  if (!ITEMS.includes(name)) throw new Error(`store: no item named ${name}`);
   return mode().getItem(name);
 }
 
 /** Keep an item (null removes it); sealed with the answers while a passcode is set. */
 export function setItem(name, value) {
-  if (!(name in ITEMS)) throw new Error(`store: no item named ${name}`);
+  if (!ITEMS.includes(name)) throw new Error(`store: no item named ${name}`);
   mode().setItem(name, value);
 }
 
@@ -303,8 +339,8 @@ const plain = Object.freeze({
   },
   setItem(name, value) {
     try {
-      if (value === null) localStorage.removeItem(ITEMS[name]);
-      else localStorage.setItem(ITEMS[name], JSON.stringify(value));
+      if (value === null) localStorage.removeItem(KEYS[name]);
+      else localStorage.setItem(KEYS[name], JSON.stringify(value));
     } catch (error) {
       throw new StorageFullError(String(error && error.name));
     }
@@ -445,7 +481,7 @@ export async function setPasscode(code) {
   localStorage.setItem(KEYS.locked, record); // first the sealed copy, then the plain one goes
   localStorage.removeItem(KEYS.answers);
   for (const entry of aside) localStorage.removeItem(entry.key);
-  for (const key of Object.values(ITEMS)) localStorage.removeItem(key);
+  for (const name of ITEMS) localStorage.removeItem(KEYS[name]);
   unlocked = unlockedState(lock, { doc, kept_aside: aside, items }, record);
   return unlocked.doc;
 }
@@ -488,7 +524,7 @@ export function removePasscode() {
   write(state.doc);
   for (const entry of state.keptAside) localStorage.setItem(entry.key, entry.text);
   for (const [name, value] of Object.entries(state.items)) {
-    if (name in ITEMS) localStorage.setItem(ITEMS[name], JSON.stringify(value));
+    if (ITEMS.includes(name)) localStorage.setItem(KEYS[name], JSON.stringify(value));
   }
   localStorage.removeItem(KEYS.locked);
   lock();

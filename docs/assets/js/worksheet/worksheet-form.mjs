@@ -8,7 +8,7 @@ import { element, fitHeight } from "../core/dom.mjs";
 export class WorksheetForm {
   /**
    * @param {HTMLElement} root the worksheet
-   * @param {{ save: (change: (doc: any) => void) => void, sessions: import("./session-log.mjs").SessionLog }} page
+   * @param {{ save: (change: (doc: any) => void) => void, sessions: import("./session-log.mjs").SessionLog | null }} page
    */
   constructor(root, { save, sessions }) {
     this.root = root;
@@ -44,7 +44,7 @@ export class WorksheetForm {
       if (field instanceof HTMLTextAreaElement) fitHeight(field);
       this.updatePrintCopy(field);
     }
-    this.sessions.render({ keepFocused });
+    this.sessions?.render({ keepFocused });
   }
 
   /** Empty every print copy: nothing of the answers stays in the page's markup. */
@@ -91,6 +91,6 @@ export class WorksheetForm {
   saveSessionField(field) {
     const row = field.closest("[data-ws-session]");
     this.save((doc) => store.setSessionField(doc, row.dataset.id, field.dataset.wsColumn, field.value));
-    this.sessions.render();
+    this.sessions?.render();
   }
 }

@@ -26,7 +26,8 @@ class WorksheetPage {
     const save = (change) => this.save(change);
     const keepItem = (name, value) => this.keepItem(name, value);
     this.voice = new PageVoice();
-    this.sessions = new SessionLog({ doc, save, keepItem, voice: this.voice });
+    // Only a worksheet whose content has a log has one on its page.
+    this.sessions = document.getElementById("ws-log") ? new SessionLog({ doc, save, keepItem, voice: this.voice }) : null;
     this.form = new WorksheetForm(root, { save, sessions: this.sessions });
     this.files = new WorksheetFiles(root, {
       doc,
@@ -53,13 +54,14 @@ class WorksheetPage {
   }
 
   start() {
+    store.openPageWorksheet();
     const { doc, problem, locked } = store.load();
     this.doc = doc;
     if (problem) this.files.reportKeptAside(problem.reason);
     // An older version's data is shown once Python has migrated it (see migrateStored).
     if (doc.version === store.VERSION && !locked) this.fill();
     this.form.bind();
-    this.sessions.bind();
+    this.sessions?.bind();
     this.files.bind();
     this.lock.bind();
     window.addEventListener("storage", (event) => this.onOtherTab(event));
@@ -170,7 +172,7 @@ class WorksheetPage {
   /** Unlocked: the answers back on the page (brought up to this version first, if need be). */
   async showAnswers(doc) {
     this.doc = doc;
-    this.sessions.showStoredView();
+    this.sessions?.showStoredView();
     document.dispatchEvent(new CustomEvent("tsw:answers-shown"));
     if (this.pythonReady && this.doc.version !== store.VERSION) await this.migrateStored();
     this.fill();
@@ -253,6 +255,7 @@ class WorksheetPage {
     }
     problems.hidden = true;
     const { summary, description, chart } = outcome.ok;
+    if (!this.sessions) return; // no log, so no progress to show
     const progress = $("#ws-progress");
     progress.hidden = !summary.first_date;
     $("#ws-progress-description").textContent = description;
