@@ -45,7 +45,7 @@ const pyodide = await loadPyodide({{
 onmessage = () => postMessage(pyodide.runPython("1 + 1"));
 postMessage("ready");"""
 # The two pages whose Python start is compared, by their addresses.
-PYTHON_PAGES = {"worksheet": "/worksheet/", "bare": "/bench-bare/"}
+PYTHON_PAGES = {"worksheet": "/worksheets/building-trust-and-safety/", "bare": "/bench-bare/"}
 # The cases: a first visit (fresh profile), a return visit (the same profile), a first visit at 10 Mbit/s.
 CASES = ("cold", "warm", "cold_10mbit")
 MARK = "performance.getEntriesByName('{}')[0]?.startTime"
@@ -84,7 +84,7 @@ document.addEventListener("readystatechange", () => {
     if (field) {
       field.value = "first words";
       field.dispatchEvent(new Event("input", { bubbles: true }));
-      if ((localStorage.getItem("trust-safety-worksheet/answers") || "").includes("first words")) {
+      if ((localStorage.getItem("trust-safety-worksheet/worksheets/building-trust-and-safety/answers") || "").includes("first words")) {
         document.documentElement.dataset.firstSave = String(performance.now());
         return;
       }
@@ -113,7 +113,7 @@ def first_change_saved(browser_factory, url: str) -> dict:
     return result
 
 
-PAGES = {"home": "/", "article": "/article/", "privacy": "/privacy/", "worksheet": "/worksheet/"}
+PAGES = {"home": "/", "article": "/article/", "privacy": "/privacy/", "worksheet": "/worksheets/building-trust-and-safety/"}
 TARGETS = {"worksheet": {"br": 4_000_000, "gzip": 5_000_000}, "article": {"br": 150_000}}
 # Done: the page's own work (Python ready on the worksheet) and the service worker installed and active.
 SETTLED = """async () => {
@@ -238,7 +238,7 @@ def main() -> None:
                     context.new_cdp_session(page).send("Network.emulateNetworkConditions", THROTTLED)
                     samples[f"{kind}_cold_10mbit"].append(python_times(page, address))
                     context.close()
-                samples["first_save"].append(first_change_saved(lambda: fresh("allow"), url + "/worksheet/"))
+                samples["first_save"].append(first_change_saved(lambda: fresh("allow"), url + "/worksheets/building-trust-and-safety/"))
             stop()
             profiles.cleanup()
     finally:

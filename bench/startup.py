@@ -43,7 +43,7 @@ def time_to_serving(checkout: Path, env: dict) -> float:
             if process.poll() is not None:
                 raise RuntimeError(f"scripts/run.sh exited with {process.returncode}")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/worksheet/", timeout=2) as page:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/worksheets/building-trust-and-safety/", timeout=2) as page:
                     if page.status == 200:
                         return round(time.monotonic() - started, 1)
             except OSError:

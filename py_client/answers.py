@@ -171,7 +171,8 @@ def _normalise_answers(raw: object, specs: dict[str, FieldSpec], problems: list[
             problems.append(f"Unknown question {str(name)[:60]!r}.")
             continue
         checked = _check_value(spec.label, spec.kind, value, problems, spec.low, spec.high)
-        if checked not in (None, "", False):
+        # Empty answers are dropped; a rating of 0 (on a scale from 0) is an answer, though 0 == False.
+        if not (checked is None or checked is False or checked == ""):
             answers[name] = checked
     return {name: answers[name] for name in specs if name in answers}
 

@@ -80,7 +80,7 @@ class ScaleKind:
 
     def shown(self, name: str, prompt, answers: Mapping) -> dict:
         value = answers.get(name)
-        return {"answer": f"{value} out of {prompt.scale.high}" if value else None}
+        return {"answer": f"{value} out of {prompt.scale.high}" if value is not None else None}
 
     def markdown(self, shown: dict, as_text: Callable[[str], str]) -> list[str]:
         return [shown["answer"] or "_Not answered._"]

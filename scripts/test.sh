@@ -12,6 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
+# The tests' site holds the tests' fixture worksheet too (every kind of section, prompt and log column);
+# the product's build, without this setting, never publishes it.
+export WORKSHEETS_ALSO=tests/worksheet/fixtures
 .venv/bin/python -m site_tools.build
 status=0
 run() {

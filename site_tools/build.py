@@ -115,11 +115,11 @@ def inputs_fingerprint() -> str:
     digest = hashlib.sha256()
     for setting in BUILD_SETTINGS:
         digest.update(f"{setting}={os.environ.get(setting, '')}".encode() + b"\0")
-    for name in (*BUILD_INPUTS, *(folder.relative_to(ROOT) for folder in worksheet_content.folders()[1:])):
-        path = ROOT / name
+    # The worksheets of WORKSHEETS_ALSO too, wherever that folder is.
+    for path in [*(ROOT / name for name in BUILD_INPUTS), *worksheet_content.folders()[1:]]:
         files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
         for file in files:
-            digest.update(str(file.relative_to(ROOT)).encode() + b"\0" + sha256(file).encode())
+            digest.update(os.path.relpath(file, ROOT).encode() + b"\0" + sha256(file).encode())
     return digest.hexdigest()
 
 

@@ -74,6 +74,24 @@ def _located(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> object:
     return yaml.safe_load(yaml.serialize(node))
 
 
+def _property_descriptions(schema: object, found: dict[str, str]) -> dict[str, str]:
+    """Each property's description anywhere in the schema, by name: what a missing key is for, where a
+    requirement comes from an if/then that does not describe its keys."""
+    if isinstance(schema, dict):
+        for name, property_schema in schema.get("properties", {}).items():
+            if isinstance(property_schema, dict) and "description" in property_schema:
+                found.setdefault(name, property_schema["description"])
+        for value in schema.values():
+            _property_descriptions(value, found)
+    elif isinstance(schema, list):
+        for value in schema:
+            _property_descriptions(value, found)
+    return found
+
+
+PROPERTY_DESCRIPTIONS = _property_descriptions(SCHEMA, {})
+
+
 def _where(path: tuple) -> str:
     """A path into the front matter as an author reads it: ``worksheet.sections[2].prompts[0].kind``."""
     text = ""
@@ -82,18 +100,33 @@ def _where(path: tuple) -> str:
     return text or "the front matter"
 
 
-def _explain(error: jsonschema.ValidationError) -> str:
+def _path(error: jsonschema.ValidationError, lines: dict[tuple, int]) -> tuple:
+    """Where a schema error is, down to the key at fault: jsonschema reports a key the schema refuses
+    (``false``) or does not know (``additionalProperties``) at the object that holds it."""
+    path = tuple(error.absolute_path)
+    if error.schema is False and error.schema_path and error.schema_path[-1] == "properties":
+        refused = functools.reduce(lambda schema, step: schema[step], error.schema_path, SCHEMA)
+        return next(((*path, key) for key, allowed in refused.items() if allowed is False and (*path, key) in lines), path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        return (*path, next(key for key in error.instance if key not in known))
+    return path
+
+
+def _explain(error: jsonschema.ValidationError, lines: dict[tuple, int]) -> str:
     """A schema error in words that say what would do."""
     schema, value = error.schema, error.instance
-    if error.validator is False or schema is False:
-        return f"{_where(error.absolute_path)} does not belong here; take it out"
+    if schema is False:
+        return f"{_where(_path(error, lines))} does not belong here; take it out"
     description = schema.get("description") if isinstance(schema, dict) else None
     expected = f" ({description})" if description else ""
     if error.validator == "required":
-        return f"{_where(error.absolute_path)} needs {error.message.split(' is a required')[0]}{expected}"
+        missing = error.message.split(" is a required")[0].strip("'")
+        about = schema.get("properties", {}).get(missing, {}).get("description") or PROPERTY_DESCRIPTIONS.get(missing)
+        return f"{_where(error.absolute_path)} needs '{missing}'" + (f" ({about})" if about else "")
     if error.validator == "additionalProperties":
         allowed = ", ".join(schema.get("properties", {}))
-        return f"{_where(error.absolute_path)}: {error.message}; the keys here are {allowed}"
+        return f"{_where(_path(error, lines))} is not a key this part knows; the keys here are {allowed}"
     if error.validator == "maxLength":
         return f"{_where(error.absolute_path)} is {len(value):,} characters long; at most {error.validator_value:,} will do"
     if error.validator == "minLength":
@@ -118,8 +151,8 @@ def _line_of(path: tuple, lines: dict[tuple, int]) -> int:
 
 
 def _schema_problems(data: object, lines: dict[tuple, int], name: str, offset: int) -> list[str]:
-    errors = sorted(VALIDATOR.iter_errors(data), key=lambda error: (_line_of(tuple(error.absolute_path), lines), error.message))
-    return [f"{name}:{_line_of(tuple(error.absolute_path), lines) + offset}: {_explain(error)}" for error in errors]
+    errors = sorted(VALIDATOR.iter_errors(data), key=lambda error: (_line_of(_path(error, lines), lines), error.message))
+    return [f"{name}:{_line_of(_path(error, lines), lines) + offset}: {_explain(error, lines)}" for error in errors]
 
 
 def _meaning_problems(data: dict, lines: dict[tuple, int], name: str, offset: int) -> Iterator[str]:
@@ -153,8 +186,7 @@ def _twice(ids: list[str], at, what: str) -> Iterator[str]:
 
 
 def _scale_problems(scale: dict, where: str) -> Iterator[str]:
-    if scale["low"] >= scale["high"]:
-        yield f"{where}: the scale runs from {scale['low']} to {scale['high']}; high must be above low"
+    # Its ends are the schema's to check: low is 0 or 1, and high 2 or more.
     for point, _meaning in scale.get("anchors", []):
         if not scale["low"] <= point <= scale["high"]:
             yield f"{where}: the anchor {point} is outside the scale ({scale['low']} to {scale['high']}); use a point on it"

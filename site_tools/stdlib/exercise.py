@@ -15,13 +15,12 @@ from py_client.answers import FORMAT, LEGACY_WORKSHEET, VERSION, field_specs
 ANSWER_OF_KIND = {
     "check": True,
     "line": "A line – «quoted» & <b>",
-    "scale": 7,
     "text": "=1+1, an answer\r\nwith two lines and émojis 🙂",
 }
 
 
 def full_document(worksheet):
-    answers = {spec.name: ANSWER_OF_KIND[spec.kind] for spec in field_specs(worksheet).values()}
+    answers = {spec.name: spec.high if spec.kind == "scale" else ANSWER_OF_KIND[spec.kind] for spec in field_specs(worksheet).values()}
     session_value = {"date": None, "line": "Work", "text": "Listen\nand ask", "scale": None}
     sessions = []
     for n in range(1, 5):

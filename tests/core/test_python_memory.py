@@ -88,7 +88,7 @@ const traceback = pyodide.runPython(`
 import traceback
 from py_client import answers
 try:
-    answers.normalise("not a document")
+    answers.migrate("not a document")
 except Exception:
     text = traceback.format_exc()
 text`);

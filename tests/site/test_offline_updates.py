@@ -75,14 +75,14 @@ def test_any_first_visit_keeps_the_whole_site_for_offline_use(browser, own_site)
     page.goto(f"{server.url}/article/")
     eventually(lambda: page.evaluate(ACTIVE), timeout=30)
     kept = set(page.evaluate(KEPT))
-    assert {"/", "/worksheet/", "/privacy/", "/open/", "/assets/js/worksheet/worksheet.mjs"} <= kept
+    assert {"/", "/worksheets/building-trust-and-safety/", "/privacy/", "/open/", "/assets/js/worksheet/worksheet.mjs"} <= kept
     assert not [path for path in kept if path.endswith((".map", ".br", ".gz")) or "/lunr/" in path]
     assert not [path for path in kept if path.startswith(("/pyodide/", "/py/"))]  # Python: not for a page not visited
     context.set_offline(True)
     for path, text in (("/privacy/", "Privacy"), ("/", "Trust and safety in therapy")):
         page.goto(f"{server.url}{path}")
         assert text in page.locator("h1").first.inner_text()
-    page.goto(f"{server.url}/worksheet/")
+    page.goto(f"{server.url}/worksheets/building-trust-and-safety/")
     page.get_by_label("What does trust mean to you?").fill("Saved offline, without Python")
     assert stored(page)["answers"]["reflections.trust-meaning"] == "Saved offline, without Python"
     context.close()
@@ -138,7 +138,7 @@ def test_an_old_runtime_is_cleared_away_and_the_current_one_kept(browser, own_si
 def test_every_python_operation_runs_on_the_trimmed_standard_library(page, live_server):
     """Every py_client entry point, on good and bad input, through the page's own worker, in Chromium, on
     the published (trimmed) standard library: a module missing at run time fails here, never a person."""
-    page.goto(f"{live_server.url}/worksheet/")
+    page.goto(f"{live_server.url}/worksheets/building-trust-and-safety/")
     outcomes = page.evaluate("""async () => {
         const { python } = await import("../assets/js/core/python.mjs");
         const doc = { format: "trust-safety-worksheet", version: 2, saved_at: null,

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 NEUTRAL = load_config(str(ROOT / "mkdocs.yml")).extra["quick_exit_url"]
-PAGES = ["/", "/article/", "/worksheet/", "/privacy/", "/open/"]
+PAGES = ["/", "/article/", "/worksheets/building-trust-and-safety/", "/privacy/", "/open/"]
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
@@ -58,7 +58,7 @@ def test_without_javascript_the_link_alone_leaves(browser, live_server):
     context = browser.new_context(java_script_enabled=False, service_workers="block")
     visits = stand_in_for_the_neutral_site(context)
     page = context.new_page()
-    page.goto(f"{live_server.url}/worksheet/")
+    page.goto(f"{live_server.url}/worksheets/building-trust-and-safety/")
     page.get_by_role("link", name="Emergency Exit this page").click()
     page.wait_for_url(f"{NEUTRAL}**")
     assert visits and page.title() == "Weather"
@@ -70,7 +70,7 @@ def test_clicking_covers_the_page_leaves_and_back_does_not_return_to_it(browser,
     visits = stand_in_for_the_neutral_site(context)
     page = context.new_page()
     page.goto(f"{live_server.url}/")
-    page.goto(f"{live_server.url}/worksheet/")
+    page.goto(f"{live_server.url}/worksheets/building-trust-and-safety/")
     page.evaluate("""() => new MutationObserver(() => {
         const cover = document.querySelector('[data-quick-exit-cover]');
         if (!cover.hidden) sessionStorage.setItem('cover-seen', getComputedStyle(cover).display);
@@ -151,7 +151,7 @@ def make_every_kind_of_entry(page, server_url: str, size: str) -> None:
     else:
         page.locator("a.md-header__button.md-logo").click()  # the header's link home
         page.get_by_role("link", name="Building Trust and Safety in Therapy").first.click()
-    page.wait_for_url("**/worksheet/")
+    page.wait_for_url("**/worksheets/building-trust-and-safety/")
 
 
 # Each size with one way of leaving: the walk is long, and the two ways replace the entry alike (leave()).
@@ -190,7 +190,7 @@ def test_a_worksheet_back_brings_after_an_exit_opens_covered_until_asked(browser
     leave(page, "shift")
     page.go_back()
     page.wait_for_load_state()
-    assert page.url == f"{live_server.url}/worksheet/"
+    assert page.url == f"{live_server.url}/worksheets/building-trust-and-safety/"
     assert_covered(page, secret="a word only I know")
     page.go_back()
     page.go_forward()

@@ -17,7 +17,9 @@ import pytest
 from playwright.sync_api import expect
 
 from py_client import progress
-from py_client.content import WORKSHEET
+from tests.support.worksheets import trust
+
+WORKSHEET = trust()
 from tests.support.ask_page import AskPage
 from tests.support.browser import eventually
 from tests.support.servers import ServerProcess
@@ -176,7 +178,7 @@ def test_the_chart_spaces_sessions_by_time_and_its_labels_are_readable(page, ser
             holder.remove();
             return { labels, markers };
         })""",
-        [progress.chart_svg(doc, progress.summarise(doc)) for _, doc in logs],
+        [progress.chart_svg(doc, progress.summarise(doc, WORKSHEET.log), WORKSHEET.log) for _, doc in logs],
     )
     for (name, doc), chart in zip(logs, drawn, strict=True):
         labels = chart["labels"]
@@ -241,7 +243,7 @@ def test_exit_this_page_sits_in_the_header_over_no_text(browser, server, width):
     it covers nothing, and the header's own controls make room for it."""
     context = browser.new_context(viewport={"width": width, "height": 800}, service_workers="block")
     page = context.new_page()
-    for path in ("", "worksheet/", "ask/"):
+    for path in ("", "worksheets/building-trust-and-safety/", "ask/"):
         page.goto(f"{server.url}/{path}")
         for scrolled in (0, 600):
             page.evaluate(f"window.scrollTo(0, {scrolled})")
@@ -683,7 +685,7 @@ def test_destructive_confirmations_are_red_not_the_safe_green(page, server):
 
 
 def test_restored_wording_is_marked_as_restored(page, server):
-    page.goto(f"{server.url}/worksheet/")
+    page.goto(f"{server.url}/worksheets/building-trust-and-safety/")
     needs = page.get_by_role("group", name="List three things you need to feel safe in the therapeutic relationship.")
     assert "our reconstruction" in needs.inner_text()
     helpfulness = page.get_by_role("group", name="How helpful was this exercise?")

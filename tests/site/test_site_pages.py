@@ -23,7 +23,7 @@ PAGES = {
             "Originally written for and published by Allison Stein, LCSW on www.ccns.org",
         ],
     ),
-    "worksheet/": (
+    "worksheets/building-trust-and-safety/": (
         "Building Trust and Safety in Therapy",
         [
             "To increase trust and feelings of safety in therapy and identify ways to foster a deep connection",
@@ -61,7 +61,7 @@ def test_article_drops_the_source_sites_leftovers(watched_page, live_server):
 def test_no_request_leaves_for_another_host(watched_page, live_server, path):
     watched_page.goto(f"{live_server.url}/{path}")
     watched_page.wait_for_load_state("networkidle")
-    if path == "worksheet/":
+    if path == "worksheets/building-trust-and-safety/":
         watched_page.wait_for_selector("[data-python=ready]", timeout=60_000)
     log = watched_page.request_log
     assert log.requests, "the request log recorded nothing"
@@ -78,7 +78,7 @@ def test_axe_finds_no_violation(watched_page, live_server, path):
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_clean_in_both_palettes(watched_page, live_server, scheme):
     watched_page.emulate_media(color_scheme=scheme)
-    watched_page.goto(f"{live_server.url}/worksheet/")
+    watched_page.goto(f"{live_server.url}/worksheets/building-trust-and-safety/")
     watched_page.wait_for_selector("[data-python=ready]", timeout=60_000)
     expected = "slate" if scheme == "dark" else "default"
     assert watched_page.locator("body").get_attribute("data-md-color-scheme") == expected
@@ -99,7 +99,7 @@ def test_every_text_reads_without_javascript(browser, live_server, path):
 
 
 def test_pyodide_boots_from_the_sites_own_files(watched_page, live_server):
-    watched_page.goto(f"{live_server.url}/worksheet/")
+    watched_page.goto(f"{live_server.url}/worksheets/building-trust-and-safety/")
     watched_page.wait_for_selector("[data-python=ready]", timeout=60_000)
     pyodide_requests = [r.url for r in watched_page.request_log.requests if "/pyodide/" in r.url]
     assert any(url.endswith("/pyodide.asm.wasm") for url in pyodide_requests)
@@ -122,9 +122,9 @@ def test_site_works_under_a_sub_path(browser, subpath_server):
     page.goto(f"{subpath_server}/")
     assert page.locator("h1").first.inner_text() == PAGES[""][0]
     page.get_by_role("link", name="Building Trust and Safety in Therapy").first.click()
-    page.wait_for_url(f"{subpath_server}/worksheet/")
+    page.wait_for_url(f"{subpath_server}/worksheets/building-trust-and-safety/")
     page.wait_for_selector("[data-python=ready]", timeout=60_000)
-    assert all(urlsplit_path(r.url).startswith("/worksheet/") for r in log.requests)
+    assert all(urlsplit_path(r.url).startswith("/worksheets/building-trust-and-safety/") for r in log.requests)
     assert log.foreign() == []
     assert not log.errors
     context.close()

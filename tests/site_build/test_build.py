@@ -13,7 +13,9 @@ import zipfile
 import pytest
 from mkdocs.config import load_config
 
-from py_client.content import WORKSHEET
+from tests.support.worksheets import trust
+
+WORKSHEET = trust()
 from site_tools import build, pyodide_pin
 
 ROOT = build.ROOT
@@ -211,7 +213,7 @@ def test_no_inline_script_in_any_page(built_site):
 
 
 def test_the_form_is_made_from_the_worksheet_data(built_site):
-    page = (built_site / "worksheet" / "index.html").read_text()
+    page = (built_site / "worksheets" / WORKSHEET.id / "index.html").read_text()
     for section in WORKSHEET.sections:
         assert f'id="ws-{section.id}"' in page
         for item in section.items:
@@ -227,11 +229,11 @@ def test_the_form_is_made_from_the_worksheet_data(built_site):
 def test_precache_manifest_lists_what_pages_use(built_site):
     manifest = json.loads((built_site / build.PRECACHE_MANIFEST).read_text())
     pages, runtime = manifest["pages"], manifest["runtime"]
-    assert "worksheet/" in pages and "worksheet/index.html" not in pages and "" in pages  # by their addresses
+    assert "worksheets/building-trust-and-safety/" in pages and "worksheet/index.html" not in pages and "" in pages  # by their addresses
     assert f"pyodide/{build.PYODIDE_VERSION}/pyodide.asm.wasm" in runtime and "py/py_client.zip" in runtime
     # What only therapists' requests use is left to the network, and the worksheet loads it only for a request.
     assert "ask/" not in pages and "vendor/hpke.mjs" not in pages and "assets/js/request/share-request.mjs" not in pages
-    assert "assets/js/share/share.mjs" in pages and "hpke" not in (built_site / "worksheet" / "index.html").read_text()
+    assert "assets/js/share/share.mjs" in pages and "hpke" not in (built_site / "worksheets" / WORKSHEET.id / "index.html").read_text()
     listed = [*pages, *runtime]
     assert not [name for name in listed if name.endswith((".map", ".br", ".gz")) or "/lunr/" in name or name.startswith(".")]
     for name, digest in {**pages, **runtime}.items():
@@ -239,10 +241,14 @@ def test_precache_manifest_lists_what_pages_use(built_site):
         assert hashlib.sha256(path.read_bytes()).hexdigest().startswith(digest), name
 
 
-def _render_worksheet_markdown(text: str) -> str:
+def _render_worksheet_markdown(text: str, worksheet: str = WORKSHEET.id) -> str:
     import markdown
 
-    return markdown.markdown(text, extensions=["attr_list", "md_in_html", "site_tools.worksheet_markdown"])
+    return markdown.markdown(
+        text,
+        extensions=["attr_list", "md_in_html", "site_tools.worksheet_markdown"],
+        extension_configs={"site_tools.worksheet_markdown": {"worksheet": worksheet}},
+    )
 
 
 @pytest.mark.parametrize(
@@ -260,6 +266,14 @@ def test_a_marker_the_content_cannot_fill_stops_the_build(markdown_text, message
 
     with pytest.raises(WorksheetMarkupError, match=re.escape(message)):
         _render_worksheet_markdown(markdown_text)
+
+
+@pytest.mark.parametrize("marker", ["{worksheet-section: signs}", "{worksheet-tools}", "{worksheet-status}"])
+def test_a_worksheets_marker_on_a_page_that_holds_none_stops_the_build(marker):
+    from site_tools.worksheet_markdown import WorksheetMarkupError
+
+    with pytest.raises(WorksheetMarkupError, match=re.escape(f"{marker!r} stands on a page that holds no worksheet")):
+        _render_worksheet_markdown(marker, worksheet="")
 
 
 def test_every_known_marker_renders():

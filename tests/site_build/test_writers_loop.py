@@ -42,7 +42,7 @@ def served_copy(tmp_path):
 
 def test_the_worksheet_works_under_mkdocs_serve_and_a_changed_prompt_shows(page, served_copy):
     folder, url = served_copy
-    page.goto(f"{url}/worksheet/")
+    page.goto(f"{url}/worksheets/building-trust-and-safety/")
     page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
     page.get_by_label("What does trust mean to you?", exact=True).fill("served")
     expect(page.locator("#ws-status")).to_contain_text("Saved")

@@ -35,7 +35,7 @@ class AskPage:
             self.page.get_by_label("Date of your next session (optional)").fill(session_date)
         self.page.get_by_role("button", name="Make a request link").click()
         link = self.page.get_by_label("Link to send to the person")
-        expect(link).to_have_value(re.compile(r"/worksheet/#r="))
+        expect(link).to_have_value(re.compile(r"/worksheets/building-trust-and-safety/#r="))
         about = self.page.locator("#ws-ask-link-about").inner_text()
         return link.input_value(), about.rsplit("Key fingerprint: ", 1)[1].rstrip(".")
 

@@ -8,7 +8,9 @@ import re
 from playwright.sync_api import expect
 
 from py_client.answers import FORMAT
-from py_client.content import WORKSHEET
+from tests.support.worksheets import trust
+
+WORKSHEET = trust()
 
 STORAGE_KEY = f"{FORMAT}/answers"
 # Answers as the first drafts of the site saved them (format version 1), for the migration tests.
@@ -24,7 +26,7 @@ PASSCODE = "blue door 1987"
 
 
 def open_worksheet(page, server_url, wait_for_python=True):
-    page.goto(f"{server_url}/worksheet/")
+    page.goto(f"{server_url}/worksheets/building-trust-and-safety/")
     if wait_for_python:
         page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
 

@@ -10,8 +10,15 @@ const PASSCODE = "a long passcode nobody guesses 7";
 
 beforeEach(() => localStorage.clear());
 
+/** The store as one tab has it (a module instance of its own), holding one worksheet's answers. */
+async function storeTab(tab, worksheet = "a-worksheet") {
+  const store = await import(siteModule("worksheet/store.mjs", tab));
+  store.open(worksheet);
+  return store;
+}
+
 test("plain: a stale write from another tab does not lose this tab's change, and the other's new values stand", async () => {
-  const tab = await import(siteModule("worksheet/store.mjs", "plain-a"));
+  const tab = await storeTab("plain-a");
   const doc = tab.edit(tab.emptyDocument(), (d) => tab.setAnswer(d, "trust", "Before"));
   const stale = localStorage.getItem(tab.KEYS.answers); // what the other tab still sees
   tab.edit(doc, (d) => tab.setAnswer(d, "trust", "Written in this tab"));
@@ -28,7 +35,7 @@ test("plain: a stale write from another tab does not lose this tab's change, and
 });
 
 test("plain: a value this tab never had is the other tab's later change, and stands", async () => {
-  const tab = await import(siteModule("worksheet/store.mjs", "plain-b"));
+  const tab = await storeTab("plain-b");
   tab.edit(tab.emptyDocument(), (d) => tab.setAnswer(d, "trust", "Mine"));
   const theirs = JSON.parse(localStorage.getItem(tab.KEYS.answers));
   theirs.answers.trust = "Changed later in the other tab";
@@ -37,7 +44,7 @@ test("plain: a value this tab never had is the other tab's later change, and sta
 });
 
 test("sealed: a stale record from another tab does not lose this tab's change", async () => {
-  const [one, other] = await Promise.all([import(siteModule("worksheet/store.mjs", "sealed-a")), import(siteModule("worksheet/store.mjs", "sealed-b"))]);
+  const [one, other] = await Promise.all([storeTab("sealed-a"), storeTab("sealed-b")]);
   one.edit(one.emptyDocument(), (d) => one.setAnswer(d, "trust", "Before"));
   await one.setPasscode(PASSCODE);
   await other.unlock(PASSCODE);
@@ -57,7 +64,7 @@ test("sealed: a stale record from another tab does not lose this tab's change", 
 });
 
 test("sealed: reading another tab's stale record puts this tab's change back and seals it again", async () => {
-  const [one, other] = await Promise.all([import(siteModule("worksheet/store.mjs", "sealed-c")), import(siteModule("worksheet/store.mjs", "sealed-d"))]);
+  const [one, other] = await Promise.all([storeTab("sealed-c"), storeTab("sealed-d")]);
   await one.setPasscode(PASSCODE);
   await other.unlock(PASSCODE);
   const stale = localStorage.getItem(one.KEYS.locked);
@@ -75,7 +82,7 @@ test("sealed: reading another tab's stale record puts this tab's change back and
 });
 
 test("locking forgets the answers this tab wrote, and a locked tab reads nothing", async () => {
-  const tab = await import(siteModule("worksheet/store.mjs", "locking"));
+  const tab = await storeTab("locking");
   tab.edit(tab.emptyDocument(), (d) => tab.setAnswer(d, "trust", "Private"));
   await tab.setPasscode(PASSCODE);
   tab.lock();
@@ -89,4 +96,38 @@ test("locking forgets the answers this tab wrote, and a locked tab reads nothing
   assert.ok(!localStorage.getItem(tab.KEYS.locked).includes("Private"));
   assert.equal((await tab.unlock(PASSCODE)).answers.trust, "Private");
   tab.lock();
+});
+
+test("answers saved before worksheets had keys of their own move under the first worksheet's, losing nothing", async () => {
+  const { LEGACY_WORKSHEET } = await import(siteModule("core/facts.mjs"));
+  const before = {
+    "trust-safety-worksheet/answers": JSON.stringify({ format: "trust-safety-worksheet", version: 2, answers: { "a.b": "Kept" }, sessions: [] }),
+    "trust-safety-worksheet/answers-locked": "{\"sealed\": true}",
+    "trust-safety-worksheet/shares": "[]",
+    "trust-safety-worksheet/kept-aside/2026-01-01T00:00:00.000Z": "damaged",
+  };
+  for (const [key, value] of Object.entries(before)) localStorage.setItem(key, value);
+  localStorage.setItem("another-site/answers", "theirs");
+
+  const other = await storeTab("legacy-other"); // another worksheet moves nothing
+  assert.equal(localStorage.getItem("trust-safety-worksheet/answers"), before["trust-safety-worksheet/answers"]);
+  assert.notEqual(other.KEYS.answers, "trust-safety-worksheet/answers");
+
+  const tab = await storeTab("legacy", LEGACY_WORKSHEET);
+  for (const [key, value] of Object.entries(before)) {
+    assert.equal(localStorage.getItem(key), null, key);
+    const moved = `trust-safety-worksheet/worksheets/${LEGACY_WORKSHEET}/${key.slice("trust-safety-worksheet/".length)}`;
+    assert.equal(localStorage.getItem(moved), value, moved);
+  }
+  assert.equal(localStorage.getItem(tab.KEYS.answers), before["trust-safety-worksheet/answers"]);
+  assert.equal(localStorage.getItem("another-site/answers"), "theirs");
+});
+
+test("one store holds one worksheet, named by a valid id", async () => {
+  const tab = await storeTab("one-only");
+  tab.open("a-worksheet"); // the same again is no change
+  assert.throws(() => tab.open("another-worksheet"), /already holds a-worksheet/);
+  const fresh = await import(siteModule("worksheet/store.mjs", "bad-id"));
+  assert.throws(() => fresh.open("../answers"), /no worksheet id/);
+  assert.equal(tab.emptyDocument().worksheet, "a-worksheet");
 });

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from py_client import answers
 from py_client.exports import as_text
+from tests.support.worksheets import TRUST_ID, trust
 from tests.support.browser import eventually, run_axe
 from tests.support.worksheet_page import PYTHON_TIMEOUT, open_worksheet, stored
 
@@ -23,7 +24,7 @@ document.addEventListener("securitypolicyviolation", (event) => window.__violati
 
 
 def crafted_backup() -> dict:
-    specs = answers.field_specs()
+    specs = answers.field_specs(trust())
     crafted = {}
     for name, spec in specs.items():
         crafted[name] = {"check": True, "scale": 5}.get(spec.kind, PAYLOAD)
@@ -31,6 +32,7 @@ def crafted_backup() -> dict:
     return {
         "format": answers.FORMAT,
         "version": answers.VERSION,
+        "worksheet": TRUST_ID,
         "saved_at": "2026-01-06T10:00:00Z",
         "answers": crafted,
         "sessions": sessions,
@@ -102,11 +104,12 @@ def test_hand_edited_storage_is_reported_and_kept(watched_page, live_server):
     edited = {
         "format": answers.FORMAT,
         "version": answers.VERSION,
+        "worksheet": TRUST_ID,
         "saved_at": None,
         "answers": {"exercise.helpfulness": "eleven", "reflections.feedback": "Kind and direct"},
         "sessions": [{"id": "s1", "date": "2026-13-40", "topic": "x", "trust": 3, "safety": 99, "therapist_role": None}],
     }
-    page.evaluate("doc => localStorage.setItem('trust-safety-worksheet/answers', JSON.stringify(doc))", edited)
+    page.evaluate("doc => localStorage.setItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers', JSON.stringify(doc))", edited)
     page.reload()
     page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
     problems = page.locator("#ws-problems")
@@ -148,7 +151,7 @@ def test_altered_ciphertext_is_refused_with_a_clear_message(strict_context, live
 
 def test_strict_csp_is_sent_and_the_whole_flow_runs_under_it(strict_context, live_server):
     page = strict_context.new_page()
-    response = page.goto(f"{live_server.url}/worksheet/")
+    response = page.goto(f"{live_server.url}/worksheets/building-trust-and-safety/")
     csp = response.headers["content-security-policy"]
     directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
     assert directives["script-src"] == "'self' 'wasm-unsafe-eval'"

@@ -15,18 +15,59 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from py_client import answers, bridge, dates, exports, progress
-from py_client.content import WORKSHEET
+from py_client import answers, bridge, content, dates, exports, progress
+from tests.support import worksheets
 from tests.support.servers import ROOT
 
-SPECS = answers.field_specs()
-COLUMNS = answers.session_columns()
+WORKSHEET = worksheets.trust()
+SPECS = answers.field_specs(WORKSHEET)
+COLUMNS = answers.session_columns(WORKSHEET)
+
+
+@pytest.fixture(autouse=True)
+def catalogue(monkeypatch):
+    """The bridge's catalogue, as the build packs it into py_client.zip: the site's worksheets."""
+    monkeypatch.setattr(content, "catalogue", lambda: {WORKSHEET.id: WORKSHEET, worksheets.FIXTURE: worksheets.fixture()})
+
+
+# The functions under test, on the first worksheet.
+def normalise(doc):
+    return answers.normalise(doc, WORKSHEET)
+
+
+def to_backup(doc):
+    return answers.to_backup(doc, WORKSHEET)
+
+
+def from_backup(text):
+    return answers.from_backup(text, WORKSHEET)
+
+
+def to_markdown(doc, **options):
+    return exports.to_markdown(doc, WORKSHEET, **options)
+
+
+def sessions_csv(doc):
+    return exports.sessions_csv(doc, WORKSHEET)
+
+
+def summarise(doc):
+    return progress.summarise(doc, WORKSHEET.log)
+
+
+def describe(summary):
+    return progress.describe(summary, WORKSHEET.log)
+
+
+def chart_svg(doc, summary):
+    return progress.chart_svg(doc, summary, WORKSHEET.log)
 
 
 def document(answers_map=None, sessions=None, version=answers.VERSION):
     return {
         "format": answers.FORMAT,
         "version": version,
+        **({"worksheet": WORKSHEET.id} if version >= 3 else {}),
         "saved_at": "2026-03-01T10:00:00.000Z",
         "answers": answers_map or {},
         "sessions": sessions or [],
@@ -86,9 +127,9 @@ valid_documents = st.builds(document, answer_maps(), session_lists())
 @settings(max_examples=150, deadline=None)
 @given(valid_documents)
 def test_any_valid_answers_survive_export_then_import_unchanged(doc):
-    normalised = answers.normalise(doc)
-    assert answers.from_backup(answers.to_backup(normalised)) == normalised
-    assert answers.normalise(normalised) == normalised  # normalising is idempotent
+    normalised = normalise(doc)
+    assert from_backup(to_backup(normalised)) == normalised
+    assert normalise(normalised) == normalised  # normalising is idempotent
 
 
 @settings(max_examples=100, deadline=None)
@@ -103,7 +144,7 @@ def test_version_1_documents_migrate_to_the_same_answers(doc):
             {**{k: v for k, v in row.items() if k != "therapist_role"}, "role": row["therapist_role"]} for row in doc["sessions"]
         ],
     }
-    assert answers.normalise(old) == answers.normalise(doc)
+    assert normalise(old) == normalise(doc)
 
 
 @settings(max_examples=100, deadline=None)
@@ -118,7 +159,7 @@ def test_version_1_documents_migrate_to_the_same_answers(doc):
 def test_out_of_range_ratings_are_rejected_with_a_specific_message(doc, name, bad):
     doc["answers"][name] = bad
     with pytest.raises(answers.AnswersError) as caught:
-        answers.normalise(doc)
+        normalise(doc)
     assert any(SPECS[name].label in problem and "whole number from 1 to 10" in problem for problem in caught.value.problems)
 
 
@@ -126,7 +167,7 @@ def test_out_of_range_ratings_are_rejected_with_a_specific_message(doc, name, ba
 
 
 def test_ratings_typed_as_text_become_numbers_and_empty_answers_are_dropped():
-    doc = answers.normalise(
+    doc = normalise(
         document({"exercise.helpfulness": "7", "reflections.trust-meaning": "", "signs.minimal-engagement": False})
     )
     assert doc["answers"] == {"exercise.helpfulness": 7}
@@ -134,12 +175,12 @@ def test_ratings_typed_as_text_become_numbers_and_empty_answers_are_dropped():
 
 def test_text_is_kept_exactly_as_typed_apart_from_line_endings():
     typed = "  Being heard.\r\n\r\nNot being rushed <b>really</b>  "
-    doc = answers.normalise(document({"reflections.trust-meaning": typed}))
+    doc = normalise(document({"reflections.trust-meaning": typed}))
     assert doc["answers"]["reflections.trust-meaning"] == "  Being heard.\n\nNot being rushed <b>really</b>  "
 
 
 def test_sessions_are_ordered_by_date_with_undated_rows_last():
-    doc = answers.normalise(document(sessions=[session("c", None), session("b", "2026-02-01"), session("a", "2026-01-15")]))
+    doc = normalise(document(sessions=[session("c", None), session("b", "2026-02-01"), session("a", "2026-01-15")]))
     assert [row["id"] for row in doc["sessions"]] == ["a", "b", "c"]
 
 
@@ -162,7 +203,7 @@ def test_sessions_are_ordered_by_date_with_undated_rows_last():
 )
 def test_invalid_input_is_rejected_with_a_specific_message(bad, message):
     with pytest.raises(answers.AnswersError) as caught:
-        answers.normalise({**document(), **bad})
+        normalise({**document(), **bad})
     assert any(message in problem for problem in caught.value.problems), caught.value.problems
 
 
@@ -180,17 +221,17 @@ def test_invalid_input_is_rejected_with_a_specific_message(bad, message):
 )
 def test_bad_backup_files_get_clear_messages(text, message):
     with pytest.raises(answers.AnswersError) as caught:
-        answers.from_backup(text)
+        from_backup(text)
     assert message in caught.value.problems[0]
 
 
 def test_huge_backup_is_refused_before_parsing():
     with pytest.raises(answers.AnswersError, match="larger than 5 MB"):
-        answers.from_backup(" " * (answers.MAX_DOCUMENT_BYTES + 1))
+        from_backup(" " * (answers.MAX_DOCUMENT_BYTES + 1))
 
 
 def test_summary_reports_counts_dates_averages_and_trends():
-    doc = answers.normalise(
+    doc = normalise(
         document(
             sessions=[
                 session("a", "2026-01-05", 3, 8),
@@ -200,27 +241,27 @@ def test_summary_reports_counts_dates_averages_and_trends():
             ]
         )
     )
-    summary = progress.summarise(doc)
+    summary = summarise(doc)
     assert summary["sessions"] == 4
     assert (summary["first_date"], summary["latest_date"]) == ("2026-01-05", "2026-01-19")
-    assert summary["trust"] == {"count": 3, "average": 5.3, "first": 3, "latest": 8, "lowest": 3, "highest": 8, "trend": "rising"}
-    assert summary["safety"]["trend"] == "falling" and summary["safety"]["average"] == 7.7
-    assert "4 sessions logged, from 5 January 2026 to 19 January 2026" in progress.describe(summary)
+    assert summary["ratings"]["trust"] == {"count": 3, "average": 5.3, "first": 3, "latest": 8, "lowest": 3, "highest": 8, "trend": "rising"}
+    assert summary["ratings"]["safety"]["trend"] == "falling" and summary["ratings"]["safety"]["average"] == 7.7
+    assert "4 sessions logged, from 5 January 2026 to 19 January 2026" in describe(summary)
 
 
 def test_sessions_all_on_one_day_are_said_to_be_on_it():
-    doc = answers.normalise(document(sessions=[session("a", "2026-12-02", 4, 5), session("b", "2026-12-02", 6, 6)]))
-    assert "2 sessions logged, on 2 December 2026." in progress.describe(progress.summarise(doc))
+    doc = normalise(document(sessions=[session("a", "2026-12-02", 4, 5), session("b", "2026-12-02", 6, 6)]))
+    assert "2 sessions logged, on 2 December 2026." in describe(summarise(doc))
 
 
 def test_steady_ratings_have_a_steady_trend():
-    doc = answers.normalise(document(sessions=[session(f"s{i}", f"2026-01-{i + 1:02d}", 6, 6) for i in range(5)]))
-    assert progress.summarise(doc)["trust"]["trend"] == "steady"
+    doc = normalise(document(sessions=[session(f"s{i}", f"2026-01-{i + 1:02d}", 6, 6) for i in range(5)]))
+    assert summarise(doc)["ratings"]["trust"]["trend"] == "steady"
 
 
 def test_chart_is_accessible_svg_with_one_marker_per_rating():
-    doc = answers.normalise(document(sessions=[session("a", "2026-01-05", 3, 8), session("b", "2026-01-12", 5, None)]))
-    svg = progress.chart_svg(doc, progress.summarise(doc))
+    doc = normalise(document(sessions=[session("a", "2026-01-05", 3, 8), session("b", "2026-01-12", 5, None)]))
+    svg = chart_svg(doc, summarise(doc))
     tree = ElementTree.fromstring(svg)
     ns = {"svg": "http://www.w3.org/2000/svg"}
     assert tree.get("role") == "img"
@@ -230,7 +271,7 @@ def test_chart_is_accessible_svg_with_one_marker_per_rating():
 
 
 def test_markdown_export_follows_the_worksheet_and_holds_every_answer():
-    doc = answers.normalise(
+    doc = normalise(
         document(
             {
                 "signs.limited-disclosure": True,
@@ -241,7 +282,7 @@ def test_markdown_export_follows_the_worksheet_and_holds_every_answer():
             [session("a", "2026-01-05", 3, 8, "Work | stress", "Slow down")],
         )
     )
-    markdown = exports.to_markdown(doc)
+    markdown = to_markdown(doc)
     for section in WORKSHEET.sections:
         assert f"## {section.title}" in markdown
     assert "- [x] **Limited Disclosure.**" in markdown and "- [ ] **Minimal Engagement.**" in markdown
@@ -316,8 +357,8 @@ def test_hostile_answers_export_as_their_own_text_and_never_as_markup():
         for prompt in section.prompts
         if prompt.kind == "list"
     }
-    doc = answers.normalise(document({**texts, **lists}, [session("a", "2026-01-05", 3, 8, HOSTILE[1], HOSTILE[2])]))
-    rendered = RenderedMarkdown(exports.to_markdown(doc))
+    doc = normalise(document({**texts, **lists}, [session("a", "2026-01-05", 3, 8, HOSTILE[1], HOSTILE[2])]))
+    rendered = RenderedMarkdown(to_markdown(doc))
     assert {tag for tag, _ in rendered.elements} <= HARMLESS_TAGS
     assert all(not attributes for _, attributes in rendered.elements)
     shown = "".join(rendered.text)
@@ -329,17 +370,17 @@ def test_hostile_answers_export_as_their_own_text_and_never_as_markup():
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.sampled_from("<>&[]()!*_`#|\\-+=:/ .\naj"), max_size=60))
 def test_no_answer_becomes_an_element_that_loads_links_or_runs(answer):
-    doc = answers.normalise(
+    doc = normalise(
         document({"reflections.trust-meaning": answer}, [session("a", "2026-01-05", topic=answer.replace("\n", " "))])
     )
-    rendered = RenderedMarkdown(exports.to_markdown(doc))
+    rendered = RenderedMarkdown(to_markdown(doc))
     assert {tag for tag, _ in rendered.elements} <= HARMLESS_TAGS
     assert all(not attributes for _, attributes in rendered.elements)
 
 
 def test_csv_export_has_one_row_per_session_and_defuses_formulas():
-    doc = answers.normalise(document(sessions=[session("a", "2026-01-05", 3, 8, '=HYPERLINK("x")', "-listen more")]))
-    rows = list(csv.reader(io.StringIO(exports.sessions_csv(doc))))
+    doc = normalise(document(sessions=[session("a", "2026-01-05", 3, 8, '=HYPERLINK("x")', "-listen more")]))
+    rows = list(csv.reader(io.StringIO(sessions_csv(doc))))
     assert rows[0] == [column.label for column in COLUMNS]
     assert rows[1] == ["2026-01-05", '\'=HYPERLINK("x")', "3", "8", "'-listen more"]
 
@@ -347,22 +388,107 @@ def test_csv_export_has_one_row_per_session_and_defuses_formulas():
 def test_bridge_answers_json_and_reports_problems_instead_of_raising():
     ok = json.loads(bridge.call("view", json.dumps({"document": document({"exercise.helpfulness": "4"})})))
     assert ok["ok"]["document"]["answers"] == {"exercise.helpfulness": 4}
-    bad = json.loads(bridge.call("import", json.dumps({"text": "nope"})))
+    bad = json.loads(bridge.call("import", json.dumps({"text": "nope", "worksheet": WORKSHEET.id})))
     assert bad["error"][0].startswith("This file is not a readable backup")
 
 
-def test_a_prompt_of_an_unknown_kind_fails_at_once():
-    from py_client.content import Prompt
-
-    with pytest.raises(ValueError, match="prompt 'x' is of kind 'slider'; the kinds are text, list, scale"):
-        Prompt("x", "A question", kind="slider")
+def call(operation, payload):
+    return json.loads(bridge.call(operation, json.dumps(payload)))
 
 
-def test_a_section_of_an_unknown_kind_fails_at_once():
-    from py_client.content import Section
+def test_each_document_names_its_worksheet_and_older_ones_are_the_first_worksheets():
+    version_2 = document({"exercise.helpfulness": 4}, version=2)
+    assert normalise(version_2)["worksheet"] == WORKSHEET.id
+    assert call("view", {"document": version_2})["ok"]["document"]["worksheet"] == WORKSHEET.id
+    other = {**document(), "worksheet": worksheets.FIXTURE}
+    with pytest.raises(answers.AnswersError, match="another worksheet .'every-kind'., not to “Building Trust"):
+        normalise(other)
+    assert call("view", {"document": {**document(), "worksheet": "gone"}})["error"] == [
+        "These answers are to a worksheet this site does not have ('gone')."
+    ]
 
-    with pytest.raises(ValueError, match="section 'x' is of kind 'timeline'; the kinds are checklist, prompts, log"):
-        Section("x", "A part", kind="timeline")
+
+def test_a_backup_restores_only_on_its_own_worksheets_page_and_says_which_it_is():
+    backup = to_backup(normalise(document({"reflections.trust-meaning": "Heard"})))
+    assert call("import", {"text": backup, "worksheet": WORKSHEET.id})["ok"]["document"]["answers"] == {
+        "reflections.trust-meaning": "Heard"
+    }
+    refused = call("import", {"text": backup, "worksheet": worksheets.FIXTURE})["error"]
+    assert refused == [
+        "This backup holds answers to “Building Trust and Safety in Therapy”, not to “Every Kind Fixture”: "
+        "open that worksheet to restore it."
+    ]
+
+
+def test_every_operation_serves_any_worksheet_of_the_catalogue():
+    """The fixture (every kind, three ratings, a scale from 0) through the bridge, as its page and the therapist's would."""
+    fixture = worksheets.fixture()
+    doc = {
+        "format": answers.FORMAT,
+        "version": answers.VERSION,
+        "worksheet": fixture.id,
+        "saved_at": None,
+        "answers": {"ticks.first-tick": True, "questions.free": "Words", "questions.lines.2": "Second", "questions.mood": "0"},
+        "sessions": [
+            {"id": "a", "day": "2026-01-05", "place": "Home", "energy": 2, "calm": 5, "focus": None, "notes": "x"},
+            {"id": "b", "day": "2026-01-12", "place": None, "energy": 4, "calm": "3", "focus": 1, "notes": None},
+        ],
+    }
+    view = call("view", {"document": doc})["ok"]
+    assert view["document"]["answers"]["questions.mood"] == 0  # a rating of 0 is an answer, not an empty one
+    assert view["summary"]["ratings"]["energy"]["trend"] == "rising" and view["summary"]["ratings"]["calm"]["latest"] == 3
+    assert "Energy: average 3 out of 5" in view["description"] and "Focus: average 1 out of 5" in view["description"]
+    chart = ElementTree.fromstring(view["chart"])
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    assert chart.find("svg:title", ns).text == "Energy, calm and focus over your days"
+    assert len(chart.findall("svg:polygon[@class='marker series-3']", ns)) == 1  # focus: one rating, as a triangle
+    assert [text.text for text in chart.findall("svg:text[@class='legend']", ns)] == ["Energy", "Calm", "Focus"]
+    made = call("exports", {"document": doc, "utc_offset_minutes": 0})["ok"]
+    assert made["markdown"].startswith("# Every Kind Fixture\n")
+    assert "- [x] **First tick.** The first statement of the fixture." in made["markdown"]
+    assert "### A rating from zero to five?\n\n0 out of 5\n" in made["markdown"]
+    assert made["csv"].splitlines()[0] == "Day,Place,Energy (1-5),Calm (1-5),Focus (1-5),Notes"
+    snapshot = call("snapshot", {"document": doc, "sections": ["diary", "ticks"], "created_at": "2026-01-13T10:00:00Z"})["ok"]
+    opened = call("open_snapshot", {"text": snapshot["snapshot"], "utc_offset_minutes": 0})["ok"]
+    assert opened["worksheet"] == {"id": fixture.id, "title": "Every Kind Fixture"}
+    assert [section["id"] for section in opened["sections"]] == ["ticks", "diary"] and opened["chart"]
+
+
+def test_a_worksheet_without_a_log_has_no_sessions_chart_or_csv(monkeypatch):
+    from py_client.content import worksheet_from_data
+
+    plain = worksheet_from_data("plain", "Plain", {"sections": [{"id": "q", "title": "Q", "kind": "prompts", "prompts": [{"id": "a", "label": "A?"}]}]})
+    monkeypatch.setattr(content, "catalogue", lambda: {"plain": plain})
+    doc = {"format": answers.FORMAT, "version": answers.VERSION, "worksheet": "plain", "saved_at": None, "answers": {"q.a": "Yes"}, "sessions": []}
+    view = call("view", {"document": doc})["ok"]
+    assert view["chart"] is None and view["summary"]["ratings"] == {}
+    assert call("exports", {"document": doc, "utc_offset_minutes": 0})["ok"]["csv"] is None
+    assert call("view", {"document": {**doc, "sessions": [{"id": "s"}]}})["error"] == [
+        "This worksheet has no session log, but the answers hold sessions."
+    ]
+
+
+def test_a_snapshot_names_its_worksheet_and_one_shared_before_there_were_several_still_opens():
+    snapshot = json.loads(call("snapshot", {"document": document({"exercise.surprise": "Yes"}), "sections": ["exercise"], "created_at": "2026-01-13T10:00:00Z"})["ok"]["snapshot"])
+    assert snapshot["worksheet"] == WORKSHEET.id and snapshot["version"] == 2
+    version_1 = {**snapshot, "version": 1, "document": {**document({"exercise.surprise": "Yes"}, version=2)}}
+    del version_1["worksheet"]
+    opened = call("open_snapshot", {"text": json.dumps(version_1), "utc_offset_minutes": 0})["ok"]
+    assert opened["worksheet"]["id"] == WORKSHEET.id and opened["sections"][0]["prompts"][0]["answer"] == "Yes"
+    unknown = call("open_snapshot", {"text": json.dumps({**snapshot, "worksheet": "removed-one"}), "utc_offset_minutes": 0})
+    assert unknown["error"] == ["These answers are to a worksheet this site does not have ('removed-one'); it may have been removed."]
+
+
+def test_a_kind_py_client_does_not_know_fails_at_once():
+    """The schema names the same kinds as the registries; a catalogue whose kinds drifted apart stops at load."""
+    from py_client.content import worksheet_from_data
+
+    for section in (
+        {"id": "x", "title": "A part", "kind": "timeline"},
+        {"id": "x", "title": "A part", "kind": "prompts", "prompts": [{"id": "p", "label": "A question", "kind": "slider"}]},
+    ):
+        with pytest.raises(ValueError, match="a kind py_client does not know"):
+            worksheet_from_data("w", "W", {"sections": [section]})
 
 
 def test_every_prompt_kind_gives_fields_a_view_and_markdown():
@@ -386,9 +512,9 @@ def test_every_prompt_kind_gives_fields_a_view_and_markdown():
 )
 def test_the_saved_on_date_is_the_readers_own(offset, day):
     """Saved at 04:56 UTC on 2 December: still the 1st in New York (UTC-5) and Hawaii (UTC-10)."""
-    doc = answers.normalise(document({"reflections.trust-meaning": "x"}, []))
+    doc = normalise(document({"reflections.trust-meaning": "x"}, []))
     doc["saved_at"] = "2026-12-02T04:56:00Z"
-    assert f"_Answers as saved on {day}._" in exports.to_markdown(doc, utc_offset_minutes=offset)
+    assert f"_Answers as saved on {day}._" in to_markdown(doc, utc_offset_minutes=offset)
 
 
 def test_python_and_the_browser_write_a_date_the_same_way():

@@ -10,7 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from py_client import answers
-from py_client.content import WORKSHEET
+from tests.support.worksheets import trust
+
+WORKSHEET = trust()
 from tests.support.browser import RequestLog, eventually, run_axe
 from tests.support.worksheet_page import PYTHON_TIMEOUT, STORAGE_KEY, VERSION_1_DOCUMENT, fill_everything, open_worksheet, stored
 
@@ -112,7 +114,7 @@ def test_corrupt_stored_data_is_kept_aside_and_reported(watched_page, live_serve
 def test_older_saved_data_is_migrated_and_shown(watched_page, live_server):
     page = watched_page
     open_worksheet(page, live_server.url, wait_for_python=False)
-    page.evaluate("doc => localStorage.setItem('trust-safety-worksheet/answers', JSON.stringify(doc))", VERSION_1_DOCUMENT)
+    page.evaluate("doc => localStorage.setItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers', JSON.stringify(doc))", VERSION_1_DOCUMENT)
     page.reload()
     page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
     assert page.locator('[name="reflections.feedback"]').input_value() == "Gently, at the end"
@@ -158,7 +160,7 @@ def test_a_write_from_a_tab_that_had_not_seen_this_tabs_change_does_not_lose_it(
     first.get_by_label("What does safety mean to you?").fill("Also the first tab")
     stale["answers"]["reflections.safety-conditions"] = "Written in the second tab"
     stale["answers"]["reflections.safety-meaning"] = "Changed later in the second tab"
-    second.evaluate("doc => localStorage.setItem('trust-safety-worksheet/answers', JSON.stringify(doc))", stale)
+    second.evaluate("doc => localStorage.setItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers', JSON.stringify(doc))", stale)
 
     def merged() -> bool:
         answers = stored(second)["answers"]
@@ -335,11 +337,11 @@ def test_works_offline_after_the_first_visit(browser, live_server):
 
 
 def test_installable_manifest(page, live_server):
-    page.goto(f"{live_server.url}/worksheet/")
+    page.goto(f"{live_server.url}/worksheets/building-trust-and-safety/")
     href = page.locator("link[rel=manifest]").get_attribute("href")
     manifest = page.evaluate("async href => (await fetch(href)).json()", href)
     assert manifest["display"] == "standalone" and manifest["icons"]
-    assert manifest["start_url"] == "worksheet/"
+    assert manifest["start_url"] == "worksheets/building-trust-and-safety/"
 
 
 def test_markup_the_module_needs_is_missing_fails_loudly_by_name(page, live_server):
@@ -350,10 +352,10 @@ def test_markup_the_module_needs_is_missing_fails_loudly_by_name(page, live_serv
         assert 'id="ws-add-session"' in html
         route.fulfill(status=200, content_type="text/html", body=html.replace('id="ws-add-session"', 'id="renamed"'))
 
-    page.route(re.compile(r".*/worksheet/$"), without_add_button)
+    page.route(re.compile(r".*/worksheets/building-trust-and-safety/$"), without_add_button)
     errors = []
     page.on("pageerror", lambda error: errors.append(f"{error.name}: {error.message}"))
-    page.goto(f"{live_server.url}/worksheet/")
+    page.goto(f"{live_server.url}/worksheets/building-trust-and-safety/")
     eventually(lambda: errors)
     assert errors == ["MissingMarkupError: The page's markup has no #ws-add-session, which this module needs."]
 

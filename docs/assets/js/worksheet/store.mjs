@@ -43,7 +43,7 @@ export function open(id) {
   if (worksheetId === id) return;
   if (worksheetId) throw new Error(`store: already holds ${worksheetId}`);
   worksheetId = id;
-  KEYS = Object.fromEntries(Object.entries(KEY_NAMES).map(([name, key]) => [name, `${WORKSHEETS_PREFIX}${id}/${key}`]));
+  KEYS = /** @type {typeof KEYS} */ (Object.fromEntries(Object.entries(KEY_NAMES).map(([name, key]) => [name, `${WORKSHEETS_PREFIX}${id}/${key}`])));
   if (id === LEGACY_WORKSHEET) moveLegacyKeys();
 }
 
