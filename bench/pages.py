@@ -238,7 +238,9 @@ def main() -> None:
                     context.new_cdp_session(page).send("Network.emulateNetworkConditions", THROTTLED)
                     samples[f"{kind}_cold_10mbit"].append(python_times(page, address))
                     context.close()
-                samples["first_save"].append(first_change_saved(lambda: fresh("allow"), url + "/worksheets/building-trust-and-safety/"))
+                samples["first_save"].append(
+                    first_change_saved(lambda: fresh("allow"), url + "/worksheets/building-trust-and-safety/")
+                )
             stop()
             profiles.cleanup()
     finally:

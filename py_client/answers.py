@@ -124,7 +124,9 @@ def worksheet_of(doc: object, catalogue: Mapping[str, Worksheet]) -> Worksheet:
     current = migrate(doc)
     worksheet = catalogue.get(current.get("worksheet")) if isinstance(current.get("worksheet"), str) else None
     if worksheet is None:
-        raise AnswersError([f"These answers are to a worksheet this site does not have ({str(current.get('worksheet'))[:60]!r})."])
+        raise AnswersError(
+            [f"These answers are to a worksheet this site does not have ({str(current.get('worksheet'))[:60]!r})."]
+        )
     return worksheet
 
 

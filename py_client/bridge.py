@@ -49,13 +49,17 @@ def _import(text: str, worksheet_id: str) -> dict:
     doc = answers.read_backup(text)
     held = _worksheet(doc)
     if held.id != page.id:
-        raise answers.AnswersError([f"This backup holds answers to “{held.title}”, not to “{page.title}”: open that worksheet to restore it."])
+        raise answers.AnswersError(
+            [f"This backup holds answers to “{held.title}”, not to “{page.title}”: open that worksheet to restore it."]
+        )
     return _view(answers.normalise(doc, page))
 
 
 def _snapshot(payload: dict) -> dict:
     worksheet = _worksheet(payload["document"])
-    snapshot = sharing.make_snapshot(payload["document"], payload["sections"], payload["created_at"], payload.get("note"), worksheet)
+    snapshot = sharing.make_snapshot(
+        payload["document"], payload["sections"], payload["created_at"], payload.get("note"), worksheet
+    )
     return {"snapshot": json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))}
 
 

@@ -222,8 +222,10 @@ def read(path: Path) -> WorksheetFile:
     stem = path.stem
     if not re.fullmatch(WORKSHEET_ID_PATTERN, stem) or len(stem) > LIMITS["worksheet_id_length"]:
         raise ContentError(
-            [f"{name}:1: the file's name is the worksheet's id and address; use lower-case words joined by '-', "
-             f"at most {LIMITS['worksheet_id_length']} characters (such as my-worksheet.md)"]
+            [
+                f"{name}:1: the file's name is the worksheet's id and address; use lower-case words joined by '-', "
+                f"at most {LIMITS['worksheet_id_length']} characters (such as my-worksheet.md)"
+            ]
         )
     text = path.read_text(encoding="utf-8")
     front = FRONT_MATTER.match(text)
@@ -275,8 +277,10 @@ def catalogue() -> dict[str, WorksheetFile]:
             problems += error.problems
             continue
         if read_file.worksheet.id in files:
-            problems.append(f"{os.path.relpath(path, ROOT)}:1: a worksheet named {read_file.worksheet.id!r} is already in "
-                            f"{os.path.relpath(files[read_file.worksheet.id].path, ROOT)}; rename one")
+            problems.append(
+                f"{os.path.relpath(path, ROOT)}:1: a worksheet named {read_file.worksheet.id!r} is already in "
+                f"{os.path.relpath(files[read_file.worksheet.id].path, ROOT)}; rename one"
+            )
         files[read_file.worksheet.id] = read_file
     if problems:
         raise ContentError(problems)
@@ -287,6 +291,8 @@ def catalogue() -> dict[str, WorksheetFile]:
 
 def catalogue_json() -> str:
     """The catalogue as py_client reads it (``content.catalogue_from_json``): each worksheet's title and data."""
-    entries = {worksheet_id: {"title": file.data["title"], "worksheet": file.data["worksheet"]} for worksheet_id, file in catalogue().items()}
+    entries = {
+        worksheet_id: {"title": file.data["title"], "worksheet": file.data["worksheet"]}
+        for worksheet_id, file in catalogue().items()
+    }
     return json.dumps(entries, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-

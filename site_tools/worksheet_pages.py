@@ -44,6 +44,9 @@ def catalogue() -> dict[str, worksheet_content.WorksheetFile]:
 
 
 def on_config(config):
+    # `mkdocs serve` builds again in this process: read the content files as saved (fresh_imports.py renews
+    # the module for the extension; this hook holds the one it was loaded with).
+    worksheet_content.catalogue.cache_clear()
     catalogue()  # a content file's mistake stops the build before any page is made
     config["mdx_configs"].setdefault(EXTENSION, {})
     return config

@@ -144,7 +144,14 @@ SECTION = {
             "minItems": 2,
             "maxItems": LIMITS["log_columns"],
             "description": "the date first, then the session's other fields",
-            "prefixItems": [{"allOf": [COLUMN, {"properties": {"kind": {"const": "date", "description": "a log's first column is its date"}}}]}],
+            "prefixItems": [
+                {
+                    "allOf": [
+                        COLUMN,
+                        {"properties": {"kind": {"const": "date", "description": "a log's first column is its date"}}},
+                    ]
+                }
+            ],
             "items": {"allOf": [COLUMN, {"properties": {"kind": {"enum": [kind for kind in COLUMN_KINDS if kind != "date"]}}}]},
             "contains": IS_SCALE,
             "minContains": 0,

@@ -20,7 +20,9 @@ ANSWER_OF_KIND = {
 
 
 def full_document(worksheet):
-    answers = {spec.name: spec.high if spec.kind == "scale" else ANSWER_OF_KIND[spec.kind] for spec in field_specs(worksheet).values()}
+    answers = {
+        spec.name: spec.high if spec.kind == "scale" else ANSWER_OF_KIND[spec.kind] for spec in field_specs(worksheet).values()
+    }
     session_value = {"date": None, "line": "Work", "text": "Listen\nand ask", "scale": None}
     sessions = []
     for n in range(1, 5):
@@ -64,7 +66,13 @@ for worksheet in content.catalogue().values():
         ("import", {"text": "x" * 100, "worksheet": worksheet.id}),
         (
             "preview",
-            {"document": doc, "sections": sections[:1], "created_at": "2026-01-01T10:00:00Z", "note": "", "utc_offset_minutes": 60},
+            {
+                "document": doc,
+                "sections": sections[:1],
+                "created_at": "2026-01-01T10:00:00Z",
+                "note": "",
+                "utc_offset_minutes": 60,
+            },
         ),
         ("snapshot", {"document": doc, "sections": ["nowhere"], "created_at": "2026-01-01T10:00:00Z"}),
         ("open_snapshot", {"text": snapshot, "utc_offset_minutes": 0}),

@@ -181,7 +181,9 @@ def test_server_unreachable_is_said_plainly_and_burns_nothing(person, therapist,
     expect(person.locator("#ws-share-unavailable")).to_contain_text("cannot be reached right now")
     expect(person.get_by_role("button", name="Create a one-time link")).to_be_disabled()
     person.get_by_label("What does trust mean to you?").fill("Still saved")  # everything else keeps working
-    assert "Still saved" in person.evaluate("localStorage.getItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers')")
+    assert "Still saved" in person.evaluate(
+        "localStorage.getItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers')"
+    )
 
 
 def test_axe_clean_on_both_sides(person, therapist, live_server):

@@ -13,6 +13,7 @@ from site_tools.compress import compress_site
 from tests.support.browser import eventually
 from tests.support.servers import ServerProcess
 from tests.support.worksheet_page import PYTHON_TIMEOUT, open_worksheet, stored
+from tests.support.worksheets import TRUST_ID as WORKSHEET_ID
 
 pytestmark = pytest.mark.browser
 
@@ -140,7 +141,7 @@ def test_every_python_operation_runs_on_the_trimmed_standard_library(page, live_
     the published (trimmed) standard library: a module missing at run time fails here, never a person."""
     page.goto(f"{live_server.url}/worksheets/building-trust-and-safety/")
     outcomes = page.evaluate("""async () => {
-        const { python } = await import("../assets/js/core/python.mjs");
+        const { python } = await import("../../assets/js/core/python.mjs");
         const doc = { format: "trust-safety-worksheet", version: 2, saved_at: null,
           answers: { "reflections.trust-meaning": "=1+1 <b>é</b>", "signs.limited-disclosure": true, "exercise.helpfulness": "7" },
           sessions: [{ id: "s1", date: "2026-01-12", topic: "Work", trust: "6", safety: "7", therapist_role: "Listen" }] };
@@ -152,15 +153,15 @@ def test_every_python_operation_runs_on_the_trimmed_standard_library(page, live_
           old: await call("view", { document: { format: "trust-safety-worksheet", version: 1, answers: {}, sessions: [] } }),
           invalid: await call("view", { document: { ...doc, sessions: [{ date: "0002-13-45" }] } }),
           exported,
-          imported: await call("import", { text: exported.ok.json }),
-          broken: await call("import", { text: "{not json" }),
+          imported: await call("import", { text: exported.ok.json, worksheet: "building-trust-and-safety" }),
+          broken: await call("import", { text: "{not json", worksheet: "building-trust-and-safety" }),
           preview: await call("preview", { document: doc, sections: ["reflections"], created_at: "2026-01-12T10:00:00Z", utc_offset_minutes: 0 }),
           opened: await call("open_snapshot", { text: made.ok.snapshot, utc_offset_minutes: 0 }),
           unknown: await call("no-such-operation", {}),
         };
     }""")
     assert outcomes["view"]["ok"]["chart"].startswith("<svg") and "1 session logged" in outcomes["view"]["ok"]["description"]
-    assert outcomes["old"]["ok"]["document"]["version"] == 2
+    assert outcomes["old"]["ok"]["document"]["version"] == 3 and outcomes["old"]["ok"]["document"]["worksheet"] == WORKSHEET_ID
     assert outcomes["invalid"]["error"] and outcomes["broken"]["error"]
     assert "=1+1" in outcomes["exported"]["ok"]["markdown"] and "Work" in outcomes["exported"]["ok"]["csv"]
     assert outcomes["imported"]["ok"]["document"]["answers"]["exercise.helpfulness"] == 7

@@ -10,6 +10,7 @@ import pytest
 from mkdocs.config import load_config
 from playwright.sync_api import expect
 
+from tests.support.browser import eventually
 from tests.support.worksheet_page import STORAGE_KEY, open_worksheet
 
 pytestmark = pytest.mark.browser
@@ -134,9 +135,9 @@ def make_every_kind_of_entry(page, server_url: str, size: str) -> None:
     page.wait_for_url("**/article/#*")
     search = ".md-search__input" if size == "desktop" else "label.md-header__button[for=__search]"
     page.locator(search).click()
-    page.keyboard.type("worksheet")
+    page.keyboard.type("transformative")  # the article's title: its first result
     page.locator(".md-search-result__link").first.click()
-    page.wait_for_url("**?h=worksheet*")
+    page.wait_for_url("**?h=transformative*")
     page.get_by_role("link", name="Continue with the worksheet").click()
     page.wait_for_selector("article[data-python=ready]", timeout=60_000)
     page.locator("textarea").first.fill("a word only I know")
@@ -146,8 +147,16 @@ def make_every_kind_of_entry(page, server_url: str, size: str) -> None:
     page.get_by_role("link", name="If someone else uses this device").first.click()  # another page, at a place
     page.wait_for_url("**/privacy/#if-someone-else-uses-this-device")
     if size == "phone":  # the site's navigation, in its drawer
-        page.locator("label.md-header__button[for=__drawer]").click()
-        page.locator(".md-nav--primary").get_by_role("link", name="Worksheet").click()
+
+        def drawer_open() -> bool:
+            # Material's start-up, a moment after load, closes a drawer opened before it: open it again then.
+            if not page.locator("[data-md-toggle=drawer]").is_checked():
+                page.locator("label.md-header__button[for=__drawer]").click()
+            return not page.locator(".md-sidebar--primary").evaluate("drawer => drawer.inert")
+
+        eventually(drawer_open)
+        page.locator(".md-nav--primary").get_by_role("link", name="Worksheets", exact=True).click()
+        page.get_by_role("link", name="Building Trust and Safety in Therapy").first.click()  # from the list
     else:
         page.locator("a.md-header__button.md-logo").click()  # the header's link home
         page.get_by_role("link", name="Building Trust and Safety in Therapy").first.click()

@@ -17,14 +17,15 @@ import pytest
 from playwright.sync_api import expect
 
 from py_client import progress
-from tests.support.worksheets import trust
+from tests.support import worksheets
 
-WORKSHEET = trust()
 from tests.support.ask_page import AskPage
 from tests.support.browser import eventually
 from tests.support.servers import ServerProcess
 from tests.support.therapist_page import TherapistPage
 from tests.support.worksheet_page import PYTHON_TIMEOUT, STORAGE_KEY, SharePanel, open_worksheet, stored
+
+WORKSHEET = worksheets.trust()
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +57,7 @@ def full_document(sessions: int = 13) -> dict:
         for index, prompt in enumerate(section.prompts):
             name = f"{section.id}.{prompt.id}"
             if prompt.kind == "list":
-                for n in range(1, prompt.items + 1):
+                for n in range(1, prompt.lines + 1):
                     answers[f"{name}.{n}"] = words(f"l{n}x", 36)  # a long one-line field, near its 500 characters
                     assert len(answers[f"{name}.{n}"]) <= 500
             elif prompt.kind == "scale":

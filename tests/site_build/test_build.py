@@ -13,10 +13,10 @@ import zipfile
 import pytest
 from mkdocs.config import load_config
 
-from tests.support.worksheets import trust
-
-WORKSHEET = trust()
 from site_tools import build, pyodide_pin
+from tests.support import worksheets
+
+WORKSHEET = worksheets.trust()
 
 ROOT = build.ROOT
 
@@ -78,9 +78,9 @@ def test_pages_load_only_their_own_modules(built_site):
         text = page.read_text()
         for module in ("worksheet.mjs", "share.mjs", "open.mjs", "python.mjs", "uqr.mjs", "share-crypto.mjs"):
             assert module not in text, (page, module)
-    worksheet = (built_site / "worksheet" / "index.html").read_text()
+    worksheet = (built_site / "worksheets" / WORKSHEET.id / "index.html").read_text()
     for module in ("worksheet.mjs", "share.mjs", "store.mjs", "python.mjs", "uqr.mjs", "snapshot-view.mjs"):
-        assert re.search(rf'rel="modulepreload" href="\.\./(vendor|assets/js/\w+)/{re.escape(module)}"', worksheet), module
+        assert re.search(rf'rel="modulepreload" href="\.\./\.\./(vendor|assets/js/\w+)/{re.escape(module)}"', worksheet), module
 
 
 def test_a_page_naming_a_missing_module_stops_the_build(tmp_path):
@@ -189,7 +189,7 @@ def test_py_client_archive_holds_the_package(built_site):
     with zipfile.ZipFile(built_site / build.PY_CLIENT_ARCHIVE) as archive:
         names = set(archive.namelist())
     expected = {f"py_client/{path.name}" for path in (build.ROOT / "py_client").glob("*.py")}
-    assert names == expected and "py_client/bridge.py" in names
+    assert names == expected | {"py_client/worksheets.json"} and "py_client/bridge.py" in names
 
 
 def test_built_pages_name_no_other_host(built_site):
@@ -229,11 +229,16 @@ def test_the_form_is_made_from_the_worksheet_data(built_site):
 def test_precache_manifest_lists_what_pages_use(built_site):
     manifest = json.loads((built_site / build.PRECACHE_MANIFEST).read_text())
     pages, runtime = manifest["pages"], manifest["runtime"]
-    assert "worksheets/building-trust-and-safety/" in pages and "worksheet/index.html" not in pages and "" in pages  # by their addresses
+    assert (
+        "worksheets/building-trust-and-safety/" in pages and "worksheet/index.html" not in pages and "" in pages
+    )  # by their addresses
     assert f"pyodide/{build.PYODIDE_VERSION}/pyodide.asm.wasm" in runtime and "py/py_client.zip" in runtime
     # What only therapists' requests use is left to the network, and the worksheet loads it only for a request.
     assert "ask/" not in pages and "vendor/hpke.mjs" not in pages and "assets/js/request/share-request.mjs" not in pages
-    assert "assets/js/share/share.mjs" in pages and "hpke" not in (built_site / "worksheets" / WORKSHEET.id / "index.html").read_text()
+    assert (
+        "assets/js/share/share.mjs" in pages
+        and "hpke" not in (built_site / "worksheets" / WORKSHEET.id / "index.html").read_text()
+    )
     listed = [*pages, *runtime]
     assert not [name for name in listed if name.endswith((".map", ".br", ".gz")) or "/lunr/" in name or name.startswith(".")]
     for name, digest in {**pages, **runtime}.items():

@@ -84,29 +84,79 @@ def test_a_good_file_becomes_the_worksheet_py_client_serves(tmp_path):
 @pytest.mark.parametrize(
     ("change", "snippet", "message"),
     [
-        (("    - id: ticks\n      title: Ticks\n", "    - id: ticks\n"), "- id: ticks", "worksheet.sections[0] needs 'title' (the section's heading)"),
-        (("      intro: Tick what applies.\n", "      intro: Tick what applies.\n      colour: red\n"), "colour: red",
-         "worksheet.sections[0].colour is not a key this part knows; the keys here are id, title, kind, intro, items"),
-        (("      kind: checklist", "      kind: checkbox"), "kind: checkbox", "worksheet.sections[0].kind is 'checkbox'; use 'checklist' or 'prompts' or 'log'"),
-        (("          kind: scale\n          label: A rating?", "          kind: slider\n          label: A rating?"), "kind: slider",
-         "worksheet.sections[1].prompts[1].kind is 'slider'; use 'text' or 'list' or 'scale'"),
-        (("        - id: free\n          label: A question?", "        - id: free\n          kind: list\n          label: A question?"), "- id: free",
-         "worksheet.sections[1].prompts[0] needs 'lines' (a list's number of lines)"),
-        (("          label: A question?", "          label: A question?\n          lines: 3"), "lines: 3",
-         "worksheet.sections[1].prompts[0].lines does not belong here; take it out"),
-        (("          label: One\n", f"          label: {'x' * 301}\n"), "x" * 301,
-         "worksheet.sections[0].items[0].label is 301 characters long; at most 300 will do"),
-        (("        - id: one", "        - id: One Tick"), "id: One Tick",
-         "worksheet.sections[0].items[0].id is 'One Tick'; it must be lower-case letters, digits, '-' and '_', starting with a letter or digit"),
-        (("{low: 1, high: 5, anchors", "{low: 1, high: 50, anchors"), "high: 50",
-         "worksheet.sections[1].prompts[1].scale.high: 50 is greater than the maximum of 10"),
-        (("        - {id: date, label: Date, kind: date}\n", ""), "columns:",
-         "worksheet.sections[2].columns has 1 entries; at least 2 will do (the date first, then the session's other fields)"),
-        (("        - {id: date, label: Date, kind: date}", "        - {id: date, label: Date, kind: line}"), "kind: line",
-         "worksheet.sections[2].columns[0].kind is 'line'; use 'date' (a log's first column is its date)"),
-        ((", series: Mood, scale", ", scale"), "- {id: mood", "worksheet.sections[2].columns[1] needs 'series' (the rating's short name in the chart and summary)"),
-        (("      chart_title: Mood over time\n", ""), "- id: log", "worksheet.sections[2] needs 'chart_title' (the chart's title, read by screen readers)"),
-        (("description: One of each section kind.\n", ""), "title: A Small", "the front matter needs 'description' (one sentence for the list of worksheets and search engines)"),
+        (
+            ("    - id: ticks\n      title: Ticks\n", "    - id: ticks\n"),
+            "- id: ticks",
+            "worksheet.sections[0] needs 'title' (the section's heading)",
+        ),
+        (
+            ("      intro: Tick what applies.\n", "      intro: Tick what applies.\n      colour: red\n"),
+            "colour: red",
+            "worksheet.sections[0].colour is not a key this part knows; the keys here are id, title, kind, intro, items",
+        ),
+        (
+            ("      kind: checklist", "      kind: checkbox"),
+            "kind: checkbox",
+            "worksheet.sections[0].kind is 'checkbox'; use 'checklist' or 'prompts' or 'log'",
+        ),
+        (
+            ("          kind: scale\n          label: A rating?", "          kind: slider\n          label: A rating?"),
+            "kind: slider",
+            "worksheet.sections[1].prompts[1].kind is 'slider'; use 'text' or 'list' or 'scale'",
+        ),
+        (
+            (
+                "        - id: free\n          label: A question?",
+                "        - id: free\n          kind: list\n          label: A question?",
+            ),
+            "- id: free",
+            "worksheet.sections[1].prompts[0] needs 'lines' (a list's number of lines)",
+        ),
+        (
+            ("          label: A question?", "          label: A question?\n          lines: 3"),
+            "lines: 3",
+            "worksheet.sections[1].prompts[0].lines does not belong here; take it out",
+        ),
+        (
+            ("          label: One\n", f"          label: {'x' * 301}\n"),
+            "x" * 301,
+            "worksheet.sections[0].items[0].label is 301 characters long; at most 300 will do",
+        ),
+        (
+            ("        - id: one", "        - id: One Tick"),
+            "id: One Tick",
+            "worksheet.sections[0].items[0].id is 'One Tick'; it must be lower-case letters, digits, '-' and '_', starting with a letter or digit",
+        ),
+        (
+            ("{low: 1, high: 5, anchors", "{low: 1, high: 50, anchors"),
+            "high: 50",
+            "worksheet.sections[1].prompts[1].scale.high: 50 is greater than the maximum of 10",
+        ),
+        (
+            ("        - {id: date, label: Date, kind: date}\n", ""),
+            "columns:",
+            "worksheet.sections[2].columns has 1 entries; at least 2 will do (the date first, then the session's other fields)",
+        ),
+        (
+            ("        - {id: date, label: Date, kind: date}", "        - {id: date, label: Date, kind: line}"),
+            "kind: line",
+            "worksheet.sections[2].columns[0].kind is 'line'; use 'date' (a log's first column is its date)",
+        ),
+        (
+            (", series: Mood, scale", ", scale"),
+            "- {id: mood",
+            "worksheet.sections[2].columns[1] needs 'series' (the rating's short name in the chart and summary)",
+        ),
+        (
+            ("      chart_title: Mood over time\n", ""),
+            "- id: log",
+            "worksheet.sections[2] needs 'chart_title' (the chart's title, read by screen readers)",
+        ),
+        (
+            ("description: One of each section kind.\n", ""),
+            "title: A Small",
+            "the front matter needs 'description' (one sentence for the list of worksheets and search engines)",
+        ),
     ],
 )
 def test_each_schema_mistake_is_named_with_its_line_and_what_would_do(tmp_path, change, snippet, message):
@@ -118,21 +168,40 @@ def test_each_schema_mistake_is_named_with_its_line_and_what_would_do(tmp_path, 
 
 def test_a_second_log_is_refused(tmp_path):
     second = "    - id: log2\n      title: Log 2\n      kind: log\n      columns:\n        - {id: date, label: Date, kind: date}\n        - {id: a, label: A, kind: line}\n---"
-    text = GOOD.replace("---\n\nSome text", second + "\n\nSome text", 1).replace("{worksheet-section: log}", "{worksheet-section: log}\n\n{worksheet-section: log2}")
+    text = GOOD.replace("---\n\nSome text", second + "\n\nSome text", 1).replace(
+        "{worksheet-section: log}", "{worksheet-section: log}\n\n{worksheet-section: log2}"
+    )
     [problem] = problems_of(tmp_path, text)
-    assert problem.startswith(f"small.md:{line_of(text, 'sections:')}: worksheet.sections: ") and "at most one session log" in problem
+    assert (
+        problem.startswith(f"small.md:{line_of(text, 'sections:')}: worksheet.sections: ")
+        and "at most one session log" in problem
+    )
 
 
 @pytest.mark.parametrize(
     ("change", "snippet", "message"),
     [
         (("        - id: free", "        - id: rate"), "- id: rate", "the id 'rate' is used twice here; give each its own"),
-        (("[[1, low], [5, high]]", "[[0, low], [5, high]]"), "[0, low]", "the anchor 0 is outside the scale (1 to 5); use a point on it"),
-        (("{worksheet-section: log}", "{worksheet-section: logs}"), "{worksheet-section: logs}",
-         "'{worksheet-section: logs}' names no section; the sections are ticks, questions, log"),
-        (("{worksheet-section: log}", "{worksheet-section: ticks}"), "{worksheet-section: ticks}",
-         "'{worksheet-section: ticks}' places that section a second time; place each once"),
-        (("Some text.", "Some text.\n\n{worksheet-tools}"), "{worksheet-tools}", "'{worksheet-tools}' is not a marker a worksheet places"),
+        (
+            ("[[1, low], [5, high]]", "[[0, low], [5, high]]"),
+            "[0, low]",
+            "the anchor 0 is outside the scale (1 to 5); use a point on it",
+        ),
+        (
+            ("{worksheet-section: log}", "{worksheet-section: logs}"),
+            "{worksheet-section: logs}",
+            "'{worksheet-section: logs}' names no section; the sections are ticks, questions, log",
+        ),
+        (
+            ("{worksheet-section: log}", "{worksheet-section: ticks}"),
+            "{worksheet-section: ticks}",
+            "'{worksheet-section: ticks}' places that section a second time; place each once",
+        ),
+        (
+            ("Some text.", "Some text.\n\n{worksheet-tools}"),
+            "{worksheet-tools}",
+            "'{worksheet-tools}' is not a marker a worksheet places",
+        ),
         (("Some text.", "Some text.\n\n{worksheet-section}"), "{worksheet-section}", "'{worksheet-section}' names no section"),
     ],
 )
@@ -159,7 +228,9 @@ def test_files_that_are_no_worksheet_are_named(tmp_path):
         "My Worksheet.md:1: the file's name is the worksheet's id and address; use lower-case words joined by '-', "
         "at most 60 characters (such as my-worksheet.md)"
     ]
-    assert problems_of(tmp_path, "# Just Markdown\n") == ["small.md:1: a worksheet starts with its front matter between two '---' lines"]
+    assert problems_of(tmp_path, "# Just Markdown\n") == [
+        "small.md:1: a worksheet starts with its front matter between two '---' lines"
+    ]
     broken = GOOD.replace("title: Ticks", "title: [Ticks")
     [problem] = problems_of(tmp_path, broken)
     assert problem.startswith("small.md:") and "the front matter is not valid YAML" in problem
@@ -191,7 +262,11 @@ def test_a_mistake_stops_the_real_build_with_its_message(tmp_path):
     (tmp_path / "broken.md").write_text(GOOD.replace("      kind: checklist", "      kind: checkbox"))
     env = dict(os.environ, **{worksheet_content.ALSO_SETTING: str(tmp_path)})
     ran = subprocess.run(
-        [sys.executable, "-m", "site_tools.build", "--site-dir", str(tmp_path / "site")], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "site_tools.build", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert ran.returncode != 0
     broken = os.path.relpath(tmp_path / "broken.md", ROOT)
@@ -219,3 +294,25 @@ def test_the_limits_are_declared_once_and_handed_to_the_browser(built_site):
     schema = json.dumps(worksheet_schema.SCHEMA)
     for name in ("sections", "entries_per_section", "list_lines", "log_columns", "log_series", "label_length"):
         assert f": {worksheet_schema.LIMITS[name]}" in schema, name
+
+
+def test_the_authoring_guide_states_the_schemas_limits():
+    """The README's guide says the limits in words; it must say the schema's."""
+    readme = (ROOT / "README.md").read_text()
+    limits = readme.split("- **Limits**, declared once", 1)[1].split("- **Preview.**", 1)[0]
+    said = " ".join(limits.split())
+    expected = worksheet_schema.LIMITS
+    for phrase in (
+        f"up to {expected['sections']} sections",
+        f"{expected['entries_per_section']} items or prompts in a section",
+        f"{expected['fields']} answer fields in all",
+        f"{expected['list_lines']} lines in a list",
+        f"{expected['log_columns']} log columns with {expected['log_series']} series",
+        f"a title {expected['title_length']} characters",
+        f"a label {expected['label_length']}",
+        f"a hint or explanation {expected['hint_length']}",
+        f"an intro {expected['intro_length']:,}",
+        f"an id {expected['id_length']}",
+    ):
+        assert phrase in said, phrase
+    assert expected["hint_length"] == expected["explanation_length"] and expected["id_length"] == expected["worksheet_id_length"]

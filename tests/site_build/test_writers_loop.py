@@ -47,8 +47,10 @@ def test_the_worksheet_works_under_mkdocs_serve_and_a_changed_prompt_shows(page,
     page.get_by_label("What does trust mean to you?", exact=True).fill("served")
     expect(page.locator("#ws-status")).to_contain_text("Saved")
 
-    content = folder / "py_client" / "content.py"
-    content.write_text(content.read_text().replace('"What does trust mean to you?"', '"What does trust mean to you, today?"'))
+    content = folder / "docs" / "worksheets" / "building-trust-and-safety.md"
+    content.write_text(
+        content.read_text().replace("label: What does trust mean to you?", "label: What does trust mean to you, today?")
+    )
     changed = page.get_by_label("What does trust mean to you, today?", exact=True)
 
     def rebuilt() -> bool:

@@ -20,13 +20,20 @@ class AskPage:
         self.page.goto(self.url)
         expect(self.page.get_by_role("button", name="Make a request link")).to_be_enabled()
 
-    def make_request(self, label: str = "", session_date: str = "", private_name: str = "") -> tuple[str, str]:
+    def make_request(
+        self, label: str = "", session_date: str = "", private_name: str = "", worksheet: str = ""
+    ) -> tuple[str, str]:
         """Open the page and make a request link through its form; returns the link and the key fingerprint it shows."""
         self.open()
-        return self.request_from_this_page(label, session_date, private_name)
+        return self.request_from_this_page(label, session_date, private_name, worksheet)
 
-    def request_from_this_page(self, label: str = "", session_date: str = "", private_name: str = "") -> tuple[str, str]:
-        """Make a request link on the page as it is (a locked inbox opens only within one visit)."""
+    def request_from_this_page(
+        self, label: str = "", session_date: str = "", private_name: str = "", worksheet: str = ""
+    ) -> tuple[str, str]:
+        """Make a request link on the page as it is (a locked inbox opens only within one visit); ``worksheet``
+        is the title of the worksheet to ask for (the first, unless given)."""
+        if worksheet:
+            self.page.get_by_role("group", name="The worksheet to ask for").get_by_label(worksheet).check()
         if label:
             self.page.get_by_label("A note the person will see (optional)").fill(label)
         if private_name:
@@ -35,7 +42,7 @@ class AskPage:
             self.page.get_by_label("Date of your next session (optional)").fill(session_date)
         self.page.get_by_role("button", name="Make a request link").click()
         link = self.page.get_by_label("Link to send to the person")
-        expect(link).to_have_value(re.compile(r"/worksheets/building-trust-and-safety/#r="))
+        expect(link).to_have_value(re.compile(r"/worksheets/[a-z0-9-]+/#r="))
         about = self.page.locator("#ws-ask-link-about").inner_text()
         return link.input_value(), about.rsplit("Key fingerprint: ", 1)[1].rstrip(".")
 

@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 
 from py_client import answers
 from py_client.exports import as_text
-from tests.support.worksheets import TRUST_ID, trust
 from tests.support.browser import eventually, run_axe
 from tests.support.worksheet_page import PYTHON_TIMEOUT, open_worksheet, stored
+from tests.support.worksheets import TRUST_ID, trust
 
 pytestmark = pytest.mark.browser
 
@@ -109,7 +109,10 @@ def test_hand_edited_storage_is_reported_and_kept(watched_page, live_server):
         "answers": {"exercise.helpfulness": "eleven", "reflections.feedback": "Kind and direct"},
         "sessions": [{"id": "s1", "date": "2026-13-40", "topic": "x", "trust": 3, "safety": 99, "therapist_role": None}],
     }
-    page.evaluate("doc => localStorage.setItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers', JSON.stringify(doc))", edited)
+    page.evaluate(
+        "doc => localStorage.setItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers', JSON.stringify(doc))",
+        edited,
+    )
     page.reload()
     page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
     problems = page.locator("#ws-problems")

@@ -113,7 +113,9 @@ def test_locked_answers_are_in_no_storage_and_come_back_only_with_the_right_pass
 
 def test_it_locks_again_after_the_chosen_idle_time_and_on_lock_now(page, live_server):
     open_worksheet(page, live_server.url)
-    page.evaluate("localStorage.setItem('trust-safety-worksheet/worksheets/building-trust-and-safety/lock-after-seconds', '2')")  # 1 minute at least in the menu
+    page.evaluate(
+        "localStorage.setItem('trust-safety-worksheet/worksheets/building-trust-and-safety/lock-after-seconds', '2')"
+    )  # 1 minute at least in the menu
     page.reload()
     page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
     type_words(page, "idle pebble", "slow tide")
@@ -154,7 +156,9 @@ def test_remove_passcode_and_forgotten_passcode(page, live_server):
     page.get_by_role("button", name="Remove passcode").click()
     page.get_by_role("button", name="Remove passcode").last.click()  # the confirmation's button
     expect(page.get_by_role("button", name="Lock with a passcode")).to_be_visible(timeout=20_000)
-    assert "lighthouse" in page.evaluate("localStorage.getItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers')")
+    assert "lighthouse" in page.evaluate(
+        "localStorage.getItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers')"
+    )
     set_passcode(page)
     page.reload()
     expect_locked(page)
@@ -244,7 +248,9 @@ def test_an_old_format_under_the_lock_is_migrated_and_kept_aside_inside_the_lock
 
 def test_a_damaged_locked_record_is_reported_and_kept(page, live_server):
     open_worksheet(page, live_server.url, wait_for_python=False)
-    page.evaluate("localStorage.setItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers-locked', '{\"format\": \"not ours\"')")
+    page.evaluate(
+        "localStorage.setItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers-locked', '{\"format\": \"not ours\"')"
+    )
     page.reload()
     expect_locked(page)
     unlock(page)
@@ -272,7 +278,10 @@ def test_a_passcode_found_within_a_core_day_is_refused_with_what_would_do(page, 
         page.get_by_role("button", name="Lock", exact=True).click()
         expect(message).to_contain_text(says, timeout=20_000)
         expect(message).to_contain_text("two or three words you will remember")
-        assert page.evaluate("localStorage.getItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers-locked')") is None, weak
+        assert (
+            page.evaluate("localStorage.getItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers-locked')")
+            is None
+        ), weak
     passcode_field(page).fill(PASSCODE)
     page.get_by_label("Repeat passcode").fill(PASSCODE)
     page.get_by_role("button", name="Lock", exact=True).click()
@@ -332,8 +341,14 @@ def test_the_lock_covers_everything_the_person_made_not_only_their_words(page, l
     with page.expect_download():
         page.get_by_role("button", name="Download a backup (JSON)").click()
     made = {key for key in page.evaluate("Object.keys(localStorage)")}
-    assert {"trust-safety-worksheet/worksheets/building-trust-and-safety/shares", "trust-safety-worksheet/worksheets/building-trust-and-safety/last-backup", "trust-safety-worksheet/worksheets/building-trust-and-safety/log-view"} <= made
-    manage_token = json.loads(page.evaluate("localStorage.getItem('trust-safety-worksheet/worksheets/building-trust-and-safety/shares')"))[0]["manage_token"]
+    assert {
+        "trust-safety-worksheet/worksheets/building-trust-and-safety/shares",
+        "trust-safety-worksheet/worksheets/building-trust-and-safety/last-backup",
+        "trust-safety-worksheet/worksheets/building-trust-and-safety/log-view",
+    } <= made
+    manage_token = json.loads(
+        page.evaluate("localStorage.getItem('trust-safety-worksheet/worksheets/building-trust-and-safety/shares')")
+    )[0]["manage_token"]
     set_passcode(page)
     page.get_by_label("Lock again after").select_option(label="30 minutes")
     page.get_by_role("button", name="Lock now").click()
@@ -341,7 +356,9 @@ def test_the_lock_covers_everything_the_person_made_not_only_their_words(page, l
 
     kept = page.evaluate("Object.keys(localStorage)")
     # Material's colour-scheme choice (its own key) says nothing of what was done here.
-    assert [key for key in kept if not key.endswith("/.__palette")] == ["trust-safety-worksheet/worksheets/building-trust-and-safety/answers-locked"], kept
+    assert [key for key in kept if not key.endswith("/.__palette")] == [
+        "trust-safety-worksheet/worksheets/building-trust-and-safety/answers-locked"
+    ], kept
     stored = page.evaluate(EVERYTHING_STORED)
     for secret in (share_id, manage_token, "harbour", "quokka", "last-backup", "table"):
         assert secret not in stored, secret

@@ -167,9 +167,7 @@ def test_out_of_range_ratings_are_rejected_with_a_specific_message(doc, name, ba
 
 
 def test_ratings_typed_as_text_become_numbers_and_empty_answers_are_dropped():
-    doc = normalise(
-        document({"exercise.helpfulness": "7", "reflections.trust-meaning": "", "signs.minimal-engagement": False})
-    )
+    doc = normalise(document({"exercise.helpfulness": "7", "reflections.trust-meaning": "", "signs.minimal-engagement": False}))
     assert doc["answers"] == {"exercise.helpfulness": 7}
 
 
@@ -244,7 +242,15 @@ def test_summary_reports_counts_dates_averages_and_trends():
     summary = summarise(doc)
     assert summary["sessions"] == 4
     assert (summary["first_date"], summary["latest_date"]) == ("2026-01-05", "2026-01-19")
-    assert summary["ratings"]["trust"] == {"count": 3, "average": 5.3, "first": 3, "latest": 8, "lowest": 3, "highest": 8, "trend": "rising"}
+    assert summary["ratings"]["trust"] == {
+        "count": 3,
+        "average": 5.3,
+        "first": 3,
+        "latest": 8,
+        "lowest": 3,
+        "highest": 8,
+        "trend": "rising",
+    }
     assert summary["ratings"]["safety"]["trend"] == "falling" and summary["ratings"]["safety"]["average"] == 7.7
     assert "4 sessions logged, from 5 January 2026 to 19 January 2026" in describe(summary)
 
@@ -457,9 +463,18 @@ def test_every_operation_serves_any_worksheet_of_the_catalogue():
 def test_a_worksheet_without_a_log_has_no_sessions_chart_or_csv(monkeypatch):
     from py_client.content import worksheet_from_data
 
-    plain = worksheet_from_data("plain", "Plain", {"sections": [{"id": "q", "title": "Q", "kind": "prompts", "prompts": [{"id": "a", "label": "A?"}]}]})
+    plain = worksheet_from_data(
+        "plain", "Plain", {"sections": [{"id": "q", "title": "Q", "kind": "prompts", "prompts": [{"id": "a", "label": "A?"}]}]}
+    )
     monkeypatch.setattr(content, "catalogue", lambda: {"plain": plain})
-    doc = {"format": answers.FORMAT, "version": answers.VERSION, "worksheet": "plain", "saved_at": None, "answers": {"q.a": "Yes"}, "sessions": []}
+    doc = {
+        "format": answers.FORMAT,
+        "version": answers.VERSION,
+        "worksheet": "plain",
+        "saved_at": None,
+        "answers": {"q.a": "Yes"},
+        "sessions": [],
+    }
     view = call("view", {"document": doc})["ok"]
     assert view["chart"] is None and view["summary"]["ratings"] == {}
     assert call("exports", {"document": doc, "utc_offset_minutes": 0})["ok"]["csv"] is None
@@ -469,14 +484,21 @@ def test_a_worksheet_without_a_log_has_no_sessions_chart_or_csv(monkeypatch):
 
 
 def test_a_snapshot_names_its_worksheet_and_one_shared_before_there_were_several_still_opens():
-    snapshot = json.loads(call("snapshot", {"document": document({"exercise.surprise": "Yes"}), "sections": ["exercise"], "created_at": "2026-01-13T10:00:00Z"})["ok"]["snapshot"])
+    snapshot = json.loads(
+        call(
+            "snapshot",
+            {"document": document({"exercise.surprise": "Yes"}), "sections": ["exercise"], "created_at": "2026-01-13T10:00:00Z"},
+        )["ok"]["snapshot"]
+    )
     assert snapshot["worksheet"] == WORKSHEET.id and snapshot["version"] == 2
     version_1 = {**snapshot, "version": 1, "document": {**document({"exercise.surprise": "Yes"}, version=2)}}
     del version_1["worksheet"]
     opened = call("open_snapshot", {"text": json.dumps(version_1), "utc_offset_minutes": 0})["ok"]
     assert opened["worksheet"]["id"] == WORKSHEET.id and opened["sections"][0]["prompts"][0]["answer"] == "Yes"
     unknown = call("open_snapshot", {"text": json.dumps({**snapshot, "worksheet": "removed-one"}), "utc_offset_minutes": 0})
-    assert unknown["error"] == ["These answers are to a worksheet this site does not have ('removed-one'); it may have been removed."]
+    assert unknown["error"] == [
+        "These answers are to a worksheet this site does not have ('removed-one'); it may have been removed."
+    ]
 
 
 def test_a_kind_py_client_does_not_know_fails_at_once():

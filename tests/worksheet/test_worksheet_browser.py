@@ -10,11 +10,11 @@ import pytest
 from playwright.sync_api import expect
 
 from py_client import answers
-from tests.support.worksheets import trust
-
-WORKSHEET = trust()
+from tests.support import worksheets
 from tests.support.browser import RequestLog, eventually, run_axe
 from tests.support.worksheet_page import PYTHON_TIMEOUT, STORAGE_KEY, VERSION_1_DOCUMENT, fill_everything, open_worksheet, stored
+
+WORKSHEET = worksheets.trust()
 
 pytestmark = pytest.mark.browser
 
@@ -114,7 +114,10 @@ def test_corrupt_stored_data_is_kept_aside_and_reported(watched_page, live_serve
 def test_older_saved_data_is_migrated_and_shown(watched_page, live_server):
     page = watched_page
     open_worksheet(page, live_server.url, wait_for_python=False)
-    page.evaluate("doc => localStorage.setItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers', JSON.stringify(doc))", VERSION_1_DOCUMENT)
+    page.evaluate(
+        "doc => localStorage.setItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers', JSON.stringify(doc))",
+        VERSION_1_DOCUMENT,
+    )
     page.reload()
     page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
     assert page.locator('[name="reflections.feedback"]').input_value() == "Gently, at the end"
@@ -160,7 +163,10 @@ def test_a_write_from_a_tab_that_had_not_seen_this_tabs_change_does_not_lose_it(
     first.get_by_label("What does safety mean to you?").fill("Also the first tab")
     stale["answers"]["reflections.safety-conditions"] = "Written in the second tab"
     stale["answers"]["reflections.safety-meaning"] = "Changed later in the second tab"
-    second.evaluate("doc => localStorage.setItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers', JSON.stringify(doc))", stale)
+    second.evaluate(
+        "doc => localStorage.setItem('trust-safety-worksheet/worksheets/building-trust-and-safety/answers', JSON.stringify(doc))",
+        stale,
+    )
 
     def merged() -> bool:
         answers = stored(second)["answers"]
@@ -341,7 +347,7 @@ def test_installable_manifest(page, live_server):
     href = page.locator("link[rel=manifest]").get_attribute("href")
     manifest = page.evaluate("async href => (await fetch(href)).json()", href)
     assert manifest["display"] == "standalone" and manifest["icons"]
-    assert manifest["start_url"] == "worksheets/building-trust-and-safety/"
+    assert manifest["start_url"] == "worksheets/"  # the list of worksheets
 
 
 def test_markup_the_module_needs_is_missing_fails_loudly_by_name(page, live_server):

@@ -11,13 +11,14 @@
 // time). Plain, each has a key of its own; under a passcode they are sealed with the answers, so that while
 // locked the storage says only that a lock exists.
 import * as passcode from "../core/passcode.mjs";
-import { ANSWERS_FORMAT, ANSWERS_VERSION, LEGACY_WORKSHEET, WORKSHEET_ID_PATTERN } from "../core/facts.mjs";
+import { ANSWERS_FORMAT, ANSWERS_VERSION, LEGACY_WORKSHEET, WORKSHEET_ID_PATTERN, WORKSHEETS_FOLDER } from "../core/facts.mjs";
 
 export const FORMAT = ANSWERS_FORMAT;
 export const VERSION = ANSWERS_VERSION;
-// Every key this site uses in localStorage starts with the format's name; a worksheet's keys, with its id.
+// Every key this site uses in localStorage starts with the format's name; a worksheet's keys go on as its
+// page's address does.
 const PREFIX = `${FORMAT}/`;
-const WORKSHEETS_PREFIX = `${PREFIX}worksheets/`;
+const WORKSHEETS_PREFIX = `${PREFIX}${WORKSHEETS_FOLDER}/`;
 // Each key's name after its worksheet's prefix.
 const KEY_NAMES = {
   answers: "answers",

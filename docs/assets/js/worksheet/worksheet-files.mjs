@@ -70,7 +70,7 @@ export class WorksheetFiles {
       this.voice.showNotice("This file is too large to be a worksheet backup. Nothing was changed.");
       return;
     }
-    const outcome = await python().call("import", { text: await file.text() });
+    const outcome = await python().call("import", { text: await file.text(), worksheet: store.worksheetId });
     if (store.isShut()) return; // locked meanwhile: nothing is restored into a locked worksheet
     if (outcome.error) {
       this.voice.showNotice(`“${file.name}” could not be restored. Nothing was changed.`, outcome.error);
@@ -85,7 +85,7 @@ export class WorksheetFiles {
   }
 
   async deleteEverything() {
-    if (!(await this.voice.confirm("Delete everything on this device?", "All your answers, your session log and any kept-aside data will be removed from this browser. Download a backup first if you may want them later. This cannot be undone.", "Delete everything"))) return;
+    if (!(await this.voice.confirm("Delete everything on this device?", "All your answers to every worksheet on this site, their session logs and any kept-aside data will be removed from this browser. Download a backup first if you may want them later. This cannot be undone.", "Delete everything"))) return;
     store.deleteEverything();
     this.erased();
     this.voice.setStatus("saved", "Everything was deleted from this device.", "Deleted ✓");
