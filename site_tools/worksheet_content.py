@@ -47,6 +47,14 @@ class ContentError(ValueError):
         self.problems = problems
 
 
+class _Refused(Exception):
+    """What the front matter's YAML says in a way the build does not take, at a line (from 0)."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
 @dataclass(frozen=True)
 class WorksheetFile:
     """A checked content file: its worksheet, its front matter as data, and its body's Markdown."""
@@ -59,18 +67,26 @@ class WorksheetFile:
     body_line: int  # the file's line the body starts on
 
 
-def _located(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> object:
-    """The data of a YAML node, noting in ``lines`` the line (from 0) where each path's entry is written."""
+def _located(node: yaml.Node, path: tuple, lines: dict[tuple, int], seen: set[int]) -> object:
+    """The data of a YAML node, noting in ``lines`` the line (from 0) where each path's entry is written.
+    YAML's aliases (``*name``) are refused: a few lines of them can stand for more data than a build can hold,
+    and a worksheet says each thing once anyway. So is a key given twice, which YAML would silently drop."""
+    if id(node) in seen:
+        # The node is the anchor's: where the alias stands is known only as the entry that holds it.
+        raise _Refused(_line_of(path, lines), f"{_where(path)} repeats another part with a YAML alias; write it out")
+    seen.add(id(node))
     lines.setdefault(path, node.start_mark.line)
     if isinstance(node, yaml.MappingNode):
         data = {}
         for key_node, value_node in node.value:
             key = yaml.safe_load(yaml.serialize(key_node))
+            if key in data:
+                raise _Refused(key_node.start_mark.line, f"{_where((*path, key))} is given twice; keep one")
             lines[(*path, key)] = key_node.start_mark.line
-            data[key] = _located(value_node, (*path, key), lines)
+            data[key] = _located(value_node, (*path, key), lines, seen)
         return data
     if isinstance(node, yaml.SequenceNode):
-        return [_located(item, (*path, index), lines) for index, item in enumerate(node.value)]
+        return [_located(item, (*path, index), lines, seen) for index, item in enumerate(node.value)]
     return yaml.safe_load(yaml.serialize(node))
 
 
@@ -238,7 +254,10 @@ def read(path: Path) -> WorksheetFile:
         line = mark.line + 2 if mark else 1
         raise ContentError([f"{name}:{line}: the front matter is not valid YAML: {getattr(error, 'problem', error)}"]) from None
     lines: dict[tuple, int] = {}
-    data = _located(node, (), lines) if node is not None else None
+    try:
+        data = _located(node, (), lines, set()) if node is not None else None
+    except _Refused as refused:
+        raise ContentError([f"{name}:{refused.line + 2}: {refused.message}"]) from None
     offset = 2  # the front matter starts on the file's second line, and YAML counts from 0
     problems = _schema_problems(data, lines, name, offset)
     body_line = text[: front.end()].count("\n") + 1

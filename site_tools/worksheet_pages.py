@@ -34,6 +34,14 @@ Read [If someone else uses this device]({privacy}#if-someone-else-uses-this-devi
 
 </div>"""
 SHARE_HEADING = "## Share with my therapist"
+# What Python-Markdown (with attr_list) would read as markup in a title or a description written into a page:
+# escaped, so "Trust {#x}" or "[Draft]" shows as written. Its "&" and "<" are written as entities.
+MARKDOWN_MARKUP = str.maketrans({**{mark: "\\" + mark for mark in "\\`*_{}[]()#+-.!"}, "&": "&amp;", "<": "&lt;"})
+
+
+def literal(text: str) -> str:
+    """``text`` as Markdown that shows it as written."""
+    return " ".join(text.split()).translate(MARKDOWN_MARKUP)
 
 
 def catalogue() -> dict[str, worksheet_content.WorksheetFile]:
@@ -78,7 +86,7 @@ def compose(file: worksheet_content.WorksheetFile, markdown: str, src_uri: str) 
         markers = [index for index, line in enumerate(lines) if line.strip().startswith("{worksheet-section:")]
     before = ["{worksheet-status}", "", "{worksheet-lock}", ""]
     lines[markers[0] : markers[0]] = before
-    head = [f"# {file.worksheet.title}", "", SAFETY_NOTE.format(privacy=privacy), ""]
+    head = [f"# {literal(file.worksheet.title)}", "", SAFETY_NOTE.format(privacy=privacy), ""]
     tail = ["", "{worksheet-tools}", "", SHARE_HEADING, "", "{worksheet-share}", ""]
     return "\n".join(head + lines + tail)
 
@@ -88,8 +96,7 @@ def list_markdown(src_uri: str) -> str:
     cards = []
     for worksheet_id, file in catalogue().items():
         link = posixpath.relpath(f"{PAGES_FOLDER}/{worksheet_id}.md", posixpath.dirname(src_uri))
-        description = " ".join(file.description.split())
-        cards.append(f"-   **[{file.worksheet.title}]({link})**\n\n    ---\n\n    {description}\n")
+        cards.append(f"-   **[{literal(file.worksheet.title)}]({link})**\n\n    ---\n\n    {literal(file.description)}\n")
     return '<div class="grid cards" markdown>\n\n' + "\n".join(cards) + "\n</div>"
 
 

@@ -316,3 +316,28 @@ def test_the_authoring_guide_states_the_schemas_limits():
     ):
         assert phrase in said, phrase
     assert expected["hint_length"] == expected["explanation_length"] and expected["id_length"] == expected["worksheet_id_length"]
+
+
+def test_yaml_aliases_and_keys_given_twice_are_refused(tmp_path):
+    aliased = GOOD.replace("        - id: one\n", "        - &first\n          id: one\n").replace(
+        "    - id: questions\n",
+        "    - id: copied\n      title: Copied\n      kind: checklist\n      intro: Again.\n      items: [*first]\n    - id: questions\n",
+    )
+    [problem] = problems_of(tmp_path, aliased)
+    assert problem.startswith(
+        f"small.md:{line_of(aliased, 'items: [*first]')}: worksheet.sections[1].items[0] repeats another part"
+    )
+    twice = GOOD.replace("      title: Ticks\n", "      title: Ticks\n      title: Ticks again\n")
+    assert problems_of(tmp_path, twice) == [
+        f"small.md:{line_of(twice, 'Ticks again')}: worksheet.sections[0].title is given twice; keep one"
+    ]
+
+
+def test_a_title_or_description_with_markup_shows_as_written():
+    import markdown
+
+    from site_tools.worksheet_pages import literal
+
+    written = "Trust {#x} [Draft](y) *a* <b>bold</b> & `c` #1 - 2. !"
+    html = markdown.markdown(literal(written), extensions=["attr_list"])
+    assert html == "<p>Trust {#x} [Draft](y) *a* &lt;b&gt;bold&lt;/b&gt; &amp; `c` #1 - 2. !</p>"
