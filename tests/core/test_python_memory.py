@@ -137,7 +137,7 @@ def test_the_kept_memory_holds_no_word_the_person_typed(browser, live_server, lo
     if locked:
         unlock(page)
     expect(page.get_by_label("What does trust mean to you?", exact=True)).to_have_value(words[0], timeout=PYTHON_TIMEOUT)
-    expect(page.locator("#ws-chart svg")).to_be_visible()  # Python has had the answers
+    expect(page.locator("#ws-chart svg")).to_be_visible(timeout=PYTHON_TIMEOUT)  # Python has had the answers
     assert memory_state(page) == "kept"
     # In py_client's code, imported before the memory is kept: the search finds what is there.
     control = "it is not valid JSON"

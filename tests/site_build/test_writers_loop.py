@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from site_tools.build import BUILD_INPUTS
+from site_tools.worksheet_content import ALSO_SETTING
 from tests.support.browser import eventually
 from tests.support.servers import ROOT, free_port, wait_until_serving
 from tests.support.worksheet_page import PYTHON_TIMEOUT
@@ -31,7 +33,9 @@ def served_copy(tmp_path):
     (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
     port = free_port()
     command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The site's own worksheets only: the tests' fixture folder is not in the copy.
+    env = {name: value for name, value in os.environ.items() if name != ALSO_SETTING}
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_serving(f"http://127.0.0.1:{port}/", process)
         yield tmp_path, f"http://127.0.0.1:{port}"

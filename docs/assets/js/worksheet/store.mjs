@@ -37,7 +37,7 @@ export let KEYS = /** @type {Record<keyof KEY_NAMES, string>} */ ({});
 /** The id of the worksheet whose answers this store holds. */
 export let worksheetId = "";
 
-/** Hold the answers of worksheet `id` (the page's): one page, one worksheet. Answers saved before worksheets
+/** Hold the answers of worksheet `id` (the page's): one page, one worksheet. Answers saved before each worksheet
  *  had keys of their own are the first worksheet's, and move under its keys here, losing nothing. */
 export function open(id) {
   if (!new RegExp(WORKSHEET_ID_PATTERN).test(id)) throw new Error(`store: ${JSON.stringify(id)} is no worksheet id`);
