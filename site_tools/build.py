@@ -195,7 +195,12 @@ def under_pyodide(tool: str, folder: Path, *arguments: Path, doing: str) -> str:
     command = ["node", str(STDLIB_TOOLS / tool), str(folder), str(pyodide_pin.LOCK_FILE), *map(str, arguments)]
     ran = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     if ran.returncode != 0:
-        raise BuildError(f"{doing} under Pyodide failed:\n{ran.stderr[-2000:]}")
+        # Node prints the line of Pyodide's (minified) code that threw before the error itself: show Python's
+        # traceback where there is one.
+        traceback = ran.stderr.rfind("Traceback (most recent call last)")
+        raise BuildError(
+            f"{doing} under Pyodide failed:\n{ran.stderr[traceback:][:3000] if traceback >= 0 else ran.stderr[-2000:]}"
+        )
     return ran.stdout.strip().splitlines()[-1]
 
 

@@ -13,6 +13,7 @@ from site_tools.compress import compress_site
 from tests.support.browser import eventually
 from tests.support.servers import ServerProcess
 from tests.support.worksheet_page import PYTHON_TIMEOUT, open_worksheet, stored
+from tests.support import worksheets
 from tests.support.worksheets import TRUST_ID as WORKSHEET_ID
 
 pytestmark = pytest.mark.browser
@@ -133,6 +134,11 @@ def test_an_old_runtime_is_cleared_away_and_the_current_one_kept(browser, own_si
     context.set_offline(True)
     page.reload()
     page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)  # offline, from the kept runtime
+    # Any worksheet, first opened offline: its page and the same runtime were kept.
+    page.goto(f"{server.url}{worksheets.page_path(worksheets.FIXTURE)}")
+    page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
+    page.get_by_label("A free-text question of the fixture?", exact=True).fill("Written offline")
+    expect(page.locator("#ws-status")).to_contain_text("Saved")
     context.close()
 
 

@@ -129,5 +129,7 @@ test("one store holds one worksheet, named by a valid id", async () => {
   assert.throws(() => tab.open("another-worksheet"), /already holds a-worksheet/);
   const fresh = await import(siteModule("worksheet/store.mjs", "bad-id"));
   assert.throws(() => fresh.open("../answers"), /no worksheet id/);
+  const { WORKSHEET_LIMITS } = await import(siteModule("core/facts.mjs"));
+  assert.throws(() => fresh.open("a".repeat(WORKSHEET_LIMITS.worksheet_id_length + 1)), /no worksheet id/);
   assert.equal(tab.emptyDocument().worksheet, "a-worksheet");
 });

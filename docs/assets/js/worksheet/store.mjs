@@ -11,7 +11,7 @@
 // time). Plain, each has a key of its own; under a passcode they are sealed with the answers, so that while
 // locked the storage says only that a lock exists.
 import * as passcode from "../core/passcode.mjs";
-import { ANSWERS_FORMAT, ANSWERS_VERSION, LEGACY_WORKSHEET, WORKSHEET_ID_PATTERN, WORKSHEETS_FOLDER } from "../core/facts.mjs";
+import { ANSWERS_FORMAT, ANSWERS_VERSION, LEGACY_WORKSHEET, WORKSHEET_ID_PATTERN, WORKSHEET_LIMITS, WORKSHEETS_FOLDER } from "../core/facts.mjs";
 
 export const FORMAT = ANSWERS_FORMAT;
 export const VERSION = ANSWERS_VERSION;
@@ -40,7 +40,9 @@ export let worksheetId = "";
 /** Hold the answers of worksheet `id` (the page's): one page, one worksheet. Answers saved before each worksheet
  *  had keys of their own are the first worksheet's, and move under its keys here, losing nothing. */
 export function open(id) {
-  if (!new RegExp(WORKSHEET_ID_PATTERN).test(id)) throw new Error(`store: ${JSON.stringify(id)} is no worksheet id`);
+  if (!new RegExp(WORKSHEET_ID_PATTERN).test(id) || id.length > WORKSHEET_LIMITS.worksheet_id_length) {
+    throw new Error(`store: ${JSON.stringify(id)} is no worksheet id`);
+  }
   if (worksheetId === id) return;
   if (worksheetId) throw new Error(`store: already holds ${worksheetId}`);
   worksheetId = id;
