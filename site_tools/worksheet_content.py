@@ -34,7 +34,8 @@ LIST_PAGE = "index.md"
 # A folder of more worksheets for this build only (the tests' fixture): see the docstring.
 ALSO_SETTING = "WORKSHEETS_ALSO"
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*\n", re.DOTALL)
-# A paragraph that is a marker (worksheet_markdown.MARKER is the same shape): only sections are placed by hand.
+# Any paragraph that looks like a marker is one (worksheet_markdown reads them too): a misspelt marker stops
+# the build rather than showing as text. In a content file, only sections are placed by hand.
 MARKER = re.compile(r"^\{worksheet-(?P<name>[^}:]*)(?:: *(?P<argument>[^}]*))?\}$")
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
@@ -57,14 +58,12 @@ class _Refused(Exception):
 
 @dataclass(frozen=True)
 class WorksheetFile:
-    """A checked content file: its worksheet, its front matter as data, and its body's Markdown."""
+    """A checked content file: its worksheet, and its front matter as data."""
 
     path: Path
     worksheet: Worksheet
     description: str
     data: dict
-    body: str
-    body_line: int  # the file's line the body starts on
 
 
 def _located(node: yaml.Node, path: tuple, lines: dict[tuple, int], seen: set[int]) -> object:
@@ -268,7 +267,7 @@ def read(path: Path) -> WorksheetFile:
     if problems:
         raise ContentError(problems)
     worksheet = worksheet_from_data(stem, data["title"], data["worksheet"])
-    return WorksheetFile(path, worksheet, data["description"], data, body, body_line)
+    return WorksheetFile(path, worksheet, data["description"], data)
 
 
 def folders() -> list[Path]:

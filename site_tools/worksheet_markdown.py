@@ -29,15 +29,13 @@ from py_client.section_kinds import SECTION_KINDS
 from py_client.sharing import MAX_NOTE
 from site_tools import worksheet_content
 from site_tools.features import FEATURES
+from site_tools.worksheet_content import MARKER
 from sync_server.store.base import ANSWER_KEPT_SECONDS
 
 # The templates, one folder per feature that has any (site_tools/features.py); a name is found in any of
 # them, so each name may stand in one folder only (template_environment checks).
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 BETWEEN_TAGS = re.compile(r">\n+<")
-
-# Any paragraph that looks like a marker is one: a misspelt marker stops the build rather than showing as text.
-MARKER = re.compile(r"^\{worksheet-(?P<name>[^}:]*)(?:: *(?P<argument>[^}]*))?\}$")
 
 
 class WorksheetMarkupError(ValueError):

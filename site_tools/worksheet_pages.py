@@ -18,7 +18,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 from site_tools import worksheet_content
-from site_tools.worksheet_content import LIST_PAGE, PAGES_FOLDER, ContentError
+from site_tools.worksheet_content import LIST_PAGE, MARKER, PAGES_FOLDER, ContentError
 
 EXTENSION = "site_tools.worksheet_markdown"
 # Every worksheet page runs these (page_modules.py preloads their graphs).
@@ -80,10 +80,15 @@ def compose(file: worksheet_content.WorksheetFile, markdown: str, src_uri: str) 
     """The page around the content file's body: see the module's docstring."""
     privacy = posixpath.relpath("privacy.md", posixpath.dirname(src_uri))
     lines = markdown.splitlines()
-    markers = [index for index, line in enumerate(lines) if line.strip().startswith("{worksheet-section:")]
-    if not markers:  # no section placed: all follow the text
+
+    def placed() -> list[int]:
+        return [
+            index for index, line in enumerate(lines) if (marker := MARKER.match(line.strip())) and marker["name"] == "section"
+        ]
+
+    if not placed():  # no section placed: all follow the text
         lines += ["", *(f"{{worksheet-section: {section.id}}}\n" for section in file.worksheet.sections)]
-        markers = [index for index, line in enumerate(lines) if line.strip().startswith("{worksheet-section:")]
+    markers = placed()
     before = ["{worksheet-status}", "", "{worksheet-lock}", ""]
     lines[markers[0] : markers[0]] = before
     head = [f"# {literal(file.worksheet.title)}", "", SAFETY_NOTE.format(privacy=privacy), ""]

@@ -10,10 +10,10 @@ from playwright.sync_api import expect
 
 from site_tools import build
 from site_tools.compress import compress_site
+from tests.support import worksheets
 from tests.support.browser import eventually
 from tests.support.servers import ServerProcess
 from tests.support.worksheet_page import PYTHON_TIMEOUT, open_worksheet, stored
-from tests.support import worksheets
 from tests.support.worksheets import TRUST_ID as WORKSHEET_ID
 
 pytestmark = pytest.mark.browser

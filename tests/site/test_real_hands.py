@@ -18,7 +18,6 @@ from playwright.sync_api import expect
 
 from py_client import progress
 from tests.support import worksheets
-
 from tests.support.ask_page import AskPage
 from tests.support.browser import eventually
 from tests.support.servers import ServerProcess

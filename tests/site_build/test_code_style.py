@@ -51,3 +51,18 @@ def test_pytest_collects_every_test_file():
     collected = {line.split("::")[0] for line in result.stdout.splitlines() if "::" in line}
     on_disk = {path.relative_to(ROOT).as_posix() for path in (ROOT / "tests").rglob("test_*.py")}
     assert on_disk and on_disk == collected, result.stdout[-2000:] + result.stderr[-2000:]
+
+
+def test_git_ignores_no_source_file():
+    """A pattern meant for the build's output (`/site/`) must not hide a source file from the repository:
+    `site/` once matched `docs/assets/js/site/`, and a new module there was never committed."""
+    sources = ["docs", "py_client", "site_tools", "sync_server", "tests", "bench", "scripts", "overrides"]
+    ignored = subprocess.run(
+        ["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", *sources],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    expected = ("__pycache__/", ".pyc", "bench/results/", "bench/.venv-snappass/")
+    assert [name for name in ignored if name and not any(part in name for part in expected)] == []
