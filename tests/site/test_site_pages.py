@@ -34,6 +34,10 @@ PAGES = {
             "Celebrate progress.",
         ],
     ),
+    "worksheets/": (
+        "Worksheets",
+        ["Each worksheet saves your answers in this browser only", "Building Trust and Safety in Therapy"],
+    ),
     "privacy/": ("Privacy, in plain language", ["the key never reaches us", "The link works once"]),
 }
 PAGES[""][1][-1] = "encrypted on your device before they leave it"

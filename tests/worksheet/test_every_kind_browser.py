@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from py_client.answers import FORMAT
 from tests.support import worksheets
 from tests.support.ask_page import AskPage
-from tests.support.browser import separate_page
+from tests.support.browser import run_axe, separate_page
 from tests.support.therapist_page import TherapistPage
 from tests.support.worksheet_page import PYTHON_TIMEOUT, STORAGE_KEY, SharePanel, open_request_link, set_passcode, unlock
 
@@ -84,6 +84,7 @@ def test_the_fixture_is_listed_filled_kept_printed_exported_and_locked(person, l
     expect(chart.locator("title")).to_have_text("Energy, calm and focus over your days")
     expect(chart.locator("text.legend")).to_have_text(["Energy", "Calm", "Focus"])
     expect(page.locator("[data-ws-session-figures]").first).to_contain_text("Energy: 2, Calm: 5, Focus: 1")
+    assert run_axe(page) == []  # every kind's markup, filled, and a chart of three series
 
     page.reload()
     page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
@@ -148,3 +149,19 @@ def test_an_old_address_and_its_request_link_still_open_the_first_worksheet(pers
     person.wait_for_url(re.compile(r"/worksheets/building-trust-and-safety/#r=abc&k=def$"))
     person.go_back()
     person.wait_for_url(f"{live_server.url}/")
+
+
+def test_answers_sent_from_another_worksheets_page_say_so(person, therapist, live_server):
+    """A request link names its worksheet by its path, which anyone can edit: the therapist is told when the
+    answers are to another worksheet than the one asked for."""
+    ask = AskPage(therapist, live_server.url)
+    request_link, _ = ask.make_request(worksheet="Every Kind Fixture")
+    edited = request_link.replace(f"/worksheets/{FIXTURE.id}/", f"/worksheets/{worksheets.TRUST_ID}/")
+    open_request_link(person, edited)
+    person.get_by_label("What does trust mean to you?", exact=True).fill("Sent from the other page")
+    person.get_by_role("button", name="Send to your therapist").click()
+    expect(person.locator("#ws-share-message")).to_contain_text("Your answers were sent", timeout=PYTHON_TIMEOUT)
+    ask.open_first_answer()
+    expect(therapist.locator("#ws-ask-warning")).to_contain_text(
+        "These are answers to “Building Trust and Safety in Therapy”, not to the worksheet this request asked for (“Every Kind Fixture”)."
+    )

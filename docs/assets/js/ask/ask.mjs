@@ -414,8 +414,11 @@ class AskPage {
       await this.markSeen(record, answer);
       const receipt = await receiptCode(body.ciphertext);
       if (!unlocked()) return;
+      // The link names the worksheet it opens, and a person can open another one's page with it: say so.
+      const asked = record.worksheet ?? LEGACY_WORKSHEET;
+      const other = outcome.ok.worksheet.id === asked ? "" : ` These are answers to “${outcome.ok.worksheet.title}”, not to the worksheet this request asked for${record.worksheet_title ? ` (“${record.worksheet_title}”)` : ""}.`;
       showAnswers(this.root, "ws-ask", outcome.ok,
-        `Sent on ${formatDateTime(outcome.ok.created_at)}${record.private_name || record.label ? ` for “${record.private_name || record.label}”` : ""}. Receipt code ${receipt}: the person was shown a code when they sent their answers; if theirs is not ${receipt}, or they sent nothing, someone else with the link sent these. Opened in this browser only; nothing decrypted is kept here. The encrypted copy stays on the server until you delete it, or until ${formatDateTime(record.expires_at)}.`);
+        `Sent on ${formatDateTime(outcome.ok.created_at)}${record.private_name || record.label ? ` for “${record.private_name || record.label}”` : ""}.${other} Receipt code ${receipt}: the person was shown a code when they sent their answers; if theirs is not ${receipt}, or they sent nothing, someone else with the link sent these. Opened in this browser only; nothing decrypted is kept here. The encrypted copy stays on the server until you delete it, or until ${formatDateTime(record.expires_at)}.`);
       // The answers come below the inbox: bring their heading to the top, not just into view at the bottom.
       const title = $("#ws-ask-result-title", this.root);
       title.focus({ preventScroll: true });
