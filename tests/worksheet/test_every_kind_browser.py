@@ -16,7 +16,15 @@ from tests.support import worksheets
 from tests.support.ask_page import AskPage
 from tests.support.browser import run_axe, separate_page
 from tests.support.therapist_page import TherapistPage
-from tests.support.worksheet_page import PYTHON_TIMEOUT, STORAGE_KEY, SharePanel, open_request_link, set_passcode, unlock
+from tests.support.worksheet_page import (
+    PYTHON_TIMEOUT,
+    STORAGE_KEY,
+    SharePanel,
+    open_request_link,
+    open_worksheet,
+    set_passcode,
+    unlock,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -113,6 +121,10 @@ def test_the_fixture_is_listed_filled_kept_printed_exported_and_locked(person, l
     expect(page.get_by_label("A free-text question of the fixture?", exact=True)).to_have_value("")
     unlock(page)
     expect(page.get_by_label("A free-text question of the fixture?", exact=True)).to_have_value(FREE_TEXT, timeout=20_000)
+    # Each worksheet has its own lock, and another worksheet's page says this one's does not cover it.
+    open_worksheet(page, live_server.url)
+    expect(page.locator("#ws-lock-elsewhere")).to_be_visible()
+    expect(page.locator("#ws-lock-elsewhere")).to_contain_text("Each worksheet has its own lock")
 
 
 def test_the_fixture_is_shared_asked_for_and_opened(person, therapist, live_server):

@@ -77,6 +77,8 @@ export class LockPanel {
   /** The offer to lock, or, with a passcode set and open, its controls. */
   showOffer({ focus = false } = {}) {
     delete this.root.dataset.wsLocked;
+    // Each worksheet has its own lock: one locked elsewhere on this device does not cover this one's answers.
+    $("#ws-lock-elsewhere").hidden = store.lockedElsewhere().length === 0;
     this.parts(store.isUnlocked() ? "ws-lock-controls" : "ws-lock-offer");
     if (focus) $(store.isUnlocked() ? "#ws-lock-now" : "#ws-lock-open").focus();
   }

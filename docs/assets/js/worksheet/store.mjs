@@ -50,6 +50,12 @@ export function open(id) {
   if (id === LEGACY_WORKSHEET) moveLegacyKeys();
 }
 
+/** The other worksheets whose answers on this device are locked with a passcode (each has its own lock). */
+export function lockedElsewhere() {
+  const locked = new RegExp(`^${WORKSHEETS_PREFIX}([^/]+)/${KEY_NAMES.locked}$`);
+  return Object.keys(localStorage).map((key) => locked.exec(key)?.[1]).filter((id) => id && id !== worksheetId);
+}
+
 /** Hold the answers of the worksheet on this page (its status bar names it: worksheet/status.html). */
 export function openPageWorksheet() {
   const named = /** @type {HTMLElement | null} */ (document.querySelector("[data-ws-worksheet]"));
