@@ -113,7 +113,8 @@ test("answers saved before worksheets had keys of their own move under the first
   assert.equal(localStorage.getItem("trust-safety-worksheet/answers"), before["trust-safety-worksheet/answers"]);
   assert.notEqual(other.KEYS.answers, "trust-safety-worksheet/answers");
 
-  const tab = await storeTab("legacy", LEGACY_WORKSHEET);
+  const tab = await import(siteModule("worksheet/store.mjs", "legacy"));
+  assert.equal(tab.open(LEGACY_WORKSHEET), 0); // nothing was kept aside
   for (const [key, value] of Object.entries(before)) {
     assert.equal(localStorage.getItem(key), null, key);
     const moved = `trust-safety-worksheet/worksheets/${LEGACY_WORKSHEET}/${key.slice("trust-safety-worksheet/".length)}`;
@@ -121,6 +122,14 @@ test("answers saved before worksheets had keys of their own move under the first
   }
   assert.equal(localStorage.getItem(tab.KEYS.answers), before["trust-safety-worksheet/answers"]);
   assert.equal(localStorage.getItem("another-site/answers"), "theirs");
+
+  // A tab of the earlier version writes again after the move: its copy is kept aside, and the page told.
+  localStorage.setItem("trust-safety-worksheet/answers", "written after the move");
+  const later = await import(siteModule("worksheet/store.mjs", "legacy-later"));
+  assert.equal(later.open(LEGACY_WORKSHEET), 1);
+  assert.equal(localStorage.getItem(later.KEYS.answers), before["trust-safety-worksheet/answers"]);
+  const aside = Object.keys(localStorage).filter((key) => key.startsWith(later.KEYS.asideMarker)).sort();
+  assert.deepEqual(aside.map((key) => localStorage.getItem(key)), ["damaged", "written after the move"]);
 });
 
 test("one store holds one worksheet, named by a valid id", async () => {

@@ -1,6 +1,7 @@
 // @ts-check
-// The answers in localStorage, each worksheet's under keys of its own (`open` names the worksheet). Every change is written at once, as a small edit applied to the latest
-// stored copy, so two open tabs each add their own edits instead of overwriting each other's document.
+// The answers in localStorage, each worksheet's under keys of its own (`open` names the worksheet). Every
+// change is written at once, as a small edit applied to the latest stored copy, so two open tabs each add
+// their own edits instead of overwriting each other's document.
 // With a passcode set (passcode.mjs), the answers are stored only encrypted, under `KEYS.locked`: while
 // unlocked, each change is applied to the copy in memory and sealed into storage at once, synchronously, on
 // top of what another tab may have saved meanwhile: a change is stored before its event handler returns, as
@@ -38,16 +39,17 @@ export let KEYS = /** @type {Record<keyof KEY_NAMES, string>} */ ({});
 export let worksheetId = "";
 
 /** Hold the answers of worksheet `id` (the page's): one page, one worksheet. Answers saved before each worksheet
- *  had keys of their own are the first worksheet's, and move under its keys here, losing nothing. */
+ *  had keys of their own are the first worksheet's, and move under its keys here, losing nothing: returns
+ *  how many copies the move kept aside, for the page to report. */
 export function open(id) {
   if (!new RegExp(WORKSHEET_ID_PATTERN).test(id) || id.length > WORKSHEET_LIMITS.worksheet_id_length) {
     throw new Error(`store: ${JSON.stringify(id)} is no worksheet id`);
   }
-  if (worksheetId === id) return;
+  if (worksheetId === id) return 0;
   if (worksheetId) throw new Error(`store: already holds ${worksheetId}`);
   worksheetId = id;
   KEYS = /** @type {typeof KEYS} */ (Object.fromEntries(Object.entries(KEY_NAMES).map(([name, key]) => [name, `${WORKSHEETS_PREFIX}${id}/${key}`])));
-  if (id === LEGACY_WORKSHEET) moveLegacyKeys();
+  return id === LEGACY_WORKSHEET ? moveLegacyKeys() : 0;
 }
 
 /** The other worksheets whose answers on this device are locked with a passcode (each has its own lock). */
@@ -60,21 +62,25 @@ export function lockedElsewhere() {
 export function openPageWorksheet() {
   const named = /** @type {HTMLElement | null} */ (document.querySelector("[data-ws-worksheet]"));
   if (!named) throw new Error("store: this page names no worksheet ([data-ws-worksheet])");
-  open(/** @type {string} */ (named.dataset.wsWorksheet));
+  return open(/** @type {string} */ (named.dataset.wsWorksheet));
 }
 
+/** @returns {number} how many legacy copies were kept aside, another copy being under the new key already */
 function moveLegacyKeys() {
+  let keptAside = 0;
   const legacy = Object.keys(localStorage).filter((key) =>
     Object.values(KEY_NAMES).some((name) => (name.endsWith("/") ? key.startsWith(PREFIX + name) : key === PREFIX + name)));
   for (const key of legacy) {
     const moved = `${WORKSHEETS_PREFIX}${LEGACY_WORKSHEET}/${key.slice(PREFIX.length)}`;
     const value = /** @type {string} */ (localStorage.getItem(key));
-    // Both there (another tab moved it, then wrote anew): the newer stays, the older is kept aside.
-    const target = localStorage.getItem(moved) === null || localStorage.getItem(moved) === value
-      ? moved : `${KEYS.asideMarker}${new Date().toISOString()} ${key.slice(PREFIX.length)}`;
-    localStorage.setItem(target, value);
+    // Both there (a tab of the earlier version wrote after another tab moved its copy): the copy under the
+    // new key stays, the other is kept aside, where the page reports it. Neither is lost.
+    const free = localStorage.getItem(moved) === null || localStorage.getItem(moved) === value;
+    localStorage.setItem(free ? moved : `${KEYS.asideMarker}${new Date().toISOString()} ${key.slice(PREFIX.length)}`, value);
     localStorage.removeItem(key);
+    if (!free) keptAside += 1;
   }
+  return keptAside;
 }
 
 export function emptyDocument() {

@@ -54,10 +54,11 @@ class WorksheetPage {
   }
 
   start() {
-    store.openPageWorksheet();
+    const movedAside = store.openPageWorksheet();
     const { doc, problem, locked } = store.load();
     this.doc = doc;
     if (problem) this.files.reportKeptAside(problem.reason);
+    else if (movedAside) this.files.reportKeptAside("an earlier version of this site saved them after this one had moved its copy");
     // An older version's data is shown once Python has migrated it (see migrateStored).
     if (doc.version === store.VERSION && !locked) this.fill();
     this.form.bind();
