@@ -52,7 +52,7 @@ export function open(id) {
   return id === LEGACY_WORKSHEET ? moveLegacyKeys() : 0;
 }
 
-/** The other worksheets whose answers on this device are locked with a passcode (each has its own lock). */
+/** Each other worksheet whose answers on this device are locked with a passcode, by id (each has its own lock). */
 export function lockedElsewhere() {
   const locked = new RegExp(`^${WORKSHEETS_PREFIX}([^/]+)/${KEY_NAMES.locked}$`);
   return Object.keys(localStorage).map((key) => locked.exec(key)?.[1]).filter((id) => id && id !== worksheetId);
