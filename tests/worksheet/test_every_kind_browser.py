@@ -177,3 +177,24 @@ def test_answers_sent_from_another_worksheets_page_say_so(person, therapist, liv
     expect(therapist.locator("#ws-ask-warning")).to_contain_text(
         "These are answers to “Building Trust and Safety in Therapy”, not to the worksheet this request asked for (“Every Kind Fixture”)."
     )
+
+
+def test_without_javascript_the_fixture_reads_and_prints_whole(browser, live_server):
+    """The form is plain HTML made at build, so any worksheet reads, and prints as a blank form, without
+    JavaScript: every section, item, prompt, line and rating, and the log's blank table."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + worksheets.page_path(FIXTURE.id))
+    article = page.locator("article")
+    page.emulate_media(media="print")
+    for section in FIXTURE.sections:
+        expect(article.get_by_role("heading", name=section.title, exact=True)).to_be_visible()
+        for item in section.items:
+            expect(article.get_by_label(f"{item.label}. {item.explanation}")).to_be_visible()
+        for prompt in section.prompts:
+            expect(article.get_by_text(prompt.label, exact=True)).to_be_visible()
+    expect(article.get_by_role("group", name="Two short lines for the fixture.").get_by_role("textbox")).to_have_count(2)
+    expect(article.get_by_role("group", name="A rating from zero to five?").get_by_role("radio")).to_have_count(6)
+    headers = article.locator("table.ws-blank-log th")
+    expect(headers).to_have_text([column.label for column in FIXTURE.log.columns])
+    context.close()
