@@ -166,8 +166,8 @@ def _line_of(path: tuple, lines: dict[tuple, int]) -> int:
 
 
 def _schema_problems(data: object, lines: dict[tuple, int], name: str, offset: int) -> list[str]:
-    errors = sorted(VALIDATOR.iter_errors(data), key=lambda error: (_line_of(_path(error, lines), lines), error.message))
-    return [f"{name}:{_line_of(_path(error, lines), lines) + offset}: {_explain(error, lines)}" for error in errors]
+    located = sorted((_line_of(_path(error, lines), lines), _explain(error, lines)) for error in VALIDATOR.iter_errors(data))
+    return [f"{name}:{line + offset}: {explained}" for line, explained in located]
 
 
 def _meaning_problems(data: dict, lines: dict[tuple, int], name: str, offset: int) -> Iterator[str]:

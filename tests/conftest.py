@@ -13,7 +13,7 @@ import pytest
 
 from sync_server import create_app
 from sync_server.config import Settings
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, RequestLog
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, RequestLog, separate_page
 from tests.support.servers import SITE, RedisServer, ServerProcess, free_port
 
 
@@ -138,3 +138,15 @@ class Clock:
 def clock(app):
     app.extensions["clock"] = Clock()
     return app.extensions["clock"]
+
+
+def separate_browser(browser, live_server, request):
+    """The person's browser and the therapist's, each a context of its own. The person's has the service
+    worker on, as a real visit does: the request modules it does not keep offline must still arrive."""
+    service_workers = "allow" if request.fixturename == "person" else "block"
+    with separate_page(browser, live_server.url, service_workers) as page:
+        yield page
+
+
+person = pytest.fixture(separate_browser, name="person")
+therapist = pytest.fixture(separate_browser, name="therapist")

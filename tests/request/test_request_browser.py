@@ -16,25 +16,13 @@ from pyhpke import AEADId, CipherSuite, KDFId, KEMId
 
 from sync_server import envelope
 from tests.support.ask_page import AskPage
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, dispatched, run_axe, separate_page
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, dispatched, run_axe
 from tests.support.shares_api import call
 from tests.support.worksheet_page import PYTHON_TIMEOUT, fill_everything, open_request_link, open_worksheet
 
 pytestmark = pytest.mark.browser
 PYHPKE_KEMS = {"X25519": KEMId.DHKEM_X25519_HKDF_SHA256, "P-256": KEMId.DHKEM_P256_HKDF_SHA256}
 CRYPTO_MODULE = "/assets/js/request/request-crypto.mjs"
-
-
-def separate_browser(browser, live_server, request):
-    """The person's browser has the service worker on, as a real visit does: the request modules it does not
-    keep offline must still arrive."""
-    service_workers = "allow" if request.fixturename == "person" else "block"
-    with separate_page(browser, live_server.url, service_workers) as page:
-        yield page
-
-
-person = pytest.fixture(separate_browser, name="person")
-therapist = pytest.fixture(separate_browser, name="therapist")
 
 
 def test_ask_send_and_open_on_the_therapists_device_only(person, therapist, live_server):

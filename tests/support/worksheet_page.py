@@ -28,10 +28,16 @@ PYTHON_TIMEOUT = 60_000
 PASSCODE = "blue door 1987"
 
 
-def open_worksheet(page, server_url, wait_for_python=True):
-    page.goto(f"{server_url}/worksheets/building-trust-and-safety/")
+def open_worksheet(page, server_url, wait_for_python=True, worksheet=TRUST_ID):
+    page.goto(server_url + worksheets.page_path(worksheet))
     if wait_for_python:
         page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
+
+
+def add_session(page):
+    """Add a session to the log; its card, where focus lands (on its date)."""
+    page.get_by_role("button", name="Add a session").click()
+    return page.locator("[data-ws-session]").filter(has=page.locator("input:focus"))
 
 
 def open_request_link(page, link: str) -> None:
@@ -72,8 +78,7 @@ def fill_everything(page):
         ("2026-02-09", "Work stress", "6", "7", "Ask before moving on"),
         ("2026-01-12", "Family history", "3", "4", "Slow down"),
     ]:
-        page.get_by_role("button", name="Add a session").click()
-        row = page.locator("[data-ws-session]").filter(has=page.locator("input:focus"))
+        row = add_session(page)
         row.get_by_label("Date").fill(date)
         row.get_by_label("Topic").fill(topic)
         row.get_by_label("Trust (1-10)").select_option(trust)
@@ -118,8 +123,7 @@ def passcode_field(page):
 
 def type_words(page, first: str, second: str):
     page.get_by_label("What does trust mean to you?", exact=True).fill(first)
-    page.get_by_role("button", name="Add a session").click()
-    page.locator("[data-ws-session]").filter(has=page.locator("input:focus")).get_by_label("Topic").fill(second)
+    add_session(page).get_by_label("Topic").fill(second)
 
 
 def set_passcode(page, code=PASSCODE):

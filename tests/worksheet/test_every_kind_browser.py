@@ -14,12 +14,13 @@ from playwright.sync_api import expect
 from py_client.answers import FORMAT
 from tests.support import worksheets
 from tests.support.ask_page import AskPage
-from tests.support.browser import run_axe, separate_page
+from tests.support.browser import run_axe
 from tests.support.therapist_page import TherapistPage
 from tests.support.worksheet_page import (
     PYTHON_TIMEOUT,
     STORAGE_KEY,
     SharePanel,
+    add_session,
     open_request_link,
     open_worksheet,
     set_passcode,
@@ -33,20 +34,6 @@ FIXTURE_KEY = f"{FORMAT}/worksheets/{FIXTURE.id}/answers"
 FREE_TEXT = "Fixture words – with <em>markup</em> & “quotes”"
 
 
-def separate_browser(browser, live_server, request):
-    with separate_page(browser, live_server.url, "allow" if request.fixturename == "person" else "block") as page:
-        yield page
-
-
-person = pytest.fixture(separate_browser, name="person")
-therapist = pytest.fixture(separate_browser, name="therapist")
-
-
-def open_fixture(page, server_url: str) -> None:
-    page.goto(server_url + worksheets.page_path(FIXTURE.id))
-    page.wait_for_selector("article[data-python=ready]", timeout=PYTHON_TIMEOUT)
-
-
 def fill_fixture(page) -> None:
     """One answer of every kind, through the labels the content file gave."""
     page.get_by_label("First tick. The first statement of the fixture.").check()
@@ -56,8 +43,7 @@ def fill_fixture(page) -> None:
     lines.get_by_label("2.").fill("Line two")
     page.get_by_role("group", name="A rating from zero to five?").get_by_label("0", exact=True).check()
     for day, place, energy, calm, focus in [("2026-03-02", "Home", "2", "5", "1"), ("2026-03-09", "Park", "4", "3", "")]:
-        page.get_by_role("button", name="Add a session").click()
-        row = page.locator("[data-ws-session]").filter(has=page.locator("input:focus"))
+        row = add_session(page)
         row.get_by_label("Day").fill(day)
         row.get_by_label("Place").fill(place)
         row.get_by_label("Energy (1-5)").select_option(energy)
@@ -128,7 +114,7 @@ def test_the_fixture_is_listed_filled_kept_printed_exported_and_locked(person, l
 
 
 def test_the_fixture_is_shared_asked_for_and_opened(person, therapist, live_server):
-    open_fixture(person, live_server.url)
+    open_worksheet(person, live_server.url, worksheet=FIXTURE.id)
     fill_fixture(person)
     link = SharePanel(person).create_link(sections={"questions", "diary"}, note="From the fixture")
     reader = TherapistPage(therapist)

@@ -38,6 +38,9 @@ function answerKey(answer) {
   return `${answer.number}@${answer.received_at}`;
 }
 
+/** The worksheet a request asked for: requests made before there were several asked for the first. */
+const askedFor = (record) => record.worksheet ?? LEGACY_WORKSHEET;
+
 class AskPage {
   constructor(root) {
     this.root = root;
@@ -260,8 +263,8 @@ class AskPage {
   }
 
   async showLink(record) {
-    // The person's link opens the worksheet asked for (requests made before there were several asked for the first).
-    const link = new URL(`${WORKSHEETS_FOLDER}/${encodeURIComponent(record.worksheet ?? LEGACY_WORKSHEET)}/#${await requestFragment({
+    // The person's link opens the worksheet asked for.
+    const link = new URL(`${WORKSHEETS_FOLDER}/${encodeURIComponent(askedFor(record))}/#${await requestFragment({
       id: record.id, publicKey: fromBase64url(record.public_key), label: record.label, sessionDate: record.session_date,
     })}`, siteRoot()).href;
     $("#ws-ask-link", this.root, HTMLInputElement).value = link;
@@ -415,8 +418,7 @@ class AskPage {
       const receipt = await receiptCode(body.ciphertext);
       if (!unlocked()) return;
       // The link names the worksheet it opens, and a person can open another one's page with it: say so.
-      const asked = record.worksheet ?? LEGACY_WORKSHEET;
-      const other = outcome.ok.worksheet.id === asked ? "" : ` These are answers to “${outcome.ok.worksheet.title}”, not to the worksheet this request asked for${record.worksheet_title ? ` (“${record.worksheet_title}”)` : ""}.`;
+      const other = outcome.ok.worksheet.id === askedFor(record) ? "" : ` These are answers to “${outcome.ok.worksheet.title}”, not to the worksheet this request asked for${record.worksheet_title ? ` (“${record.worksheet_title}”)` : ""}.`;
       showAnswers(this.root, "ws-ask", outcome.ok,
         `Sent on ${formatDateTime(outcome.ok.created_at)}${record.private_name || record.label ? ` for “${record.private_name || record.label}”` : ""}.${other} Receipt code ${receipt}: the person was shown a code when they sent their answers; if theirs is not ${receipt}, or they sent nothing, someone else with the link sent these. Opened in this browser only; nothing decrypted is kept here. The encrypted copy stays on the server until you delete it, or until ${formatDateTime(record.expires_at)}.`);
       // The answers come below the inbox: bring their heading to the top, not just into view at the bottom.
